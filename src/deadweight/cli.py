@@ -1,0 +1,252 @@
+"""Command line: parse options, run `api.check`, hand the result to a reporter, pick the exit code.
+
+Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error. User errors
+(bad config, unknown rule code, missing path) print one line naming the problem; never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TextIO
+
+import click
+
+from deadweight import __version__
+from deadweight.config import ConfigError, find_project_root, load_settings, settings_as_dict
+from deadweight.registry import PluginError, all_rules, unknown_codes
+from deadweight.report import FORMATS, emit
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(c.strip().upper() for c in value.split(",") if c.strip())
+
+
+def _fail(message: str) -> None:
+    click.echo(f"deadweight: error: {message}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="deadweight")
+def main() -> None:
+    """Find weights that PyTorch models create but never use, without running the models."""
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str))
+@click.option("--select", help="Comma-separated rule codes or prefixes to enable (replaces the default set).")
+@click.option("--extend-select", help="Rule codes or prefixes to enable in addition (e.g. preview rules).")
+@click.option("--ignore", help="Rule codes or prefixes to disable.")
+@click.option("--output-format", "output_format", type=click.Choice(sorted(FORMATS)), default="text", show_default=True)
+@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=str), help="Write the report to FILE.")
+@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), help="Hide findings below this confidence [default: medium].")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
+@click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core, 1 = in-process).")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=str), help="Read settings from FILE instead of the nearest pyproject.toml.")
+@click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
+@click.option("--baseline", type=click.Path(dir_okay=False, path_type=str), help="Hide the findings recorded in this baseline file.")
+@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=str), help="Record the current findings as a baseline and exit 0.")
+@click.option("--diff-base", help="Report only findings in files changed since this git revision.")
+@click.option("--show-settings", is_flag=True, help="Print the resolved settings as JSON and exit.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the report.")
+@click.option("--color/--no-color", default=None, help="Force or disable colour (default: when the output is a terminal).")
+def check(
+    paths: tuple[str, ...],
+    select: str | None,
+    extend_select: str | None,
+    ignore: str | None,
+    output_format: str,
+    output: str | None,
+    min_confidence: str | None,
+    exit_zero: bool,
+    no_cache: bool,
+    jobs: int | None,
+    config_file: str | None,
+    isolated: bool,
+    baseline: str | None,
+    write_baseline: str | None,
+    diff_base: str | None,
+    show_settings: bool,
+    quiet: bool,
+    color: bool | None,
+) -> None:
+    """Analyze PATHS (default: the current directory) for dead weights.
+
+    Directories are analyzed in full. When only files are given (as pre-commit does), the whole
+    project around them is analyzed, so cross-file facts are complete, and only findings in
+    those files are reported.
+    """
+    from deadweight import api
+
+    targets = list(paths) or ["."]
+    for p in targets:
+        if not os.path.lexists(p):
+            _fail(f"{p}: no such file or directory")
+    overrides = {
+        "select": _codes(select),
+        "extend-select": _codes(extend_select),
+        "ignore": _codes(ignore),
+        "min-confidence": min_confidence,
+        "jobs": jobs,
+        "use-cache": False if no_cache else None,
+        "baseline": baseline,
+    }
+    try:
+        settings = load_settings(targets, config_file=config_file, isolated=isolated, overrides=overrides)
+        rules = all_rules(settings.plugins)
+    except (ConfigError, PluginError) as exc:
+        _fail(str(exc))
+        return
+    for key, values in (("select", settings.select or ()), ("extend-select", settings.extend_select), ("ignore", settings.ignore)):
+        bad = unknown_codes(rules, tuple(values))
+        if bad:
+            _fail(f"{key}: unknown rule code or prefix {', '.join(repr(b) for b in bad)} (see `deadweight rules`)")
+    if show_settings:
+        click.echo(json.dumps(settings_as_dict(settings), indent=2))
+        return
+
+    only_files = _explicit_files(targets, settings.project_root)
+    if diff_base is not None:
+        from deadweight.gitdiff import GitError, changed_files
+
+        try:
+            changed = changed_files(diff_base, Path(settings.project_root or find_project_root(targets)))
+        except GitError as exc:
+            _fail(str(exc))
+            return
+        only_files = changed if only_files is None else only_files & changed
+        if only_files is not None and set(paths) == set():
+            targets = [settings.project_root or "."]
+    if only_files is not None:
+        targets = [settings.project_root or str(find_project_root(targets))]
+
+    show_progress = not quiet and output_format == "text" and sys.stderr.isatty() and not os.environ.get("CI")
+    try:
+        with _progress(show_progress) as progress:
+            result = api.check(targets, settings, only_files=only_files, progress=progress)
+        if write_baseline is not None or settings.baseline:
+            from deadweight import baseline as bl
+
+            if write_baseline is not None:
+                written = bl.write(Path(write_baseline), result)
+                click.echo(f"deadweight: wrote {written} findings to {write_baseline}", err=True)
+                return
+            assert settings.baseline is not None
+            bl.apply(Path(settings.baseline), result)
+    except FileNotFoundError as exc:
+        _fail(str(exc))
+        return
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+
+    active = api.active_rules(settings)
+    with _open_output(output) as out:
+        use_color = color if color is not None else (output is None and out.isatty() and not os.environ.get("NO_COLOR"))
+        emit(output_format, result, active, out, color=bool(use_color))
+    if exit_zero or not result.findings:
+        sys.exit(EXIT_CLEAN)
+    sys.exit(EXIT_FINDINGS)
+
+
+def _explicit_files(targets: list[str], root: str | None) -> set[str] | None:
+    """Root-relative paths when every target is a file (pre-commit mode), else None."""
+    if not targets or not all(os.path.isfile(t) for t in targets):
+        return None
+    base = Path(root or find_project_root(targets)).resolve()
+    out = set()
+    for t in targets:
+        try:
+            out.add(Path(t).resolve().relative_to(base).as_posix())
+        except ValueError:
+            out.add(Path(t).as_posix())
+    return out
+
+
+@contextmanager
+def _open_output(path: str | None) -> Iterator[TextIO]:
+    if path is None:
+        stream = sys.stdout
+        if isinstance(stream, io.TextIOWrapper) and (stream.encoding or "").lower().replace("-", "") not in ("utf8",):
+            stream.reconfigure(errors="replace")
+        yield stream
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as f:
+            yield f
+    except OSError as exc:
+        _fail(f"cannot write {path}: {exc.strerror}")
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[object]:
+    if not enabled:
+        yield None
+        return
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from rich.console import Console
+
+    bar = Progress(
+        TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=Console(stderr=True), transient=True,
+    )
+    task = bar.add_task("extract", total=None)
+    with bar:
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@main.command("rules")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def rules_command(output_format: str) -> None:
+    """List every rule with its code, name, default state and summary."""
+    from rich.console import Console
+    from rich.table import Table
+
+    try:
+        rules = all_rules()
+    except PluginError as exc:
+        _fail(str(exc))
+        return
+    if output_format == "json":
+        click.echo(json.dumps([
+            {"code": r.code, "name": r.name, "summary": r.summary, "severity": r.severity, "default": "preview" if r.preview else "enabled"}
+            for r in rules
+        ], indent=2))
+        return
+    table = Table(title="deadweight rules")
+    for col in ("code", "name", "default", "summary"):
+        table.add_column(col)
+    for r in rules:
+        table.add_row(r.code, r.name, "preview" if r.preview else "enabled", r.summary)
+    Console().print(table)
+
+
+@main.command()
+@click.argument("code")
+def explain(code: str) -> None:
+    """Show a rule's documentation and examples (CODE or name, e.g. DW101 or unused-weight)."""
+    rules = all_rules()
+    wanted = code.strip()
+    match = next((r for r in rules if wanted.upper() == r.code or wanted.lower() == r.name), None)
+    if match is None:
+        _fail(f"unknown rule {code!r} (see `deadweight rules`)")
+        return
+    from deadweight.explain import render
+
+    click.echo(render(match))

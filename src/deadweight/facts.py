@@ -1,0 +1,187 @@
+"""The plain data that one file's extraction produces.
+
+These records are the only thing that crosses the worker-process boundary and the only thing
+the cache stores: the linker and every rule work from them, never from a syntax tree. That is
+what lets a warm run re-parse nothing. Keep them small, immutable and free of libcst types.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# How a weight is created (Write.kind).
+PARAMETER = "parameter"  # nn.Parameter(...), register_parameter
+BUFFER = "buffer"  # register_buffer
+MODULE = "module"  # an instance of a (possibly) module class: nn.Linear(...), Block(...)
+PLAIN_CONTAINER = "plain_container"  # [Block() ...], {"a": Block()}, (..): never registered
+TENSOR = "tensor"  # torch.zeros(...) etc. assigned as a plain attribute
+NONE = "none"  # self.x = None
+OTHER = "other"  # anything else (ints, config, callables we cannot classify)
+
+# How an attribute is read (Read.kind).
+VALUE = "value"  # a real use: called, indexed, iterated, passed, returned, arithmetic...
+META = "meta"  # .shape, .dtype, .size(), ...: inspects without using the value
+NONE_TEST = "none_test"  # `self.x is None`, `if self.x:`
+HASATTR = "hasattr"  # hasattr(self, "x")
+INIT = "init"  # nn.init.*(self.x), self.x.data.copy_(...), self.x.weight.normal_()
+KEEPALIVE = "keepalive"  # a term multiplied by zero: `0 * self.x.sum()`
+DELETE = "delete"  # del self.x
+
+# Kinds that count as "used" for the liveness of a weight (only VALUE).
+CONSUMING_KINDS = frozenset({VALUE})
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """1-based line and column, end exclusive column; what editors and SARIF expect."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    """`self.<attr> = ...` (or register_*/add_module/setattr) inside a method."""
+
+    attr: str
+    method: str
+    span: Span
+    kind: str
+    ctor: str | None = None  # the callee as written, dotted: "nn.Linear", "Block"
+    via: str = "assign"  # assign | register_parameter | register_buffer | add_module | setattr
+    conditional: bool = False  # inside an if/else, a ternary, a loop or a try
+    condition: str | None = None  # source text of the innermost guard, if any
+    elements: tuple[str, ...] = ()  # ctors inside containers: nn.ModuleList([Block()]) -> Block
+    kwargs: tuple[tuple[str, str], ...] = ()  # literal keyword args of the ctor: (("affine", "False"),)
+    before_super_init: bool = False  # assigned before super().__init__() in __init__
+    statement: int = 0  # index of the top-level statement of the method that holds it
+
+
+@dataclass(frozen=True, slots=True)
+class Read:
+    """A mention of `self.<chain...>` inside a method, with what the mention does."""
+
+    chain: tuple[str, ...]  # ("embed", "pos") for self.embed.pos
+    method: str  # enclosing method (nested functions and lambdas count for their method)
+    span: Span
+    kind: str
+    guarded_by: str | None = None  # innermost `if`/ternary condition text around the read
+
+
+@dataclass(frozen=True, slots=True)
+class ParamRead:
+    """A read through a parameter other than self (`attn.to_q` in a processor's __call__)."""
+
+    param: str
+    chain: tuple[str, ...]
+    kind: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    """A call that passes `self` along: `fn(self, x)`, `self.processor(self, x)`."""
+
+    callee: str  # dotted as written: "self.processor", "apply_rotary", "mod.fn"
+    position: int  # index of `self` among the positional args, -1 for a keyword
+    keyword: str | None
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """A forward-path statement fact that dataflow rules (DW4xx) judge."""
+
+    kind: str  # "discarded_call" | "dead_store"
+    chain: tuple[str, ...]  # the self.<chain> that was called / that computed the value
+    name: str | None  # the variable stored to, for dead stores
+    span: Span
+    method: str
+
+
+@dataclass(frozen=True, slots=True)
+class MethodFacts:
+    name: str
+    span: Span
+    params: tuple[str, ...]
+    decorators: tuple[str, ...] = ()
+    abstract: bool = False  # body is only `...`, `pass`, a docstring or `raise NotImplementedError`
+    super_calls: tuple[str, ...] = ()  # names called as super().<name>(...)
+    passes_self: tuple[Call, ...] = ()
+    dynamic: tuple[str, ...] = ()  # reasons this method may reach any attribute by name
+    dynamic_patterns: tuple[str, ...] = ()  # regexes of names reached via getattr(self, f"...")
+    param_reads: tuple[ParamRead, ...] = ()
+    statements: tuple[Statement, ...] = ()
+    calls_super_init_at: int | None = None  # statement index of super().__init__() if any
+    returns_only_none: bool = False  # every return is bare / None and there is at least one
+
+
+@dataclass(frozen=True, slots=True)
+class ClassFacts:
+    name: str
+    qualname: str  # Outer.Inner for nested classes
+    span: Span
+    bases: tuple[str, ...]  # dotted, as written: ("nn.Module",), ("base.Backbone",)
+    methods: tuple[MethodFacts, ...] = ()
+    writes: tuple[Write, ...] = ()
+    reads: tuple[Read, ...] = ()
+    class_attrs: tuple[tuple[str, str], ...] = ()  # class-level `name = <source>` (short)
+    decorators: tuple[str, ...] = ()
+
+    def method(self, name: str) -> MethodFacts | None:
+        for m in self.methods:
+            if m.name == name:
+                return m
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class Import:
+    """One imported name. `import a.b as c` -> local "c", module "a.b", name None."""
+
+    local: str
+    module: str | None  # as written, without leading dots
+    name: str | None  # None for `import x`
+    level: int = 0  # leading dots of a relative import
+
+
+@dataclass(frozen=True, slots=True)
+class FunctionFacts:
+    """A module-level function: callees that receive a module as their first arguments."""
+
+    name: str
+    span: Span
+    params: tuple[str, ...]
+    param_reads: tuple[ParamRead, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class FileFacts:
+    path: str  # relative to the scan root, "/"-separated
+    module: str  # dotted module name derived from the path
+    imports: tuple[Import, ...] = ()
+    classes: tuple[ClassFacts, ...] = ()
+    functions: tuple[FunctionFacts, ...] = ()
+    assignments: tuple[tuple[str, str], ...] = ()  # module-level `Alias = dotted.Name`
+    external_reads: frozenset[str] = frozenset()  # attribute names read on non-self receivers
+    suppressions: tuple[tuple[int, tuple[str, ...]], ...] = ()  # line -> codes (() = all)
+    lines: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class FileError:
+    """A file that could not be analyzed, and why. Never stops a run."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractResult:
+    """What a worker returns for one file: facts or an error, never both."""
+
+    path: str
+    facts: FileFacts | None = None
+    error: FileError | None = None

@@ -1,0 +1,121 @@
+"""Findings and the result of a run: what every reporter, the baseline and the tests consume.
+
+A finding carries the facts a maintainer needs to decide (where the weight is defined, which
+reads did not count, which override dropped it), because fixing a dead weight renames keys of
+released checkpoints; a bare verdict is not enough.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field, replace
+
+from deadweight.facts import FileError
+
+SEVERITIES = ("error", "warning", "info")
+CONFIDENCES = ("low", "medium", "high")
+
+
+def confidence_rank(confidence: str) -> int:
+    """low < medium < high, for `--min-confidence` comparisons."""
+    return CONFIDENCES.index(confidence)
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """Another location that explains a finding: a read that did not count, an override."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    code: str
+    rule: str
+    severity: str
+    confidence: str
+    message: str
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    class_name: str  # the class in which the weight is dead ("class" in JSON)
+    attribute: str
+    defined_in: str
+    related: tuple[Related, ...] = ()
+    fingerprint: str = ""
+
+    def with_fingerprint(self) -> Finding:
+        return replace(self, fingerprint=fingerprint(self.code, self.path, self.class_name, self.attribute))
+
+    def sort_key(self) -> tuple[str, int, int, str, str]:
+        return (self.path, self.line, self.column, self.code, self.attribute)
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON shape of a finding (design.md field names)."""
+        return {
+            "code": self.code,
+            "rule": self.rule,
+            "severity": self.severity,
+            "confidence": self.confidence,
+            "message": self.message,
+            "path": self.path,
+            "line": self.line,
+            "column": self.column,
+            "end_line": self.end_line,
+            "end_column": self.end_column,
+            "class": self.class_name,
+            "attribute": self.attribute,
+            "defined_in": self.defined_in,
+            "related": [
+                {"path": r.path, "line": r.line, "column": r.column, "message": r.message}
+                for r in self.related
+            ],
+            "fingerprint": self.fingerprint,
+        }
+
+
+def fingerprint(code: str, path: str, class_name: str, attribute: str) -> str:
+    """Stable across edits that only move lines: rule + file + owner + attribute, no numbers."""
+    key = "\x1f".join((code, path, class_name, attribute))
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+@dataclass(slots=True)
+class Summary:
+    files: int = 0  # files analyzed (facts extracted)
+    errors: int = 0
+    findings: int = 0  # reported
+    by_code: dict[str, int] = field(default_factory=dict)
+    by_confidence: dict[str, int] = field(default_factory=dict)
+    hidden_low_confidence: int = 0  # below --min-confidence, not reported
+    suppressed: int = 0  # by inline comments
+    baselined: int = 0  # hidden by the baseline
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "files": self.files,
+            "errors": self.errors,
+            "findings": self.findings,
+            "by_code": dict(sorted(self.by_code.items())),
+            "by_confidence": {c: self.by_confidence.get(c, 0) for c in reversed(CONFIDENCES)},
+            "hidden_low_confidence": self.hidden_low_confidence,
+            "suppressed": self.suppressed,
+            "baselined": self.baselined,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(slots=True)
+class Result:
+    """Everything a reporter needs: findings to show, files that failed, and the counts."""
+
+    root: str  # absolute path of the scan root; finding paths are relative to it
+    findings: list[Finding]
+    errors: list[FileError]
+    summary: Summary

@@ -1,0 +1,265 @@
+"""Per class: which methods its entry points reach, and whether each weight is consumed there.
+
+Weights are judged per concrete class, because the same attribute can be live in a base
+class and dead in a subclass whose `forward` override no longer reaches it (the image-to-video
+variant dropping what the text-to-video base used). A method is reached through `self.m()`,
+`super().m()`, properties, bound-method references (`checkpoint(self._block, x)`) and nested
+functions, always resolved through the MRO of the class being judged.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from deadweight import facts as F
+from deadweight.project import ClassInfo, Project, Weight
+
+Reached = dict[tuple[str, str], tuple[ClassInfo, F.MethodFacts]]
+
+
+@dataclass(frozen=True)
+class Use:
+    """A mention of a weight somewhere, with where it is (for related notes)."""
+
+    cls: ClassInfo
+    method: str
+    read: F.Read
+
+    @property
+    def where(self) -> str:
+        return f"{self.cls.name}.{self.method}"
+
+
+@dataclass
+class Liveness:
+    """Everything known about how one weight is used; the DW1xx rules read verdicts off it."""
+
+    weight: Weight
+    value_uses: list[Use] = field(default_factory=list)  # real uses outside init-only methods
+    init_uses: list[Use] = field(default_factory=list)  # reads in init-only methods / initialisers
+    meta_uses: list[Use] = field(default_factory=list)  # .shape, is None, hasattr
+    keepalive_uses: list[Use] = field(default_factory=list)
+    holder_uses: list[Use] = field(default_factory=list)  # parent modules reading self.child.<w>
+    passed_self: bool = False  # consumed by a function or processor that receives the module
+    pattern: bool = False  # matched by getattr(self, f"...")
+    judged: list[ClassInfo] = field(default_factory=list)  # concrete classes that inherit it
+    live_in: list[ClassInfo] = field(default_factory=list)  # judged classes whose forward consumes it
+    dynamic: list[str] = field(default_factory=list)  # reasons any weight may be reached by name
+    read_elsewhere: bool = False  # name read on some untyped object (a holder we cannot type)
+
+    @property
+    def consumed_anywhere(self) -> bool:
+        return bool(self.value_uses or self.holder_uses or self.passed_self or self.pattern)
+
+
+class Analysis:
+    """Reachability and liveness over a linked Project; results are cached per class."""
+
+    def __init__(self, project: Project) -> None:
+        self.p = project
+        self._reach: dict[str, Reached] = {}
+        self._reads: dict[tuple[str, str], list[F.Read]] = {}
+        for info in project.classes.values():
+            for r in info.facts.reads:
+                self._reads.setdefault((info.key, r.method), []).append(r)
+        self._holders: dict[str, dict[str, list[Use]]] | None = None
+        self._untyped_holder_names: set[str] = set()
+        self._by_position: dict[tuple[str, int], set[str]] | None = None
+        self._live: dict[int, Liveness] = {}
+
+    def reads(self, info: ClassInfo, method: str) -> list[F.Read]:
+        return self._reads.get((info.key, method), [])
+
+    # -- reachability ----------------------------------------------------------------------
+    def entry_methods(self, info: ClassInfo) -> list[tuple[ClassInfo, F.MethodFacts]]:
+        names: dict[str, None] = {}
+        for c in info.mro:
+            for m in c.facts.methods:
+                if self.p.is_entry(m.name):
+                    names.setdefault(m.name)
+            for attr, _ in c.facts.class_attrs:
+                if self.p.is_entry(attr):
+                    names.setdefault(attr)
+        out = []
+        for n in names:
+            r = self.p.lookup(info, n)
+            if r is not None and not r[1].abstract:
+                out.append(r)
+        return out
+
+    def is_judged(self, info: ClassInfo) -> bool:
+        """A concrete module: one with an entry point that is not abstract."""
+        return info.is_module and bool(self.entry_methods(info))
+
+    def reachable(self, info: ClassInfo) -> Reached:
+        if info.key in self._reach:
+            return self._reach[info.key]
+        seen: Reached = {}
+        queue = list(self.entry_methods(info))
+        while queue:
+            cls, m = queue.pop()
+            k = (cls.key, m.name)
+            if k in seen:
+                continue
+            seen[k] = (cls, m)
+            for r in self.reads(cls, m.name):
+                if r.kind in (F.DELETE, "store"):
+                    continue
+                target = self.p.lookup(info, r.chain[0])
+                if target is not None and not self.p.is_init(target[1].name):
+                    queue.append(target)
+            for name in m.super_calls:
+                target = self.p.lookup(info, name, after=cls)
+                if target is not None:
+                    queue.append(target)
+        self._reach[info.key] = seen
+        return seen
+
+    # -- consumption from outside the class --------------------------------------------------
+    def holders(self) -> dict[str, dict[str, list[Use]]]:
+        """Reads of `self.<child>.<attr>` in other classes, keyed by the child's class."""
+        if self._holders is not None:
+            return self._holders
+        out: dict[str, dict[str, list[Use]]] = {}
+        for h in self.p.classes.values():
+            if h.is_module:
+                methods = [(c, m.name) for c, m in self.reachable(h).values()]
+            else:
+                methods = [(h, m.name) for m in h.facts.methods if not self.p.is_init(m.name)]
+            for c, name in methods:
+                for r in self.reads(c, name):
+                    if len(r.chain) < 2 or r.kind != F.VALUE:
+                        continue
+                    child = self.p.attribute_type(h, r.chain[0])
+                    if child is None:
+                        self._untyped_holder_names.add(r.chain[1])
+                        continue
+                    out.setdefault(child.key, {}).setdefault(r.chain[1], []).append(Use(c, name, r))
+        self._holders = out
+        return out
+
+    def _position_reads(self) -> dict[tuple[str, int], set[str]]:
+        """Attributes any repo function reads through its n-th parameter (fallback targets)."""
+        if self._by_position is not None:
+            return self._by_position
+        out: dict[tuple[str, int], set[str]] = {}
+        for f in self.p.files:
+            for fn in f.functions:
+                self._add_param_reads(out, "function", fn.params, fn.param_reads)
+            for c in f.classes:
+                for m in c.methods:
+                    self._add_param_reads(out, "method", m.params, m.param_reads)
+        self._by_position = out
+        return out
+
+    @staticmethod
+    def _add_param_reads(out: dict[tuple[str, int], set[str]], kind: str, params: tuple[str, ...], reads: tuple[F.ParamRead, ...]) -> None:
+        for pr in reads:
+            if pr.kind != F.VALUE or pr.param not in params:
+                continue
+            out.setdefault((kind, params.index(pr.param)), set()).add(pr.chain[0])
+
+    def _callee_reads(self, info: ClassInfo, cls: ClassInfo, call: F.Call) -> set[str]:
+        """Attributes the callee reads on the module passed to it (processors, helpers)."""
+        if call.position < 0:
+            return set()
+        if call.callee.startswith("self."):
+            attr = call.callee.split(".")[1]
+            ptype = self.p.attribute_type(info, attr)
+            if ptype is not None:
+                target = self.p.lookup(ptype, "__call__") or self.p.lookup(ptype, "forward")
+                if target is not None:
+                    return self._reads_of_param(target[1].params, target[1].param_reads, call.position + 1)
+            return self._position_reads().get(("method", call.position + 1), set())
+        fn = self._resolve_function(cls, call.callee)
+        if fn is not None:
+            return self._reads_of_param(fn.params, fn.param_reads, call.position)
+        r = self.p.resolve(cls.file, call.callee)
+        if isinstance(r, ClassInfo):  # SomeClass(self): its __init__ may keep the module
+            return set()
+        return self._position_reads().get(("function", call.position), set())
+
+    @staticmethod
+    def _reads_of_param(params: tuple[str, ...], reads: tuple[F.ParamRead, ...], index: int) -> set[str]:
+        if index >= len(params):
+            return set()
+        name = params[index]
+        return {pr.chain[0] for pr in reads if pr.param == name and pr.kind == F.VALUE}
+
+    def _resolve_function(self, cls: ClassInfo, callee: str) -> F.FunctionFacts | None:
+        local = f"{cls.file.module}.{callee}"
+        if local in self.p.functions:
+            return self.p.functions[local][1]
+        head, _, rest = callee.partition(".")
+        for imp in cls.file.imports:
+            if imp.local == head:
+                target = self.p._import_target(cls.file, imp)
+                full = f"{target}.{rest}" if rest else target
+                mod_name, _, fname = full.rpartition(".")
+                mod = self.p.find_module(mod_name)
+                if mod is not None and f"{mod.module}.{fname}" in self.p.functions:
+                    return self.p.functions[f"{mod.module}.{fname}"][1]
+        return None
+
+    # -- liveness ---------------------------------------------------------------------------
+    def liveness(self, w: Weight) -> Liveness:
+        if id(w) in self._live:
+            return self._live[id(w)]
+        lv = Liveness(w)
+        d = w.cls
+        related = [*d.mro, *self.p.descendants(d)]
+        for c in related:
+            for m in c.facts.methods:
+                init = self.p.is_init(m.name)
+                for r in self.reads(c, m.name):
+                    if r.chain[0] != w.name or r.kind in ("store", F.DELETE):
+                        continue
+                    use = Use(c, m.name, r)
+                    if r.kind == F.VALUE:
+                        (lv.init_uses if init else lv.value_uses).append(use)
+                    elif r.kind == F.INIT:
+                        lv.init_uses.append(use)
+                    elif r.kind == F.KEEPALIVE:
+                        lv.keepalive_uses.append(use)
+                    else:
+                        lv.meta_uses.append(use)
+        holders = self.holders()
+        for c in related:
+            lv.holder_uses.extend(holders.get(c.key, {}).get(w.name, []))
+        lv.read_elsewhere = w.name in self._untyped_holder_names or w.name in self.p.external_reads
+        lv.judged = [c for c in [d, *self.p.descendants(d)] if self.is_judged(c)]
+        for c in lv.judged:
+            if self._consumed_in(c, w, lv):
+                lv.live_in.append(c)
+        return self._live.setdefault(id(w), lv)
+
+    def _consumed_in(self, c: ClassInfo, w: Weight, lv: Liveness) -> bool:
+        reached = self.reachable(c)
+        hit = False
+        for cls, m in reached.values():
+            for r in self.reads(cls, m.name):
+                if r.chain[0] == w.name and r.kind == F.VALUE:
+                    hit = True
+            for reason in m.dynamic:
+                if reason not in lv.dynamic:
+                    lv.dynamic.append(f"{reason} in {cls.name}.{m.name}")
+            for pattern in m.dynamic_patterns:
+                import re
+
+                if re.match(pattern, w.name):
+                    lv.pattern = True
+                    hit = True
+            for call in m.passes_self:
+                if w.name in self._callee_reads(c, cls, call):
+                    lv.passed_self = True
+                    hit = True
+        if hit:
+            return True
+        holders = self.holders()
+        return any(k.key in holders and w.name in holders[k.key] for k in c.mro)
+
+    def dynamic_reasons(self, c: ClassInfo) -> list[str]:
+        out = []
+        for cls, m in self.reachable(c).values():
+            out.extend(f"`{r}` in `{cls.name}.{m.name}`" for r in m.dynamic)
+        return out

@@ -1,0 +1,34 @@
+"""One line per finding, `path:line:col: CODE message`: for editors, grep and pre-commit.
+
+The `path:line:col:` prefix is the shape that editors' problem matchers and terminals already
+turn into links, so the format stays exactly that and nothing else on the line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TextIO
+
+from deadweight.findings import Result
+from deadweight.report._common import plural, printable, sorted_errors, sorted_findings
+from deadweight.rule import Rule
+
+
+def emit_concise(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool) -> None:
+    """Write one line per finding, then one per unreadable file, then a one-line total.
+
+    `color` is accepted for the common emitter interface and ignored: this format is meant to
+    be parsed by other tools.
+    """
+    findings = sorted_findings(result.findings)
+    for finding in findings:
+        location = f"{printable(finding.path)}:{finding.line}:{finding.column}"
+        out.write(f"{location}: {finding.code} {printable(finding.message)}\n")
+    errors = sorted_errors(result.errors)
+    for error in errors:
+        out.write(f"{printable(error.path)}: error: {printable(error.reason)}\n")
+    if findings or errors:
+        total = f"Found {plural(len(findings), 'finding')}"
+        if errors:
+            total += f"; {plural(len(errors), 'file')} could not be analyzed"
+        out.write(total + ".\n")

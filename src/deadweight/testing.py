@@ -1,0 +1,65 @@
+"""Helpers that turn a rule's examples into test cases (used by tests/test_rule_examples.py).
+
+Examples are parsed with the same conventions `deadweight explain` shows: `# file: path.py`
+starts a file, `# expect: DWxxx` marks each line a rule must report. Extraction runs
+in-process and without a cache so a failing example points straight at the rule.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from deadweight.api import run_rules
+from deadweight.discover import module_name
+from deadweight.extract import extract
+from deadweight.findings import Finding
+from deadweight.rule import Rule
+from deadweight.settings import Settings
+
+_FILE = re.compile(r"^#\s*file:\s*(\S+)\s*$")
+_EXPECT = re.compile(r"#\s*expect:\s*((?:DW\d+[\s,]*)+)")
+
+
+@dataclass(frozen=True)
+class Expected:
+    path: str
+    line: int
+    code: str
+
+
+def split_files(example: str) -> dict[str, str]:
+    files: dict[str, list[str]] = {}
+    current = "example.py"
+    for line in example.strip("\n").splitlines():
+        m = _FILE.match(line)
+        if m:
+            current = m.group(1)
+            files[current] = []
+            continue
+        files.setdefault(current, []).append(line)
+    return {path: "\n".join(lines) + "\n" for path, lines in files.items()}
+
+
+def expectations(files: dict[str, str]) -> set[Expected]:
+    out = set()
+    for path, source in files.items():
+        for number, line in enumerate(source.splitlines(), 1):
+            m = _EXPECT.search(line)
+            if m:
+                for code in re.findall(r"DW\d+", m.group(1)):
+                    out.add(Expected(path, number, code))
+    return out
+
+
+def run_files(files: dict[str, str], rules: list[type[Rule]], settings: Settings | None = None) -> list[Finding]:
+    """Findings of `rules` on in-memory files (every confidence level)."""
+    settings = settings or Settings(min_confidence="low")
+    facts = []
+    for path, source in files.items():
+        result = extract(path, source.encode("utf-8"), module_name(path))
+        if result.error is not None:
+            raise AssertionError(f"example file {path} does not parse: {result.error.reason}")
+        assert result.facts is not None
+        facts.append(result.facts)
+    return run_rules(facts, settings, rules)

@@ -1,0 +1,731 @@
+"""One walk over a libcst module that records every fact the linker and the rules need.
+
+The walk is a single pass with an explicit parent stack (libcst's ParentNodeProvider costs
+more than the parse). Each `self.<attr>` occurrence is classified at the moment it is met,
+from its parents: is it a write, a call, a metadata read, an initialisation, a `None` test?
+Nothing here knows which classes are modules: that is decided later, across files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+import libcst as cst
+
+from deadweight import facts as F
+from deadweight.dataflow import method_statements
+from deadweight.frameworks import (
+    CONTAINERS,
+    DYNAMIC_SELF_ATTRS,
+    INIT_CALLS,
+    META_ATTRS,
+    META_METHODS,
+    TENSOR_FACTORIES,
+)
+
+_META_BUILTINS = frozenset({"isinstance", "len", "id", "type", "callable", "issubclass"})
+_NOT_PASSING = frozenset({"super", "isinstance", "hasattr", "getattr", "setattr", "delattr", "type", "id", "print"})
+_INIT_FUNC = re.compile(r"^[a-z]\w*_$")  # nn.init.normal_, trunc_normal_: in-place initialisers
+
+
+class Positions(Protocol):
+    def self_attr(self, node: cst.Attribute) -> F.Span: ...
+    def class_name(self, node: cst.ClassDef) -> F.Span: ...
+    def func_name(self, node: cst.FunctionDef) -> F.Span: ...
+    def self_call(self, node: cst.Call) -> F.Span: ...
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    """`nn.Linear` -> "nn.Linear"; None for anything that is not a plain name chain."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def _is_self(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Name) and node.value == "self"
+
+
+def _is_none(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def _is_zero(node: cst.CSTNode) -> bool:
+    if isinstance(node, (cst.Integer, cst.Float)):
+        try:
+            return float(node.value.replace("_", "")) == 0.0
+        except ValueError:
+            return False
+    return False
+
+
+def _string_name(node: cst.BaseExpression) -> str | None:
+    """A literal attribute name, or an f-string turned into a `*` template ("block*")."""
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001 - odd prefixes; not a name we can use
+            return None
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.FormattedString):
+        out = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                out.append(part.value)
+            else:
+                out.append("*")
+        return "".join(out)
+    return None
+
+
+@dataclass
+class _Func:
+    """A function being walked: a method (owner set) or a module-level function."""
+
+    node: cst.FunctionDef
+    name: str
+    params: tuple[str, ...]
+    owner: _Class | None
+    span: F.Span
+    super_calls: list[str] = field(default_factory=list)
+    passes_self: list[F.Call] = field(default_factory=list)
+    dynamic: list[str] = field(default_factory=list)
+    patterns: list[str] = field(default_factory=list)
+    param_reads: list[F.ParamRead] = field(default_factory=list)
+    stmt_index: int = 0
+    super_init_at: int | None = None
+    returns: list[bool] = field(default_factory=list)  # True for each `return <value>`
+    local_values: dict[str, cst.BaseExpression] = field(default_factory=dict)
+
+
+@dataclass
+class _Class:
+    node: cst.ClassDef
+    qualname: str
+    span: F.Span
+    bases: tuple[str, ...]
+    decorators: tuple[str, ...]
+    methods: list[F.MethodFacts] = field(default_factory=list)
+    writes: list[F.Write] = field(default_factory=list)
+    reads: list[F.Read] = field(default_factory=list)
+    class_attrs: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _decorator_names(decorators: tuple[cst.Decorator, ...] | list[cst.Decorator]) -> tuple[str, ...]:
+    out = []
+    for d in decorators:
+        expr = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
+        out.append(dotted(expr) or "?")
+    return tuple(out)
+
+
+def _params(node: cst.FunctionDef) -> tuple[str, ...]:
+    p = node.params
+    return tuple(x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params))
+
+
+def _is_abstract(node: cst.FunctionDef) -> bool:
+    """`...`, `pass`, a docstring or `raise NotImplementedError`: nothing a subclass can rely on."""
+    body = node.body
+    stmts = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    for stmt in stmts:
+        small = stmt.body if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else None
+        if small is None:
+            return False
+        for s in small:
+            if isinstance(s, cst.Pass):
+                continue
+            if isinstance(s, cst.Expr) and isinstance(s.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)):
+                continue
+            if isinstance(s, cst.Raise) and s.exc is not None:
+                exc = s.exc.func if isinstance(s.exc, cst.Call) else s.exc
+                if dotted(exc) in ("NotImplementedError", "NotImplemented"):
+                    continue
+            return False
+    return True
+
+
+class Collector(cst.CSTVisitor):
+    """Walks one module; `result()` returns the file's classes, functions and imports."""
+
+    def __init__(self, positions: Positions, code_for: Callable[[cst.CSTNode], str]) -> None:
+        super().__init__()
+        self.pos = positions
+        self.code_for = code_for
+        self.stack: list[cst.CSTNode] = []
+        self.classes: list[_Class] = []
+        self.finished_classes: list[F.ClassFacts] = []
+        self.funcs: list[_Func] = []
+        self.functions: list[F.FunctionFacts] = []
+        self.imports: list[F.Import] = []
+        self.assignments: list[tuple[str, str]] = []
+        self.external: set[str] = set()
+        self.spans: dict[int, F.Span] = {}  # id(self.X node) -> span, for dataflow facts
+        self.cond_depth = 0
+        self.conds: list[str] = []
+
+    # -- traversal -------------------------------------------------------------------------
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        t = type(node)
+        if t is cst.Attribute:
+            self._attribute(node)  # type: ignore[arg-type]
+        elif t is cst.Call:
+            self._call(node)  # type: ignore[arg-type]
+        elif t is cst.FunctionDef:
+            self._enter_func(node)  # type: ignore[arg-type]
+        elif t is cst.ClassDef:
+            self._enter_class(node)  # type: ignore[arg-type]
+        elif t is cst.If:
+            self.cond_depth += 1
+            self.conds.append(self.code_for(node.test))  # type: ignore[attr-defined]
+        elif t in (cst.For, cst.While, cst.Try, cst.IfExp, cst.Match, cst.With, cst.CompFor):
+            self.cond_depth += 1
+            self.conds.append(self.code_for(node.test) if t is cst.IfExp else "")  # type: ignore[attr-defined]
+        elif t is cst.Import or t is cst.ImportFrom:
+            self._import(node)  # type: ignore[arg-type]
+        elif t is cst.Return:
+            if self.funcs and self.stack and not self._in_lambda_or_nested():
+                v = node.value  # type: ignore[attr-defined]
+                self.funcs[-1].returns.append(v is not None and not _is_none(v))
+        elif t is cst.Assign:
+            self._assign(node)  # type: ignore[arg-type]
+        if self.funcs and self.stack:
+            f = self.funcs[-1]
+            if self.stack[-1] is f.node.body:
+                f.stmt_index += 1
+        self.stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+        t = type(original_node)
+        if t is cst.FunctionDef:
+            self._leave_func(original_node)  # type: ignore[arg-type]
+        elif t is cst.ClassDef:
+            self._leave_class()
+        elif t in (cst.If, cst.For, cst.While, cst.Try, cst.IfExp, cst.Match, cst.With, cst.CompFor):
+            self.cond_depth -= 1
+            self.conds.pop()
+
+    def _in_lambda_or_nested(self) -> bool:
+        f = self.funcs[-1]
+        for n in reversed(self.stack):
+            if n is f.node:
+                return False
+            if isinstance(n, cst.Lambda):
+                return True
+        return False
+
+    # -- scopes -----------------------------------------------------------------------------
+    def _enter_class(self, node: cst.ClassDef) -> None:
+        span = self.pos.class_name(node)
+        outer = self.classes[-1].qualname + "." if self.classes else ""
+        bases = tuple(b for b in (self._base(a.value) for a in node.bases) if b)
+        self.classes.append(_Class(node, outer + node.name.value, span, bases, _decorator_names(node.decorators)))
+        for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                        tgt = small.targets[0].target
+                        if isinstance(tgt, cst.Name):
+                            self.classes[-1].class_attrs.append((tgt.value, self.code_for(small.value)[:300]))
+                    elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value:
+                        self.classes[-1].class_attrs.append((small.target.value, self.code_for(small.value)[:300]))
+
+    def _base(self, expr: cst.BaseExpression) -> str | None:
+        if isinstance(expr, cst.Subscript):  # Generic[T], nn.Module subclass with params
+            expr = expr.value
+        return dotted(expr)
+
+    def _leave_class(self) -> None:
+        c = self.classes.pop()
+        self.finished_classes.append(
+            F.ClassFacts(
+                name=c.node.name.value,
+                qualname=c.qualname,
+                span=c.span,
+                bases=c.bases,
+                methods=tuple(c.methods),
+                writes=tuple(c.writes),
+                reads=tuple(c.reads),
+                class_attrs=tuple(c.class_attrs),
+                decorators=c.decorators,
+            )
+        )
+
+    def _enter_func(self, node: cst.FunctionDef) -> None:
+        span = self.pos.func_name(node)
+        owner = None
+        # A method is a def directly in a class body; nested defs belong to their method.
+        if self.classes and len(self.stack) >= 2 and self.stack[-2] is self.classes[-1].node:
+            owner = self.classes[-1]
+        if owner is None and self.funcs:
+            return  # nested function: its facts go to the enclosing function
+        self.funcs.append(_Func(node, node.name.value, _params(node), owner, span))
+
+    def _leave_func(self, node: cst.FunctionDef) -> None:
+        if not self.funcs or self.funcs[-1].node is not node:
+            return
+        f = self.funcs.pop()
+        if f.owner is not None:
+            statements = method_statements(node, f.name, self.spans)
+            f.owner.methods.append(
+                F.MethodFacts(
+                    name=f.name,
+                    span=f.span,
+                    params=f.params,
+                    decorators=_decorator_names(node.decorators),
+                    abstract=_is_abstract(node),
+                    super_calls=tuple(f.super_calls),
+                    passes_self=tuple(f.passes_self),
+                    dynamic=tuple(dict.fromkeys(f.dynamic)),
+                    dynamic_patterns=tuple(dict.fromkeys(f.patterns)),
+                    param_reads=tuple(f.param_reads),
+                    statements=statements,
+                    calls_super_init_at=f.super_init_at,
+                    returns_only_none=bool(f.returns) and not any(f.returns),
+                )
+            )
+        else:
+            self.functions.append(F.FunctionFacts(f.name, f.span, f.params, tuple(f.param_reads)))
+
+    def _method(self) -> _Func | None:
+        """The method whose body we are in (nested functions and lambdas included)."""
+        if self.funcs and self.funcs[-1].owner is not None and self.classes and self.funcs[-1].owner is self.classes[-1]:
+            return self.funcs[-1]
+        return None
+
+    # -- imports ----------------------------------------------------------------------------
+    def _import(self, node: cst.Import | cst.ImportFrom) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = dotted(alias.name) or ""
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.imports.append(F.Import(alias.asname.name.value, full, None))
+                else:
+                    # `import a.b` binds `a`, and `a.b.X` resolves through the full name.
+                    self.imports.append(F.Import(full.split(".")[0], full.split(".")[0], None))
+                    if "." in full:
+                        self.imports.append(F.Import(full, full, None))
+            return
+        module = dotted(node.module) if node.module is not None else None
+        level = len(node.relative)
+        if isinstance(node.names, cst.ImportStar):
+            self.imports.append(F.Import("*", module, "*", level))
+            return
+        for alias in node.names:
+            name = alias.name.value if isinstance(alias.name, cst.Name) else dotted(alias.name) or ""
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.imports.append(F.Import(local, module, name, level))
+
+    # -- self.<attr> -----------------------------------------------------------------------
+    def _chain(self, node: cst.Attribute) -> tuple[tuple[str, ...], cst.CSTNode, int]:
+        """Extend `self.a` upward to `self.a.b.c`; returns (chain, top node, parent index)."""
+        chain = [node.attr.value]
+        top: cst.CSTNode = node
+        i = len(self.stack) - 1
+        while i >= 0:
+            p = self.stack[i]
+            if isinstance(p, cst.Attribute) and p.value is top:
+                chain.append(p.attr.value)
+                top = p
+                i -= 1
+            else:
+                break
+        return tuple(chain), top, i
+
+    def _attribute(self, node: cst.Attribute) -> None:
+        base = node.value
+        if not isinstance(base, cst.Name):
+            inner = base
+            while isinstance(inner, cst.Attribute):
+                inner = inner.value
+            if not _is_self(inner):  # self.embed.pos is a holder read, recorded with its chain
+                self.external.add(node.attr.value)
+            return
+        if base.value == "self":
+            span = self.pos.self_attr(node)
+            self.spans[id(node)] = span
+            m = self._method()
+            if m is None:
+                return
+            chain, top, i = self._chain(node)
+            self._self_attr(m, chain, top, i, span)
+            return
+        self.external.add(node.attr.value)
+        if self.funcs:
+            f = self.funcs[-1]
+            if base.value in f.params:
+                chain, top, i = self._chain(node)
+                kind = self._classify(chain, top, i)
+                if kind != "write":
+                    f.param_reads.append(F.ParamRead(base.value, chain, kind, f.span))
+
+    def _self_attr(self, m: _Func, chain: tuple[str, ...], top: cst.CSTNode, i: int, span: F.Span) -> None:
+        owner = m.owner
+        assert owner is not None
+        parent = self.stack[i] if i >= 0 else None
+        name = chain[0]
+        if len(chain) == 1 and isinstance(parent, cst.Call) and parent.func is top and name in (
+            "register_buffer",
+            "register_parameter",
+            "add_module",
+            "register_module",
+        ):
+            self._register_call(m, name, parent, span)
+            return
+        if name in DYNAMIC_SELF_ATTRS and len(chain) == 1:
+            m.dynamic.append(f"self.{name}")
+        kind = self._classify(chain, top, i)
+        if kind == "write":
+            if len(chain) == 1:
+                value = self._assigned_value(top, i)
+                self._record_write(m, name, value, span, "assign")
+            return
+        owner.reads.append(F.Read(chain, m.name, span, kind, self.conds[-1] if self.conds else None))
+
+    def _assigned_value(self, top: cst.CSTNode, i: int) -> cst.BaseExpression | None:
+        """The expression assigned to `top` (pairs tuple targets with tuple values)."""
+        path: list[cst.CSTNode] = [top]
+        j = i
+        while j >= 0:
+            p = self.stack[j]
+            if isinstance(p, (cst.Assign, cst.AnnAssign)):
+                value = p.value
+                # walk back down through tuple structure
+                for k in range(len(path) - 1, -1, -1):
+                    n = path[k]
+                    if isinstance(n, cst.Element) and isinstance(value, (cst.Tuple, cst.List)):
+                        container = path[k + 1] if k + 1 < len(path) else None
+                        if isinstance(container, (cst.Tuple, cst.List)):
+                            idx = next((x for x, e in enumerate(container.elements) if e is n), None)
+                            if idx is not None and idx < len(value.elements):
+                                value = value.elements[idx].value
+                            else:
+                                return None
+                return value
+            path.append(p)
+            j -= 1
+        return None
+
+    def _classify(self, chain: tuple[str, ...], top: cst.CSTNode, i: int) -> str:
+        """What this mention of self.<chain> does; see facts.py for the kinds."""
+        parent = self.stack[i] if i >= 0 else None
+        last = chain[-1]
+        if self._under_zero_product(top, i):
+            return F.KEEPALIVE
+        if isinstance(parent, cst.Call) and parent.func is top:
+            if len(chain) >= 2 and last in META_METHODS:
+                return F.META
+            if len(chain) >= 2 and (last in INIT_CALLS or _INIT_FUNC.match(last) and last not in ("add_", "mul_", "sub_", "div_", "clamp_", "masked_fill_", "index_add_", "scatter_", "lerp_")):
+                if last == "copy_" and "data" not in chain:
+                    return F.VALUE
+                return F.INIT
+            return F.VALUE
+        if len(chain) >= 2 and last in META_ATTRS:
+            return F.META
+        if isinstance(parent, cst.AssignTarget) and parent.target is top:
+            return "write" if len(chain) == 1 else "store"
+        if isinstance(parent, cst.AnnAssign) and parent.target is top:
+            return "write" if len(chain) == 1 else "store"
+        if isinstance(parent, cst.Element) and i >= 2:
+            # tuple/list unpacking target: (self.a, self.b) = ...
+            j = i - 1
+            while j >= 0 and isinstance(self.stack[j], (cst.Tuple, cst.List, cst.Element)):
+                j -= 1
+            if j >= 0 and isinstance(self.stack[j], cst.AssignTarget):
+                return "write" if len(chain) == 1 else "store"
+            if j >= 0 and isinstance(self.stack[j], cst.Del):
+                return F.DELETE
+        if isinstance(parent, cst.AugAssign) and parent.target is top:
+            return "store"
+        if isinstance(parent, cst.Del):
+            return F.DELETE
+        if isinstance(parent, cst.Subscript) and parent.value is top and i >= 1:
+            gp = self.stack[i - 1]
+            if isinstance(gp, (cst.AssignTarget, cst.AugAssign)) and gp.target is parent:
+                return "store"
+            if isinstance(gp, cst.Del):
+                return F.DELETE
+            return F.VALUE
+        if isinstance(parent, cst.Comparison):
+            others = [parent.left, *(c.comparator for c in parent.comparisons)]
+            ops_ok = all(isinstance(c.operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)) for c in parent.comparisons)
+            if ops_ok and any(_is_none(o) for o in others if o is not top):
+                return F.NONE_TEST
+            return F.VALUE
+        if self._in_test_position(top, i):
+            return F.NONE_TEST
+        if isinstance(parent, cst.Arg) and i >= 1:
+            call = self.stack[i - 1]
+            if isinstance(call, cst.Call):
+                fname = dotted(call.func) or ""
+                lastf = fname.rsplit(".", 1)[-1]
+                if fname in _META_BUILTINS:
+                    return F.META
+                if _INIT_FUNC.match(lastf) or ".init." in f".{fname}.":
+                    return F.INIT
+        return F.VALUE
+
+    def _in_test_position(self, top: cst.CSTNode, i: int) -> bool:
+        node = top
+        j = i
+        while j >= 0:
+            p = self.stack[j]
+            if isinstance(p, cst.UnaryOperation) and isinstance(p.operator, cst.Not):
+                node, j = p, j - 1
+                continue
+            if isinstance(p, cst.BooleanOperation):
+                node, j = p, j - 1
+                continue
+            if isinstance(p, (cst.If, cst.While, cst.IfExp, cst.Assert)) and p.test is node:
+                return True
+            return False
+        return False
+
+    def _under_zero_product(self, top: cst.CSTNode, i: int) -> bool:
+        """`0 * self.w.sum()`: a keep-alive term, not a use (DW403)."""
+        child = top
+        j = i
+        while j >= 0:
+            p = self.stack[j]
+            if isinstance(p, (cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.FunctionDef, cst.Lambda)):
+                return False
+            if isinstance(p, cst.BinaryOperation) and isinstance(p.operator, cst.Multiply):
+                other = p.right if p.left is child else p.left
+                if _is_zero(other):
+                    return True
+            child = p
+            j -= 1
+        return False
+
+    # -- writes ----------------------------------------------------------------------------
+    def _record_write(self, m: _Func, attr: str, value: cst.BaseExpression | None, span: F.Span, via: str) -> None:
+        owner = m.owner
+        assert owner is not None
+        kind, ctor, elements, kwargs, cond = self._value_kind(value, m)
+        conditional = self.cond_depth > 0 or cond is not None
+        condition = cond if cond is not None else (self.conds[-1] if self.conds else None)
+        owner.writes.append(
+            F.Write(
+                attr=attr,
+                method=m.name,
+                span=span,
+                kind=kind,
+                ctor=ctor,
+                via=via,
+                conditional=conditional,
+                condition=condition or None,
+                elements=elements,
+                kwargs=kwargs,
+                before_super_init=m.name == "__init__" and m.super_init_at is None,
+                statement=m.stmt_index,
+            )
+        )
+
+    def _value_kind(
+        self, value: cst.BaseExpression | None, m: _Func, depth: int = 0
+    ) -> tuple[str, str | None, tuple[str, ...], tuple[tuple[str, str], ...], str | None]:
+        """(kind, ctor, element ctors, literal kwargs, condition) of an assigned expression."""
+        if value is None or depth > 4:
+            return F.OTHER, None, (), (), None
+        if _is_none(value):
+            return F.NONE, None, (), (), None
+        if isinstance(value, cst.IfExp):
+            a = self._value_kind(value.body, m, depth + 1)
+            b = self._value_kind(value.orelse, m, depth + 1)
+            cond = self.code_for(value.test)
+            if a[0] == F.NONE and b[0] != F.NONE:
+                return b[0], b[1], b[2], b[3], f"not ({cond})"
+            if b[0] == F.NONE and a[0] != F.NONE:
+                return a[0], a[1], a[2], a[3], cond
+            if a[0] == F.MODULE and b[0] == F.MODULE:
+                return F.MODULE, a[1], (*a[2], *(x for x in (b[1],) if x)), a[3], None
+            return a if a[0] != F.OTHER else b
+        if isinstance(value, cst.BooleanOperation):  # `x or nn.Identity()`
+            b = self._value_kind(value.right, m, depth + 1)
+            return b if b[0] != F.OTHER else self._value_kind(value.left, m, depth + 1)
+        if isinstance(value, cst.Name) and value.value in m.local_values:
+            return self._value_kind(m.local_values[value.value], m, depth + 1)
+        if isinstance(value, cst.Call):
+            name = dotted(value.func)
+            if name is None:
+                return F.OTHER, None, (), (), None
+            last = name.rsplit(".", 1)[-1]
+            kwargs = tuple(
+                (a.keyword.value, self.code_for(a.value)[:40]) for a in value.args if a.keyword is not None
+            )
+            if last == "Parameter":
+                return F.PARAMETER, name, (), kwargs, None
+            if last == "Buffer":
+                return F.BUFFER, name, (), kwargs, None
+            if last in TENSOR_FACTORIES and ("." in name) and name.split(".")[0] in ("torch", "th", "np", "numpy"):
+                return F.TENSOR, name, (), kwargs, None
+            if last in CONTAINERS:
+                return F.MODULE, name, self._element_ctors(value, m), kwargs, None
+            if last in ("partial",) and value.args:
+                inner = dotted(value.args[0].value)
+                return (F.MODULE, inner, (), kwargs, None) if inner else (F.OTHER, None, (), (), None)
+            return F.MODULE, name, (), kwargs, None
+        if isinstance(value, (cst.List, cst.Tuple, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+            elements = self._element_ctors(value, m)
+            if elements:
+                return F.PLAIN_CONTAINER, None, elements, (), None
+            return F.OTHER, None, (), (), None
+        if isinstance(value, cst.BinaryOperation):
+            for side in (value.left, value.right):
+                k = self._value_kind(side, m, depth + 1)
+                if k[0] == F.TENSOR:
+                    return k
+        return F.OTHER, None, (), (), None
+
+    def _element_ctors(self, node: cst.CSTNode, m: _Func) -> tuple[str, ...]:
+        """Constructors called inside a container literal / comprehension / container call."""
+        found: list[str] = []
+
+        class _Calls(cst.CSTVisitor):
+            def visit_Call(self_inner, call: cst.Call) -> bool:  # noqa: N805
+                name = dotted(call.func)
+                if name:
+                    found.append(name)
+                return False
+
+            def visit_Lambda(self_inner, node: cst.Lambda) -> bool:  # noqa: N805
+                return False
+
+        if isinstance(node, cst.Call):
+            for a in node.args:
+                a.value.visit(_Calls())
+        else:
+            node.visit(_Calls())
+        return tuple(dict.fromkeys(found))
+
+    def _register_call(self, m: _Func, fn: str, call: cst.Call, span: F.Span) -> None:
+        args = [a for a in call.args if a.keyword is None]
+        kw = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        name_expr = args[0].value if args else kw.get("name")
+        name = _string_name(name_expr) if name_expr is not None else None
+        if name is None:
+            m.dynamic.append(f"self.{fn}(<dynamic name>)")
+            return
+        value = args[1].value if len(args) > 1 else kw.get("tensor", kw.get("param", kw.get("module")))
+        if fn == "register_buffer":
+            kind = F.NONE if value is not None and _is_none(value) else F.BUFFER
+            self._record_raw(m, name, span, kind, fn, value)
+        elif fn == "register_parameter":
+            kind = F.NONE if value is None or _is_none(value) else F.PARAMETER
+            self._record_raw(m, name, span, kind, fn, value)
+        else:
+            self._record_write(m, name, value, span, "add_module")
+
+    def _record_raw(self, m: _Func, name: str, span: F.Span, kind: str, via: str, value: cst.BaseExpression | None) -> None:
+        owner = m.owner
+        assert owner is not None
+        ctor = dotted(value.func) if isinstance(value, cst.Call) else None
+        owner.writes.append(
+            F.Write(
+                attr=name,
+                method=m.name,
+                span=span,
+                kind=kind,
+                ctor=ctor,
+                via=via,
+                conditional=self.cond_depth > 0,
+                condition=(self.conds[-1] if self.conds else None) or None,
+                before_super_init=m.name == "__init__" and m.super_init_at is None,
+                statement=m.stmt_index,
+            )
+        )
+
+    # -- calls -----------------------------------------------------------------------------
+    def _call(self, node: cst.Call) -> None:
+        if not self.funcs:
+            return
+        f = self.funcs[-1]
+        func = node.func
+        # super().m(...) / super(Cls, self).m(...)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and dotted(func.value.func) == "super":
+            f.super_calls.append(func.attr.value)
+            if func.attr.value == "__init__" and f.super_init_at is None:
+                f.super_init_at = f.stmt_index
+            return
+        fname = dotted(func)
+        if fname == "getattr" and node.args and _is_self(node.args[0].value):
+            self._getattr(f, node)
+            return
+        if fname in ("setattr", "hasattr", "delattr") and node.args and _is_self(node.args[0].value):
+            self._self_named_call(f, fname, node)
+            return
+        # local `x = Ctor(...)` later stored as `self.y = x`
+        for idx, a in enumerate(node.args):
+            if _is_self(a.value) and fname not in _NOT_PASSING:
+                if fname in ("vars",):
+                    f.dynamic.append("vars(self)")
+                    continue
+                f.passes_self.append(
+                    F.Call(fname or self.code_for(func)[:60], idx if a.keyword is None else -1, a.keyword.value if a.keyword else None, f.span)
+                )
+
+    def _getattr(self, f: _Func, node: cst.Call) -> None:
+        span = self.pos.self_call(node)
+        if len(node.args) < 2:
+            return
+        name = _string_name(node.args[1].value)
+        m = self._method()
+        if name is None:
+            f.dynamic.append("getattr(self, <name>)")
+            return
+        if "*" in name:
+            f.patterns.append("^" + ".*".join(re.escape(p) for p in name.split("*")) + "$")
+            return
+        if m is not None and m.owner is not None:
+            m.owner.reads.append(F.Read((name,), m.name, span, F.VALUE, self.conds[-1] if self.conds else None))
+
+    def _self_named_call(self, f: _Func, fname: str, node: cst.Call) -> None:
+        span = self.pos.self_call(node)
+        m = self._method()
+        if m is None or m.owner is None or len(node.args) < 2:
+            return
+        name = _string_name(node.args[1].value)
+        if name is None:
+            if fname == "setattr":
+                f.dynamic.append("setattr(self, <name>, ...)")
+            return
+        if fname == "hasattr":
+            m.owner.reads.append(F.Read((name,), m.name, span, F.HASATTR, self.conds[-1] if self.conds else None))
+        elif fname == "delattr":
+            m.owner.reads.append(F.Read((name,), m.name, span, F.DELETE, None))
+        elif len(node.args) >= 3:
+            self._record_write(m, name, node.args[2].value, span, "setattr")
+
+    # -- module-level assignments and locals -----------------------------------------------
+    def _assign(self, node: cst.Assign) -> None:
+        """Locals (`layer = nn.Linear(..)` then `self.proj = layer`) and module-level aliases."""
+        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+            return
+        target = node.targets[0].target.value
+        if self.funcs:
+            self.funcs[-1].local_values[target] = node.value
+        elif not self.classes:
+            value = node.value
+            if isinstance(value, cst.Call) and dotted(value.func) in ("partial", "functools.partial") and value.args:
+                value = value.args[0].value
+            name = dotted(value)
+            if name:
+                self.assignments.append((target, name))
+
+
+def collect(module: cst.Module, positions: Positions) -> Collector:
+    """Run the collector over a module."""
+    c = Collector(positions, module.code_for_node)
+    module.visit(c)
+    return c
