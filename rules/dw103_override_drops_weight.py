@@ -71,7 +71,7 @@ class ImageToVideoDiT(VideoDiT):
         analysis: Analysis = project.analysis
         for w in project.all_weights():
             lv = analysis.liveness(w)
-            if not lv.live_in:
+            if not lv.live_in or lv.escapes:
                 continue
             for c in lv.judged:
                 if c in lv.live_in:

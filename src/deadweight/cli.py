@@ -19,6 +19,7 @@ from typing import TextIO
 import click
 
 from deadweight import __version__
+from deadweight import baseline as bl
 from deadweight.config import ConfigError, find_project_root, load_settings, settings_as_dict
 from deadweight.registry import PluginError, all_rules, unknown_codes
 from deadweight.report import FORMATS, emit
@@ -117,34 +118,49 @@ def check(
         click.echo(json.dumps(settings_as_dict(settings), indent=2))
         return
 
-    only_files = _explicit_files(targets, settings.project_root)
+    root = Path(settings.project_root or find_project_root(targets))
+    only_files = _explicit_files(targets, str(root))
+    if write_baseline is not None and (only_files is not None or diff_base is not None):
+        # A baseline written from part of the project would drop every other file's entries.
+        _fail("--write-baseline records the whole project; do not combine it with file arguments or --diff-base")
+    if only_files is not None:
+        # pre-commit mode: analyze the whole project so cross-file facts are complete, and
+        # report only the files given. The verdict for a file is the one a full run gives.
+        targets = [str(root)]
     if diff_base is not None:
         from deadweight.gitdiff import GitError, changed_files
 
         try:
-            changed = changed_files(diff_base, Path(settings.project_root or find_project_root(targets)))
+            changed = changed_files(diff_base, root)
         except GitError as exc:
             _fail(str(exc))
             return
-        only_files = changed if only_files is None else only_files & changed
-        if only_files is not None and set(paths) == set():
-            targets = [settings.project_root or "."]
-    if only_files is not None:
-        targets = [settings.project_root or str(find_project_root(targets))]
+        # Directories given: report changed files under them; files given: those that changed.
+        only_files = (only_files & changed) if only_files is not None else _under(changed, targets, root)
+
+    if settings.baseline and write_baseline is None:
+        try:
+            bl.load(Path(settings.baseline))  # fail before the scan, not after it
+        except bl.BaselineError as exc:
+            _fail(str(exc))
+            return
 
     show_progress = not quiet and output_format == "text" and sys.stderr.isatty() and not os.environ.get("CI")
     try:
         with _progress(show_progress) as progress:
             result = api.check(targets, settings, only_files=only_files, progress=progress)
-        if write_baseline is not None or settings.baseline:
-            from deadweight import baseline as bl
-
-            if write_baseline is not None:
-                written = bl.write(Path(write_baseline), result)
-                click.echo(f"deadweight: wrote {written} findings to {write_baseline}", err=True)
-                return
-            assert settings.baseline is not None
-            bl.apply(Path(settings.baseline), result)
+        if write_baseline is not None:
+            written = bl.write(Path(write_baseline), result)
+            click.echo(f"deadweight: wrote {written} finding{'s' if written != 1 else ''} to {write_baseline}", err=True)
+            sys.exit(EXIT_CLEAN)
+        if settings.baseline:
+            inactive = {r.code for r in all_rules(settings.plugins)} - {r.code for r in api.active_rules(settings)}
+            stale = bl.apply(Path(settings.baseline), result, only_files=only_files, inactive_codes=inactive)
+            if stale:
+                _note_stale(stale, settings.baseline)
+    except bl.BaselineError as exc:
+        _fail(str(exc))
+        return
     except FileNotFoundError as exc:
         _fail(str(exc))
         return
@@ -159,6 +175,32 @@ def check(
     if exit_zero or not result.findings:
         sys.exit(EXIT_CLEAN)
     sys.exit(EXIT_FINDINGS)
+
+
+def _under(changed: set[str], targets: list[str], root: Path) -> set[str]:
+    """The changed root-relative paths that lie under one of the analyzed targets."""
+    prefixes = []
+    for t in targets:
+        try:
+            rel = Path(t).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            continue
+        prefixes.append("" if rel == "." else rel)
+    return {p for p in changed if any(not pre or p == pre or p.startswith(pre + "/") for pre in prefixes)}
+
+
+def _note_stale(stale: list[bl.Entry], path: str, limit: int = 10) -> None:
+    """Tell the user the baseline holds entries nothing matches, so it does not rot unseen."""
+    n = len(stale)
+    click.echo(
+        f"deadweight: {n} baseline entr{'ies' if n != 1 else 'y'} in {path} no longer {'match' if n != 1 else 'matches'} any finding "
+        f"(fixed, renamed or now suppressed); rewrite it with --write-baseline {path} to drop {'them' if n != 1 else 'it'}:",
+        err=True,
+    )
+    for entry in stale[:limit]:
+        click.echo(f"  {entry.describe()}", err=True)
+    if n > limit:
+        click.echo(f"  ... and {n - limit} more", err=True)
 
 
 def _explicit_files(targets: list[str], root: str | None) -> set[str] | None:

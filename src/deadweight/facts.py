@@ -24,6 +24,7 @@ META = "meta"  # .shape, .dtype, .size(), ...: inspects without using the value
 NONE_TEST = "none_test"  # `self.x is None`, `if self.x:`
 HASATTR = "hasattr"  # hasattr(self, "x")
 INIT = "init"  # nn.init.*(self.x), self.x.data.copy_(...), self.x.weight.normal_()
+PASSED = "passed"  # passed as an argument to a call: a use, and in __init__ a share with a child
 KEEPALIVE = "keepalive"  # a term multiplied by zero: `0 * self.x.sum()`
 DELETE = "delete"  # del self.x
 
@@ -116,6 +117,7 @@ class MethodFacts:
     statements: tuple[Statement, ...] = ()
     calls_super_init_at: int | None = None  # statement index of super().__init__() if any
     returns_only_none: bool = False  # every return is bare / None and there is at least one
+    returns_value: bool = False  # some `return <value>` (not None) in the method itself
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,7 @@ class Summary:
     hidden_low_confidence: int = 0  # below --min-confidence, not reported
     suppressed: int = 0  # by inline comments
     baselined: int = 0  # hidden by the baseline
+    baseline_stale: int | None = None  # baseline entries that matched nothing; None: no baseline used
     seconds: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
@@ -107,6 +108,7 @@ class Summary:
             "hidden_low_confidence": self.hidden_low_confidence,
             "suppressed": self.suppressed,
             "baselined": self.baselined,
+            **({"baseline_stale": self.baseline_stale} if self.baseline_stale is not None else {}),
             "seconds": round(self.seconds, 3),
         }
 

@@ -65,7 +65,7 @@ PARAMETER_FREE_LAYERS: frozenset[str] = frozenset(
         "Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout",
         "DropPath", "StochasticDepth", "Identity", "Flatten", "Unflatten",
         "ReLU", "ReLU6", "GELU", "SiLU", "Mish", "Sigmoid", "Tanh", "Softmax", "LogSoftmax",
-        "Softplus", "ELU", "SELU", "CELU", "LeakyReLU", "Hardswish", "Hardsigmoid", "Hardtanh",
+        "Softplus", "ELU", "ACT2FN", "SELU", "CELU", "LeakyReLU", "Hardswish", "Hardsigmoid", "Hardtanh",
         "GLU", "Tanhshrink", "Softsign", "QuickGELU", "NewGELUActivation", "GELUActivation",
         "MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
         "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
@@ -104,9 +104,32 @@ TENSOR_FACTORIES: frozenset[str] = frozenset(
 )
 
 # Calls that return modules although they are functions (factories), by name.
+# (`get_act_layer`/`get_norm_layer` return classes, not instances, so they are not here.)
 MODULE_FACTORY_PATTERN = re.compile(
-    r"^(build|create|make|get)_\w*(layer|norm|act|activation|block|module|mlp|attn|attention|pool|head|conv|embed\w*|dropout|drop_path)$"
-    r"|^(get_activation|get_act_layer|get_norm_layer|create_act_layer|create_conv2d|create_pool2d|create_classifier|create_aa)$"
+    r"^(build|create|make)_\w*(layer|norm|act|activation|block|module|mlp|attn|attention|pool|head|conv|conv2d|embed\w*|dropout|drop_path|aa)$"
+    r"|^(get_activation|create_classifier)$"
+)
+# Registries indexed to get a parameter-free layer instance: `self.act = ACT2FN[config.hidden_act]`.
+ACTIVATION_REGISTRIES: frozenset[str] = frozenset({"ACT2FN"})
+# Container base classes: a subclass's own forward (Sequential) or its holder iterates every child.
+CONTAINER_BASES: frozenset[str] = frozenset(
+    {
+        "torch.nn.Sequential",
+        "torch.nn.ModuleList",
+        "torch.nn.ModuleDict",
+        "torch.nn.modules.container.Sequential",
+        "torch.nn.modules.container.ModuleList",
+        "torch.nn.modules.container.ModuleDict",
+    }
+)
+# Functions that initialise the tensor passed to them (nn.init.*, timm's trunc_normal_, ...).
+INIT_FUNCTIONS: frozenset[str] = frozenset(
+    {
+        "normal_", "uniform_", "trunc_normal_", "trunc_normal_tf_", "zeros_", "ones_", "constant_",
+        "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+        "eye_", "dirac_", "sparse_", "lecun_normal_", "variance_scaling_", "init_weights",
+        "_init_weights", "init_weight_vit", "named_apply",
+    }
 )
 
 # Entry points: methods that the framework calls on a module.
@@ -189,7 +212,8 @@ META_METHODS: frozenset[str] = frozenset(
 # Calls on a weight that initialise or freeze it instead of using it.
 INIT_CALLS: frozenset[str] = frozenset(
     {
-        "copy_", "fill_", "zero_", "normal_", "uniform_", "data", "requires_grad_", "trunc_normal_",
+        "copy_", "fill_", "zero_", "normal_", "uniform_", "requires_grad_", "trunc_normal_", "fill_diagonal_",
+        "exponential_", "geometric_", "log_normal_", "cauchy_", "random_", "bernoulli_",
         "reset_parameters", "_reset_parameters", "apply", "register_forward_hook", "register_forward_pre_hook",
         "register_full_backward_hook", "register_backward_hook", "load_state_dict",
     }

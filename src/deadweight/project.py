@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from deadweight import facts as F
 from deadweight.frameworks import (
+    ACTIVATION_REGISTRIES,
+    CONTAINER_BASES,
     CONTAINERS,
     MODULE_BASES,
     MODULE_FACTORY_PATTERN,
@@ -282,6 +284,10 @@ class Project:
         active.discard(id(info))
         return out
 
+    def is_container(self, info: ClassInfo) -> bool:
+        """A Sequential/ModuleList/ModuleDict subclass: its children are consumed by iteration."""
+        return any(isinstance(b, str) and b in CONTAINER_BASES for c in info.mro for b in c.bases)
+
     def module_classes(self) -> list[ClassInfo]:
         return [c for c in self.classes.values() if c.is_module]
 
@@ -382,6 +388,8 @@ class Project:
         if isinstance(r, ClassInfo):
             return r.is_module, r.key, r.module_certain
         last = w.ctor.rsplit(".", 1)[-1]
+        if last in ACTIVATION_REGISTRIES:
+            return True, r or w.ctor, True
         if r is not None and self.is_module_qualname(r):
             return True, r, True
         if last in CONTAINERS and (r is None or r.startswith("torch.")):

@@ -9,11 +9,14 @@ functions, always resolved through the MRO of the class being judged.
 
 from __future__ import annotations
 
+import fnmatch
+import re
 from dataclasses import dataclass, field
 
 from deadweight import facts as F
 from deadweight.project import ClassInfo, Project, Weight
 
+USE_KINDS = frozenset({F.VALUE, F.PASSED})  # what consumes a weight outside init-only methods
 Reached = dict[tuple[str, str], tuple[ClassInfo, F.MethodFacts]]
 
 
@@ -46,10 +49,22 @@ class Liveness:
     live_in: list[ClassInfo] = field(default_factory=list)  # judged classes whose forward consumes it
     dynamic: list[str] = field(default_factory=list)  # reasons any weight may be reached by name
     read_elsewhere: bool = False  # name read on some untyped object (a holder we cannot type)
+    shared_uses: list[Use] = field(default_factory=list)  # passed to a child's constructor in __init__
+    container: bool = False  # owner subclasses Sequential/ModuleList/ModuleDict
 
     @property
     def consumed_anywhere(self) -> bool:
-        return bool(self.value_uses or self.holder_uses or self.passed_self or self.pattern)
+        return bool(self.value_uses or self.holder_uses or self.passed_self or self.pattern or self.escapes)
+
+    @property
+    def escapes(self) -> bool:
+        """Handed to other code we do not follow (a child module, a container's iteration)."""
+        return bool(self.shared_uses) or self.container
+
+
+def _matches(name: str, names: set[str]) -> bool:
+    """Exact names, or `*` templates from getattr(obj, "fc" + suffix)."""
+    return name in names or any("*" in n and fnmatch.fnmatchcase(name, n) for n in names)
 
 
 class Analysis:
@@ -128,7 +143,7 @@ class Analysis:
                 methods = [(h, m.name) for m in h.facts.methods if not self.p.is_init(m.name)]
             for c, name in methods:
                 for r in self.reads(c, name):
-                    if len(r.chain) < 2 or r.kind != F.VALUE:
+                    if len(r.chain) < 2 or r.kind not in USE_KINDS:
                         continue
                     child = self.p.attribute_type(h, r.chain[0])
                     if child is None:
@@ -155,7 +170,7 @@ class Analysis:
     @staticmethod
     def _add_param_reads(out: dict[tuple[str, int], set[str]], kind: str, params: tuple[str, ...], reads: tuple[F.ParamRead, ...]) -> None:
         for pr in reads:
-            if pr.kind != F.VALUE or pr.param not in params:
+            if pr.kind not in USE_KINDS or pr.param not in params:
                 continue
             out.setdefault((kind, params.index(pr.param)), set()).add(pr.chain[0])
 
@@ -184,7 +199,7 @@ class Analysis:
         if index >= len(params):
             return set()
         name = params[index]
-        return {pr.chain[0] for pr in reads if pr.param == name and pr.kind == F.VALUE}
+        return {pr.chain[0] for pr in reads if pr.param == name and pr.kind in USE_KINDS}
 
     def _resolve_function(self, cls: ClassInfo, callee: str) -> F.FunctionFacts | None:
         local = f"{cls.file.module}.{callee}"
@@ -215,7 +230,9 @@ class Analysis:
                     if r.chain[0] != w.name or r.kind in ("store", F.DELETE):
                         continue
                     use = Use(c, m.name, r)
-                    if r.kind == F.VALUE:
+                    if r.kind == F.PASSED and init:
+                        lv.shared_uses.append(use)
+                    elif r.kind in USE_KINDS:
                         (lv.init_uses if init else lv.value_uses).append(use)
                     elif r.kind == F.INIT:
                         lv.init_uses.append(use)
@@ -227,6 +244,7 @@ class Analysis:
         for c in related:
             lv.holder_uses.extend(holders.get(c.key, {}).get(w.name, []))
         lv.read_elsewhere = w.name in self._untyped_holder_names or w.name in self.p.external_reads
+        lv.container = self.p.is_container(d)
         lv.judged = [c for c in [d, *self.p.descendants(d)] if self.is_judged(c)]
         for c in lv.judged:
             if self._consumed_in(c, w, lv):
@@ -238,19 +256,17 @@ class Analysis:
         hit = False
         for cls, m in reached.values():
             for r in self.reads(cls, m.name):
-                if r.chain[0] == w.name and r.kind == F.VALUE:
+                if r.chain[0] == w.name and r.kind in USE_KINDS:
                     hit = True
             for reason in m.dynamic:
                 if reason not in lv.dynamic:
                     lv.dynamic.append(f"{reason} in {cls.name}.{m.name}")
             for pattern in m.dynamic_patterns:
-                import re
-
                 if re.match(pattern, w.name):
                     lv.pattern = True
                     hit = True
             for call in m.passes_self:
-                if w.name in self._callee_reads(c, cls, call):
+                if _matches(w.name, self._callee_reads(c, cls, call)):
                     lv.passed_self = True
                     hit = True
         if hit:

@@ -88,12 +88,16 @@ def verdict(project: Project, lv: Liveness) -> Verdict | None:
             code = "DW101"
         elif lv.meta_uses and not lv.init_uses:
             reads = sorted({f"`{'.'.join(u.read.chain)}`" if u.read.kind == F.META else "a `None` test" for u in lv.meta_uses})
+            if all(u.read.chain[-1] in ("device", "dtype") for u in lv.meta_uses):
+                conf = "low"  # a device/dtype anchor: intended, if wasteful
             msg = f"{what} is only inspected ({', '.join(reads)}), never used as a value{created(w)}; {checkpoint_note(w)}"
             code = "DW104"
         elif lv.init_uses:
             where = sorted({f"`{u.method}`" for u in lv.init_uses})
             msg = f"{what} is read only in {', '.join(where)}, never on the forward path{created(w)}; {checkpoint_note(w)}"
             code = "DW102"
+            if lv.read_elsewhere and conf != "low":
+                conf = "low"  # read on some object we cannot type: maybe the host model uses it
         else:
             msg = f"{what} is never used: no method reads it{created(w)}; {checkpoint_note(w)}"
             code = "DW101"
@@ -102,7 +106,7 @@ def verdict(project: Project, lv: Liveness) -> Verdict | None:
         if w.parameter_free:
             code = "DW105"
         return Verdict(code, conf, msg, related)
-    if not lv.judged or lv.live_in:
+    if not lv.judged or lv.live_in or lv.escapes:
         return None
     # Used somewhere, but no entry point of any concrete class reaches that use.
     public = [u for u in lv.value_uses if not u.method.startswith("_")]

@@ -19,15 +19,17 @@ from deadweight.dataflow import method_statements
 from deadweight.frameworks import (
     CONTAINERS,
     DYNAMIC_SELF_ATTRS,
+    ACTIVATION_REGISTRIES,
     INIT_CALLS,
+    INIT_FUNCTIONS,
     META_ATTRS,
     META_METHODS,
     TENSOR_FACTORIES,
 )
 
 _META_BUILTINS = frozenset({"isinstance", "len", "id", "type", "callable", "issubclass"})
+_PASS_THROUGH = (cst.IfExp, cst.BooleanOperation, cst.Element, cst.Tuple, cst.List, cst.Dict, cst.DictElement, cst.StarredElement)
 _NOT_PASSING = frozenset({"super", "isinstance", "hasattr", "getattr", "setattr", "delattr", "type", "id", "print"})
-_INIT_FUNC = re.compile(r"^[a-z]\w*_$")  # nn.init.normal_, trunc_normal_: in-place initialisers
 
 
 class Positions(Protocol):
@@ -74,6 +76,12 @@ def _string_name(node: cst.BaseExpression) -> str | None:
         except Exception:  # noqa: BLE001 - odd prefixes; not a name we can use
             return None
         return value if isinstance(value, str) else None
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        left = _string_name(node.left) if isinstance(node.left, (cst.SimpleString, cst.FormattedString, cst.BinaryOperation)) else "*"
+        right = _string_name(node.right) if isinstance(node.right, (cst.SimpleString, cst.FormattedString, cst.BinaryOperation)) else "*"
+        if left is None or right is None or (left == "*" and right == "*"):
+            return None
+        return (left + right).replace("**", "*")  # "dense_h_to_4h" + suffix -> "dense_h_to_4h*"
     if isinstance(node, cst.FormattedString):
         out = []
         for part in node.parts:
@@ -103,6 +111,7 @@ class _Func:
     super_init_at: int | None = None
     returns: list[bool] = field(default_factory=list)  # True for each `return <value>`
     local_values: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    self_aliases: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -291,6 +300,7 @@ class Collector(cst.CSTVisitor):
                     statements=statements,
                     calls_super_init_at=f.super_init_at,
                     returns_only_none=bool(f.returns) and not any(f.returns),
+                    returns_value=any(f.returns),
                 )
             )
         else:
@@ -357,18 +367,29 @@ class Collector(cst.CSTVisitor):
             self.spans[id(node)] = span
             m = self._method()
             if m is None:
+                self._param_read(node, "self")  # SAT's default hooks: def attention_fn(self, ...)
                 return
             chain, top, i = self._chain(node)
             self._self_attr(m, chain, top, i, span)
             return
+        m = self._method()
+        if m is not None and base.value in m.self_aliases:  # `origin = self; origin.rope(q)`
+            chain, top, i = self._chain(node)
+            self._self_attr(m, chain, top, i, m.span)
+            return
         self.external.add(node.attr.value)
-        if self.funcs:
-            f = self.funcs[-1]
-            if base.value in f.params:
-                chain, top, i = self._chain(node)
-                kind = self._classify(chain, top, i)
-                if kind != "write":
-                    f.param_reads.append(F.ParamRead(base.value, chain, kind, f.span))
+        self._param_read(node, base.value)
+
+    def _param_read(self, node: cst.Attribute, param: str) -> None:
+        """`attn.to_q` in a function that receives the module as parameter `attn`."""
+        if not self.funcs:
+            return
+        f = self.funcs[-1]
+        if param in f.params:
+            chain, top, i = self._chain(node)
+            kind = self._classify(chain, top, i)
+            if kind != "write":
+                f.param_reads.append(F.ParamRead(param, chain, kind, f.span))
 
     def _self_attr(self, m: _Func, chain: tuple[str, ...], top: cst.CSTNode, i: int, span: F.Span) -> None:
         owner = m.owner
@@ -426,9 +447,9 @@ class Collector(cst.CSTVisitor):
         if isinstance(parent, cst.Call) and parent.func is top:
             if len(chain) >= 2 and last in META_METHODS:
                 return F.META
-            if len(chain) >= 2 and (last in INIT_CALLS or _INIT_FUNC.match(last) and last not in ("add_", "mul_", "sub_", "div_", "clamp_", "masked_fill_", "index_add_", "scatter_", "lerp_")):
+            if len(chain) >= 2 and last in INIT_CALLS:
                 if last == "copy_" and "data" not in chain:
-                    return F.VALUE
+                    return F.VALUE  # an in-place state update in forward (EMA, cache) is a use
                 return F.INIT
             return F.VALUE
         if len(chain) >= 2 and last in META_ATTRS:
@@ -465,15 +486,23 @@ class Collector(cst.CSTVisitor):
             return F.VALUE
         if self._in_test_position(top, i):
             return F.NONE_TEST
-        if isinstance(parent, cst.Arg) and i >= 1:
-            call = self.stack[i - 1]
+        # Passed to a call, possibly inside `a if c else b`, `a or b` or a list/tuple/dict literal.
+        node, j = top, i
+        while j >= 1 and isinstance(self.stack[j], _PASS_THROUGH):
+            p = self.stack[j]
+            if isinstance(p, cst.IfExp) and p.test is node:
+                break
+            node, j = p, j - 1
+        if j >= 1 and isinstance(self.stack[j], cst.Arg):
+            call = self.stack[j - 1]
             if isinstance(call, cst.Call):
                 fname = dotted(call.func) or ""
                 lastf = fname.rsplit(".", 1)[-1]
-                if fname in _META_BUILTINS:
+                if fname in _META_BUILTINS and node is top:
                     return F.META
-                if _INIT_FUNC.match(lastf) or ".init." in f".{fname}.":
+                if lastf in INIT_FUNCTIONS or ".init." in f".{fname}.":
                     return F.INIT
+                return F.PASSED
         return F.VALUE
 
     def _in_test_position(self, top: cst.CSTNode, i: int) -> bool:
@@ -554,6 +583,10 @@ class Collector(cst.CSTVisitor):
         if isinstance(value, cst.BooleanOperation):  # `x or nn.Identity()`
             b = self._value_kind(value.right, m, depth + 1)
             return b if b[0] != F.OTHER else self._value_kind(value.left, m, depth + 1)
+        if isinstance(value, cst.Subscript):
+            name = dotted(value.value)
+            if name and name.rsplit(".", 1)[-1] in ACTIVATION_REGISTRIES:
+                return F.MODULE, name, (), (), None
         if isinstance(value, cst.Name) and value.value in m.local_values:
             return self._value_kind(m.local_values[value.value], m, depth + 1)
         if isinstance(value, cst.Call):
@@ -660,8 +693,14 @@ class Collector(cst.CSTVisitor):
             return
         fname = dotted(func)
         if fname == "getattr" and node.args and _is_self(node.args[0].value):
-            self._getattr(f, node)
+            if self._method() is None:
+                self.pos.self_call(node)
+                self._param_getattr(f, node)
+            else:
+                self._getattr(f, node)
             return
+        if fname == "getattr" and len(node.args) >= 2 and isinstance(node.args[0].value, cst.Name):
+            self._param_getattr(f, node)
         if fname in ("setattr", "hasattr", "delattr") and node.args and _is_self(node.args[0].value):
             self._self_named_call(f, fname, node)
             return
@@ -674,6 +713,15 @@ class Collector(cst.CSTVisitor):
                 f.passes_self.append(
                     F.Call(fname or self.code_for(func)[:60], idx if a.keyword is None else -1, a.keyword.value if a.keyword else None, f.span)
                 )
+
+    def _param_getattr(self, f: _Func, node: cst.Call) -> None:
+        """`getattr(attn, "to_q")` / `getattr(self, "fc" + suffix)` in a function given the module."""
+        param = node.args[0].value
+        if not isinstance(param, cst.Name) or param.value not in f.params or len(node.args) < 2:
+            return
+        name = _string_name(node.args[1].value)
+        if name is not None:
+            f.param_reads.append(F.ParamRead(param.value, (name,), F.VALUE, f.span))
 
     def _getattr(self, f: _Func, node: cst.Call) -> None:
         span = self.pos.self_call(node)
@@ -715,6 +763,8 @@ class Collector(cst.CSTVisitor):
         target = node.targets[0].target.value
         if self.funcs:
             self.funcs[-1].local_values[target] = node.value
+            if _is_self(node.value):
+                self.funcs[-1].self_aliases.add(target)
         elif not self.classes:
             value = node.value
             if isinstance(value, cst.Call) and dotted(value.func) in ("partial", "functools.partial") and value.args:

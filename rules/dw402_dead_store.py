@@ -1,0 +1,100 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from deadweight.findings import Finding
+from deadweight.project import Project
+from deadweight.rule import Rule
+from deadweight.rules._common import at, reached_methods, weights_by_name
+
+
+class DeadStore(Rule):
+    code = "DW402"
+    name = "dead-store"
+    summary = "A value computed from a submodule in forward and never used"
+    preview = True
+    rationale = (
+        "`h = self.proj(x)` whose `h` is never read (or is overwritten before any read) spends "
+        "compute on a layer whose result never reaches the output, so the layer gets no "
+        "gradient and the model is not the architecture it claims: a dropped residual branch, "
+        "an attention output replaced by its input, a typo between `x` and `h`."
+    )
+    fix = (
+        "Use the value where it was meant to go (`x = x + h`), or delete the computation (and "
+        "the layer, if nothing else uses it: that drops its checkpoint keys; load released "
+        "checkpoints with `strict=False` or drop the keys in `_load_from_state_dict`)."
+    )
+    bad = (
+        '''
+import torch.nn as nn
+
+class Block(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.attn = nn.Linear(dim, dim)
+        self.mlp = nn.Linear(dim, dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        h = self.attn(x)  # expect: DW402
+        x = x + self.mlp(x)
+        out = self.proj(x)  # expect: DW402
+        out = x * 2
+        return out
+''',
+    )
+    good = (
+        '''
+import torch.nn as nn
+
+class Block(nn.Module):
+    def __init__(self, dim, depth):
+        super().__init__()
+        self.attn = nn.Linear(dim, dim)
+        self.mlp = nn.Linear(dim, dim)
+        self.norm = nn.LayerNorm(dim)
+
+    def forward(self, x):
+        h = self.attn(x)
+        if x.dim() > 2:
+            h = self.norm(h)
+        x = x + h
+        for _ in range(3):
+            prev = self.mlp(x)
+            x = x + 1
+        y = self.mlp(x)
+        fn = lambda: y
+        _unused = self.norm(x)
+        return fn() + prev
+
+    def helper(self, x):
+        h = self.attn(x)
+        return x
+''',
+    )
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        seen: set[tuple[str, int, int]] = set()
+        weights: dict[str, dict] = {}
+        for info, cls, m in reached_methods(project):
+            if project.is_init(m.name):
+                continue
+            for s in m.statements:
+                if s.kind != "dead_store":
+                    continue
+                key = (cls.path, s.span.line, s.span.column)
+                if key in seen:
+                    continue
+                if info.key not in weights:
+                    weights[info.key] = weights_by_name(project, info)
+                w = weights[info.key].get(s.chain[0])
+                if w is None:
+                    continue
+                seen.add(key)
+                call = ".".join(s.chain)
+                msg = (
+                    f"`{s.name} = ...self.{call}(...)` in `{cls.name}.{m.name}` is never used afterwards "
+                    f"(never read, or overwritten first): `{w.name}`'s result does not reach the output "
+                    "and gets no gradient from this call; use it or remove the computation"
+                )
+                yield at(self, info, s.span, w.name, msg, confidence="medium", defined_in=w.owner)

@@ -1,0 +1,361 @@
+"""The `deadweight check` command: exit codes, output files, settings, file arguments,
+`--diff-base`, inline suppressions and stale-suppression reports (DW001).
+
+Most tests drive click's CliRunner in-process (fast, exact); a few run the installed console
+script in a subprocess, because that is what pre-commit and CI execute.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from deadweight.cli import main
+from deadweight.gitdiff import GitError, changed_files
+
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+MLP = """\
+import torch.nn as nn
+
+
+class MLP(nn.Module):
+    def __init__(self, dim, p=0.1):
+        super().__init__()
+        self.fc = nn.Linear(dim, dim)
+        self.dropout = nn.Dropout(p){dropout_comment}
+
+    def forward(self, x):
+        return self.fc(x)
+"""
+
+CLEAN = """\
+import torch.nn as nn
+
+
+class Clean(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.fc = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        return self.fc(x)
+"""
+
+DROPOUT_MESSAGE = (
+    "layer `dropout` (`nn.Dropout`) is never used: no method reads it; it holds no parameters, "
+    "so removing it changes no checkpoint key"
+)
+
+
+def project(root: Path, files: dict[str, str], config: str = "") -> Path:
+    """A project with its own `[tool.deadweight]` table, so no outer config leaks in."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "pyproject.toml").write_text(f"[tool.deadweight]\n{textwrap.dedent(config)}", encoding="utf-8")
+    for name, source in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(source, encoding="utf-8")
+    return root
+
+
+def run(*args: str, cwd: Path) -> Result:
+    """Invoke the CLI in `cwd` without a cache (tests must not share state)."""
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        return CliRunner().invoke(main, ["check", "--no-cache", "-j", "1", *args], catch_exceptions=False)
+    finally:
+        os.chdir(old)
+
+
+def concise(result: Result) -> list[str]:
+    return result.stdout.splitlines()
+
+
+# --------------------------------------------------------------------------- exit codes
+
+
+def test_exit_1_with_findings_and_0_when_clean(tmp_path: Path) -> None:
+    root = project(tmp_path, {"mlp.py": MLP.format(dropout_comment=""), "clean.py": CLEAN})
+    dirty = run("--output-format", "concise", ".", cwd=root)
+    assert dirty.exit_code == 1
+    assert concise(dirty) == [f"mlp.py:8:14: DW105 {DROPOUT_MESSAGE}", "Found 1 finding."]
+    clean = run("--output-format", "concise", "clean.py", cwd=root)
+    assert clean.exit_code == 0
+    assert clean.stdout == ""
+
+
+def test_exit_zero_forces_0_but_still_reports(tmp_path: Path) -> None:
+    root = project(tmp_path, {"mlp.py": MLP.format(dropout_comment="")})
+    result = run("--output-format", "concise", "--exit-zero", cwd=root)
+    assert result.exit_code == 0
+    assert concise(result)[0] == f"mlp.py:8:14: DW105 {DROPOUT_MESSAGE}"
+
+
+@pytest.mark.parametrize(
+    ("args", "config", "message"),
+    [
+        (["missing_dir"], "", "deadweight: error: missing_dir: no such file or directory"),
+        (["--select", "DW999"], "", "deadweight: error: select: unknown rule code or prefix 'DW999' (see `deadweight rules`)"),
+        (["."], "jobs = -1\n", "deadweight: error: pyproject.toml: tool.deadweight.jobs: expected an integer >= 0, got -1"),
+        (["."], "no-such-key = 1\n", "deadweight: error: pyproject.toml: tool.deadweight.no-such-key: unknown key (valid keys: "),
+    ],
+)
+def test_exit_2_on_usage_and_config_errors(tmp_path: Path, args: list[str], config: str, message: str) -> None:
+    root = project(tmp_path, {"mlp.py": MLP.format(dropout_comment="")}, config)
+    result = run(*args, cwd=root)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(message)
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_exit_2_on_unknown_option() -> None:
+    result = CliRunner().invoke(main, ["check", "--no-such-option"])
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith("Error: No such option '--no-such-option'.")
+
+
+# --------------------------------------------------------------------------- -o and --show-settings
+
+
+def test_output_file_receives_the_report_and_stdout_stays_empty(tmp_path: Path) -> None:
+    root = project(tmp_path, {"mlp.py": MLP.format(dropout_comment="")})
+    result = run("--output-format", "json", "-o", "report.json", cwd=root)
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    report = json.loads((root / "report.json").read_text(encoding="utf-8"))
+    assert [(f["code"], f["path"], f["line"], f["attribute"]) for f in report["findings"]] == [
+        ("DW105", "mlp.py", 8, "dropout")
+    ]
+    assert report["summary"]["findings"] == 1
+
+
+def test_output_file_that_cannot_be_written_is_exit_2(tmp_path: Path) -> None:
+    root = project(tmp_path, {"mlp.py": MLP.format(dropout_comment="")})
+    result = run("-o", "no/such/dir/report.txt", cwd=root)
+    assert result.exit_code == 2
+    assert result.stderr.startswith("deadweight: error: cannot write no/such/dir/report.txt: ")
+
+
+def test_show_settings_prints_resolved_config_and_exits_0(tmp_path: Path) -> None:
+    root = project(tmp_path, {"mlp.py": CLEAN}, 'ignore = ["DW2"]\nmin-confidence = "high"\n')
+    result = run("--show-settings", "--select", "DW1", cwd=root)
+    assert result.exit_code == 0
+    shown = json.loads(result.stdout)
+    assert shown["select"] == ["DW1"]
+    assert shown["ignore"] == ["DW2"]
+    assert shown["min-confidence"] == "high"
+
+
+# --------------------------------------------------------------------------- explicit files
+
+
+def test_explicit_files_use_whole_project_facts_but_report_only_those_files(tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    shutil.copytree(FIXTURES / "cross_file", root)
+    project(root, {})
+    # The finding in classifier.py needs the base class from backbones/base.py to be known.
+    only = run("--output-format", "concise", "vision/classifier.py", cwd=root)
+    assert only.exit_code == 1
+    assert [line.split(": ")[0] for line in concise(only)] == ["vision/classifier.py:9:14", "Found 1 finding."]
+    other = run("--output-format", "concise", "vision/backbones/base.py", cwd=root)
+    assert other.exit_code == 0
+    assert other.stdout == ""
+
+
+def test_explicit_file_given_from_another_directory(tmp_path: Path) -> None:
+    root = project(tmp_path / "proj", {"pkg/mlp.py": MLP.format(dropout_comment=""), "pkg/clean.py": CLEAN})
+    result = run("--output-format", "concise", str(root / "pkg" / "mlp.py"), str(root / "pkg" / "clean.py"), cwd=tmp_path)
+    assert result.exit_code == 1
+    assert concise(result) == [f"pkg/mlp.py:8:14: DW105 {DROPOUT_MESSAGE}", "Found 1 finding."]
+
+
+# --------------------------------------------------------------------------- suppressions
+
+
+def codes_and_lines(result: Result) -> list[tuple[str, int]]:
+    return [(f["code"], f["line"]) for f in json.loads(result.stdout)["findings"]]
+
+
+def test_line_suppression_hides_and_is_counted(tmp_path: Path) -> None:
+    root = project(tmp_path, {"mlp.py": MLP.format(dropout_comment="  # deadweight: ignore[DW105]")})
+    result = run("--output-format", "json", cwd=root)
+    assert result.exit_code == 0
+    assert codes_and_lines(result) == []
+    assert json.loads(result.stdout)["summary"]["suppressed"] == 1
+
+
+def test_noqa_and_class_level_suppression(tmp_path: Path) -> None:
+    noqa = project(tmp_path / "a", {"mlp.py": MLP.format(dropout_comment="  # noqa: DW105")})
+    assert run("--output-format", "json", cwd=noqa).exit_code == 0
+    source = MLP.format(dropout_comment="").replace("class MLP(nn.Module):", "class MLP(nn.Module):  # deadweight: ignore[DW1]")
+    by_class = project(tmp_path / "b", {"mlp.py": source})
+    result = run("--output-format", "json", cwd=by_class)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["summary"]["suppressed"] == 1
+
+
+def test_stale_suppression_is_reported_as_dw001(tmp_path: Path) -> None:
+    source = MLP.format(dropout_comment="  # noqa: DW105, DW101").replace(
+        "self.fc = nn.Linear(dim, dim)", "self.fc = nn.Linear(dim, dim)  # deadweight: ignore"
+    )
+    root = project(tmp_path, {"mlp.py": source})
+    result = run("--output-format", "json", cwd=root)
+    assert result.exit_code == 1
+    findings = json.loads(result.stdout)["findings"]
+    assert [
+        (f["code"], f["rule"], f["severity"], f["confidence"], f["line"], f["column"], f["class"], f["attribute"], f["message"])
+        for f in findings
+    ] == [
+        ("DW001", "unused-suppression", "warning", "high", 7, 40, "", "",
+         "unused suppression: `# deadweight: ignore` matches no finding on this line"),
+        ("DW001", "unused-suppression", "warning", "high", 8, 39, "", "",
+         "unused suppression: DW101 matches no finding on this line"),
+    ]
+    assert findings[0]["fingerprint"] != findings[1]["fingerprint"]
+
+
+def test_stale_class_level_suppression(tmp_path: Path) -> None:
+    source = CLEAN.replace("class Clean(nn.Module):", "class Clean(nn.Module):  # deadweight: ignore[DW101]")
+    root = project(tmp_path, {"clean.py": source})
+    result = run("--output-format", "concise", cwd=root)
+    assert result.exit_code == 1
+    assert concise(result) == [
+        "clean.py:4:26: DW001 unused suppression: DW101 matches no finding on this line or in this class",
+        "Found 1 finding.",
+    ]
+
+
+def test_suppression_for_a_deselected_code_is_not_stale(tmp_path: Path) -> None:
+    source = CLEAN.replace("self.fc = nn.Linear(dim, dim)", "self.fc = nn.Linear(dim, dim)  # noqa: DW105")
+    root = project(tmp_path, {"clean.py": source})
+    assert run("--output-format", "concise", cwd=root).exit_code == 1  # DW105 selected: stale
+    deselected = run("--output-format", "concise", "--ignore", "DW105", cwd=root)
+    assert deselected.exit_code == 0
+    assert deselected.stdout == ""
+    no_dw001 = run("--output-format", "concise", "--ignore", "DW001", cwd=root)
+    assert no_dw001.exit_code == 0
+
+
+def test_stale_suppression_can_itself_be_silenced_by_naming_dw001(tmp_path: Path) -> None:
+    source = CLEAN.replace("self.fc = nn.Linear(dim, dim)", "self.fc = nn.Linear(dim, dim)  # noqa: DW105, DW001")
+    root = project(tmp_path, {"clean.py": source})
+    result = run("--output-format", "json", cwd=root)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["summary"]["suppressed"] == 1
+
+
+def test_non_deadweight_noqa_is_never_stale(tmp_path: Path) -> None:
+    source = CLEAN.replace("self.fc = nn.Linear(dim, dim)", "self.fc = nn.Linear(dim, dim)  # noqa: E501")
+    root = project(tmp_path, {"clean.py": source + "x = 1  # noqa\n"})
+    assert run("--output-format", "concise", cwd=root).exit_code == 0
+
+
+def test_per_file_ignores_also_silence_dw001(tmp_path: Path) -> None:
+    source = CLEAN.replace("self.fc = nn.Linear(dim, dim)", "self.fc = nn.Linear(dim, dim)  # noqa: DW105")
+    root = project(tmp_path, {"clean.py": source}, '[tool.deadweight.per-file-ignores]\n"clean.py" = ["DW001"]\n')
+    assert run("--output-format", "concise", cwd=root).exit_code == 0
+
+
+# --------------------------------------------------------------------------- --diff-base
+
+
+def git(root: Path, *args: str) -> str:
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True, env=env).stdout
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    """A git repo whose project root is a subdirectory (`proj/`), with one committed finding."""
+    root = project(tmp_path / "proj", {"old.py": MLP.format(dropout_comment=""), "clean.py": CLEAN})
+    (tmp_path / "README").write_text("outside the project\n")
+    git(tmp_path, "init", "-q", "-b", "main")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "init")
+    return root
+
+
+def test_changed_files_include_uncommitted_and_untracked_relative_to_root(repo: Path) -> None:
+    assert changed_files("HEAD", repo) == set()
+    (repo / "clean.py").write_text(CLEAN + "\n")
+    (repo / "new.py").write_text(CLEAN)
+    (repo.parent / "README").write_text("changed, but outside the project\n")
+    assert changed_files("HEAD", repo) == {"clean.py", "new.py"}
+
+
+def test_changed_files_since_merge_base_of_a_branch(repo: Path) -> None:
+    git(repo, "checkout", "-q", "-b", "feature")
+    (repo / "feature.py").write_text(CLEAN)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "feature")
+    assert changed_files("main", repo) == {"feature.py"}
+
+
+def test_changed_files_errors(repo: Path, tmp_path: Path) -> None:
+    with pytest.raises(GitError, match=r"^--diff-base: unknown git revision 'no-such-rev'$"):
+        changed_files("no-such-rev", repo)
+    elsewhere = tmp_path.parent / f"{tmp_path.name}-nogit"
+    elsewhere.mkdir()
+    with pytest.raises(GitError, match=r"is not inside a git repository$"):
+        changed_files("HEAD", elsewhere)
+
+
+def test_diff_base_reports_only_changed_files(repo: Path) -> None:
+    unchanged = run("--output-format", "concise", "--diff-base", "HEAD", cwd=repo)
+    assert unchanged.exit_code == 0
+    assert unchanged.stdout == ""
+    (repo / "new.py").write_text(MLP.format(dropout_comment=""))
+    changed = run("--output-format", "concise", "--diff-base", "HEAD", cwd=repo)
+    assert changed.exit_code == 1
+    assert concise(changed) == [f"new.py:8:14: DW105 {DROPOUT_MESSAGE}", "Found 1 finding."]
+    full = run("--output-format", "concise", cwd=repo)
+    assert [line.split(":")[0] for line in concise(full)[:-1]] == ["new.py", "old.py"]
+
+
+def test_diff_base_errors_exit_2(repo: Path, tmp_path: Path) -> None:
+    bad_rev = run("--diff-base", "no-such-rev", cwd=repo)
+    assert bad_rev.exit_code == 2
+    assert bad_rev.stderr == "deadweight: error: --diff-base: unknown git revision 'no-such-rev'\n"
+    nogit = project(tmp_path.parent / f"{tmp_path.name}-plain", {"clean.py": CLEAN})
+    not_repo = run("--diff-base", "HEAD", cwd=nogit)
+    assert not_repo.exit_code == 2
+    assert not_repo.stderr.endswith("is not inside a git repository\n")
+
+
+# --------------------------------------------------------------------------- the real console script
+
+
+def console_script() -> str:
+    script = Path(sys.executable).with_name("deadweight")
+    if not script.exists():
+        pytest.skip("the deadweight console script is not installed next to this interpreter")
+    return str(script)
+
+
+def test_console_script_exit_codes_and_output(tmp_path: Path) -> None:
+    script = console_script()
+    root = project(tmp_path, {"mlp.py": MLP.format(dropout_comment=""), "clean.py": CLEAN})
+    dirty = subprocess.run([script, "check", "--no-cache", "--output-format", "concise", "."], cwd=root, capture_output=True, text=True)
+    assert dirty.returncode == 1
+    assert dirty.stdout.splitlines() == [f"mlp.py:8:14: DW105 {DROPOUT_MESSAGE}", "Found 1 finding."]
+    clean = subprocess.run([script, "check", "--no-cache", "clean.py"], cwd=root, capture_output=True, text=True)
+    assert clean.returncode == 0
+    zero = subprocess.run([script, "check", "--no-cache", "--exit-zero", "-o", "out.txt", "--output-format", "github"], cwd=root, capture_output=True, text=True)
+    assert zero.returncode == 0
+    assert zero.stdout == ""
+    assert (root / "out.txt").read_text().startswith("::warning file=mlp.py,line=8,")
+    usage = subprocess.run([script, "check", "--select", "XX1"], cwd=root, capture_output=True, text=True)
+    assert usage.returncode == 2
+    assert usage.stderr == "deadweight: error: select: expected a rule code or prefix such as 'DW101', 'DW1' or 'DW', got 'XX1'\n"
