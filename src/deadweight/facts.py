@@ -58,6 +58,7 @@ class Write:
     kwargs: tuple[tuple[str, str], ...] = ()  # literal keyword args of the ctor: (("affine", "False"),)
     before_super_init: bool = False  # assigned before super().__init__() in __init__
     statement: int = 0  # index of the top-level statement of the method that holds it
+    source: str | None = None  # the local variable assigned (`self.Conv2d_0 = conv`): aliases share it
 
 
 @dataclass(frozen=True, slots=True)

@@ -66,6 +66,7 @@ class Weight:
     parameter_free: bool
     conditional: bool  # some configuration leaves it None or unset
     certain: bool  # False when the constructor could not be shown to build a module
+    aliases: tuple[str, ...] = ()  # other attributes bound to the same object (`self.conv = self.Conv2d_0 = conv`)
 
     @property
     def owner(self) -> str:
@@ -357,9 +358,10 @@ class Project:
         for w in info.facts.writes:
             if w.method in builders:
                 by_attr.setdefault(w.attr, []).append(w)
+        deleted = {r.chain[0] for r in info.facts.reads if r.kind == F.DELETE and r.method in builders and len(r.chain) == 1}
         out: list[Weight] = []
         for attr, writes in by_attr.items():
-            if "*" in attr:
+            if "*" in attr or attr in deleted:  # `self.weight = self.W; del self.W`
                 continue
             weighty = [w for w in writes if w.kind in WEIGHT_KINDS]
             if not weighty:
@@ -376,6 +378,14 @@ class Project:
             ) and kind == F.MODULE
             conditional = any(w.kind == F.NONE for w in writes) or all(w.conditional for w in weighty) and write.condition is not None
             out.append(Weight(info, attr, write, tuple(writes), kind, ctor, pfree, conditional, certain))
+        sources: dict[tuple[str, str], list[Weight]] = {}
+        for w in out:
+            for wr in w.writes:
+                if wr.source:
+                    sources.setdefault((wr.method, wr.source), []).append(w)
+        for group in sources.values():
+            for w in group:
+                w.aliases = tuple(dict.fromkeys(a.name for a in group if a is not w))
         return out
 
     def _weight_ctor(self, info: ClassInfo, w: F.Write) -> tuple[bool, str | None, bool]:

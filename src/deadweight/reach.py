@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from deadweight import facts as F
 from deadweight.project import ClassInfo, Project, Weight
 
+_POPULATE = frozenset({"append", "extend", "update", "insert", "add_module", "__setitem__"})
 USE_KINDS = frozenset({F.VALUE, F.PASSED})  # what consumes a weight outside init-only methods
 Reached = dict[tuple[str, str], tuple[ClassInfo, F.MethodFacts]]
 
@@ -51,6 +52,7 @@ class Liveness:
     read_elsewhere: bool = False  # name read on some untyped object (a holder we cannot type)
     shared_uses: list[Use] = field(default_factory=list)  # passed to a child's constructor in __init__
     container: bool = False  # owner subclasses Sequential/ModuleList/ModuleDict
+    populated: bool = False  # a ModuleList/ModuleDict filled item by item in __init__
 
     @property
     def consumed_anywhere(self) -> bool:
@@ -223,11 +225,16 @@ class Analysis:
         lv = Liveness(w)
         d = w.cls
         related = [*d.mro, *self.p.descendants(d)]
+        names = {w.name, *w.aliases}
         for c in related:
             for m in c.facts.methods:
                 init = self.p.is_init(m.name)
                 for r in self.reads(c, m.name):
-                    if r.chain[0] != w.name or r.kind in ("store", F.DELETE):
+                    if r.chain[0] not in names:
+                        continue
+                    if init and (r.kind == "store" or (len(r.chain) == 2 and r.chain[1] in _POPULATE)):
+                        lv.populated = True  # filled with modules that may be used through another reference
+                    if r.kind in ("store", F.DELETE):
                         continue
                     use = Use(c, m.name, r)
                     if r.kind == F.PASSED and init:
@@ -242,7 +249,8 @@ class Analysis:
                         lv.meta_uses.append(use)
         holders = self.holders()
         for c in related:
-            lv.holder_uses.extend(holders.get(c.key, {}).get(w.name, []))
+            for name in names:
+                lv.holder_uses.extend(holders.get(c.key, {}).get(name, []))
         lv.read_elsewhere = w.name in self._untyped_holder_names or w.name in self.p.external_reads
         lv.container = self.p.is_container(d)
         lv.judged = [c for c in [d, *self.p.descendants(d)] if self.is_judged(c)]
@@ -256,7 +264,7 @@ class Analysis:
         hit = False
         for cls, m in reached.values():
             for r in self.reads(cls, m.name):
-                if r.chain[0] == w.name and r.kind in USE_KINDS:
+                if (r.chain[0] == w.name or r.chain[0] in w.aliases) and r.kind in USE_KINDS:
                     hit = True
             for reason in m.dynamic:
                 if reason not in lv.dynamic:

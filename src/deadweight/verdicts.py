@@ -80,6 +80,10 @@ def verdict(project: Project, lv: Liveness) -> Verdict | None:
     if not lv.consumed_anywhere:
         dyn = _dynamic_anywhere(project, lv)
         conf = "low" if dyn else base_confidence(project, lv)
+        if lv.populated or not lv.judged:
+            # Filled item by item (the modules may be called through another list), or no class
+            # that inherits it has a forward to judge against (a container kept for state_dict).
+            conf = "low"
         related = tuple(use_note(u, f"inspected here (`{'.'.join(u.read.chain)}`), which does not use its value") for u in lv.meta_uses[:3])
         related += tuple(use_note(u, f"read here, in `{u.where}`, which only initialises") for u in lv.init_uses[:3])
         related += tuple(use_note(u, "multiplied by zero here: a keep-alive term, not a use") for u in lv.keepalive_uses[:3])

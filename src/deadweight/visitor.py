@@ -558,6 +558,7 @@ class Collector(cst.CSTVisitor):
                 kwargs=kwargs,
                 before_super_init=m.name == "__init__" and m.super_init_at is None,
                 statement=m.stmt_index,
+                source=value.value if isinstance(value, cst.Name) else None,
             )
         )
 

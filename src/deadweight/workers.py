@@ -671,15 +671,19 @@ class _Pool:
             self.solo.append([item])  # once more, alone, in a fresh process
 
     def _on_timeout(self, worker: _Worker) -> None:
-        acked = worker.acked
-        self._bury(worker, kill=True)
+        acked, finished = worker.acked, worker.finished
+        self._bury(worker, kill=True)  # also reads any reply that raced with the kill
         item = worker.current
         if item is None:
-            return  # it answered while being killed
+            return  # it answered everything while being killed
         if not acked:
             self.startup_failures += 1
             if self.startup_failures >= _MAX_STARTUP_FAILURES:
                 raise RuntimeError("deadweight worker processes do not start; run with one worker (-j 1)")
+            self._requeue_unstarted(worker, worker.finished)
+            return
+        if worker.finished != finished:
+            # The slow file finished during the kill; the one after it had barely begun.
             self._requeue_unstarted(worker, worker.finished)
             return
         self._requeue_unstarted(worker, worker.finished + 1)
