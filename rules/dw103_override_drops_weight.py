@@ -90,10 +90,14 @@ class ImageToVideoDiT(VideoDiT):
             )
             conf = "medium" if conf == "high" else conf
         else:
+            # Prefer the override of the very method that read the weight in the base, then
+            # the override of an entry point on the way to it.
+            reading = [u.method for u in lv.value_uses if (u.cls.key, u.method) in analysis.reachable(base)]
+            names = [*dict.fromkeys(reading), *(m.name for _, m in analysis.entry_methods(base))]
             overrides = []
-            for _, m in analysis.entry_methods(base):
-                mine = project.lookup(c, m.name)
-                theirs = project.lookup(base, m.name)
+            for name in names:
+                mine = project.lookup(c, name)
+                theirs = project.lookup(base, name)
                 if mine and theirs and mine[0] is not theirs[0]:
                     overrides.append((mine, theirs))
             if overrides:

@@ -11,7 +11,7 @@ from deadweight.rule import Rule
 from deadweight.verdicts import describe, verdict
 
 _NAME = re.compile(r"(?<![\w.'\"])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
-_DEAD = frozenset({"DW101", "DW104", "DW105"})
+_DEAD = frozenset({"DW101", "DW104"})  # DW105 layers hold no parameters: nothing to train
 
 
 def flags_in(condition: str, params: tuple[str, ...]) -> list[str]:
@@ -115,6 +115,8 @@ class PatchEmbed(nn.Module):
     def check(self, project: Project) -> Iterable[Finding]:
         analysis = project.analysis
         for w in project.all_weights():
+            if w.parameter_free or not analysis.is_judged(w.cls):
+                continue  # an abstract holder (weights loaded into another model) is not judged here
             cond_writes = [x for x in w.writes if x.conditional and x.condition and x.kind in (F.PARAMETER, F.BUFFER, F.MODULE)]
             if not cond_writes:
                 continue

@@ -11,14 +11,21 @@ from deadweight.rules._common import short
 from deadweight.verdicts import describe
 
 
+_STRING_CHOICE = re.compile(r"(==|!=|\bin)\s*[\[(]?\s*[rbf]?['\"]")
+
+
 def only_conditional(w: Weight) -> bool:
     """Some configuration leaves the weight `None` or unset (not an if/else with two weights)."""
     weighty = [x for x in w.writes if x.kind in (F.PARAMETER, F.BUFFER, F.MODULE, F.TENSOR, F.OTHER)]
     if any(not x.conditional for x in weighty):
         return False
-    nones = [x for x in w.writes if x.kind == F.NONE]
+    nones = [x for x in w.writes if x.kind == F.NONE and x.conditional]  # `else: self.x = None`
     cond = [x for x in weighty if x.kind in (F.PARAMETER, F.BUFFER, F.MODULE) and x.condition]
     if not cond:
+        return False
+    # `if norm_type == "layer_norm": ... else: raise ValueError(...)`: an enum-like choice whose
+    # other branches usually raise or build something under another name
+    if any(_STRING_CHOICE.search(x.condition or "") for x in cond):
         return False
     if nones:
         return True
@@ -82,11 +89,16 @@ class Block(nn.Module):
         self.act = nn.GELU() if use_norm else nn.Identity()
         self.gate = None
         self.gate = nn.Linear(dim, 1)
+        self.out = None
+        if pre:
+            self.out = nn.Linear(dim, dim)
+        else:
+            self.out = nn.Identity()
 
     def forward(self, x):
         if self.norm is not None:
             x = self.norm(x)
-        x = self.act(self.proj(self.fc(x))) * self.gate(x)
+        x = self.out(self.act(self.proj(self.fc(x))) * self.gate(x))
         if not hasattr(self, "bias"):
             return x
         return x + self.bias
