@@ -1,0 +1,53 @@
+"""The realworld tier: deadweight on pinned real model zoos against reviewed snapshots.
+
+Opt-in locally (`pytest -m realworld`); CI runs it. Set DEADWEIGHT_CORPUS_DIR to reuse an
+unpacked corpus directory.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.realworld.snapshot import CORPORA, Entry, load, run, unpack
+
+pytestmark = pytest.mark.realworld
+
+
+def _row(e: Entry) -> str:
+    return f"  {e.key.code} {e.key.path}:{e.line} {e.key.cls}.{e.key.attribute} [{e.confidence}]"
+
+
+@pytest.mark.parametrize("name", list(CORPORA))
+def test_findings_match_reviewed_snapshot(name: str) -> None:
+    expected, expected_low = load(name)
+    if not expected and not expected_low:
+        pytest.skip(f"no reviewed snapshot for {name} yet")
+    root = unpack(name)
+    entries, low = run(name, root)
+    got = {e.key: e for e in entries}
+    new = [got[k] for k in got.keys() - expected.keys()]
+    gone = [expected[k] for k in expected.keys() - got.keys()]
+    changed = [got[k] for k in got.keys() & expected.keys() if got[k].confidence != expected[k].confidence]
+    problems = []
+    if new:
+        problems.append("new findings (review them, then update the snapshot):\n" + "\n".join(map(_row, sorted(new, key=_row))))
+    if gone:
+        problems.append("vanished findings:\n" + "\n".join(map(_row, sorted(gone, key=_row))))
+    if changed:
+        problems.append("confidence changed:\n" + "\n".join(map(_row, sorted(changed, key=_row))))
+    if low != expected_low:
+        problems.append(f"hidden low-confidence counts changed: {expected_low} -> {low}")
+    assert not problems, f"{name}: " + "\n".join(problems)
+
+
+@pytest.mark.parametrize("name", list(CORPORA))
+def test_snapshot_is_reviewed_and_precise(name: str) -> None:
+    expected, _ = load(name)
+    if not expected:
+        pytest.skip(f"no reviewed snapshot for {name} yet")
+    unreviewed = [e for e in expected.values() if e.verdict == "unreviewed" or not e.reason]
+    assert not unreviewed, "findings without a verdict and reason:\n" + "\n".join(map(_row, unreviewed))
+    judged = [e for e in expected.values() if e.verdict in ("true-positive", "false-positive", "intended")]
+    fp = sum(e.verdict == "false-positive" for e in judged)
+    precision = 1 - fp / len(judged) if judged else 1.0
+    assert precision >= 0.9, f"{name}: reviewed precision {precision:.0%} is below 90%"
