@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from deadweight.facts import Span, Statement
+from deadweight.walk import walk
 
 
 @dataclass
@@ -38,32 +39,23 @@ def _self_chain(node: cst.BaseExpression) -> tuple[tuple[str, ...], cst.Attribut
     return None
 
 
-class _Loads(cst.CSTVisitor):
-    """Names read by an expression; names read inside lambdas/nested defs are closures."""
+class _Loads:
+    """Names read by an expression, and the first `self.<x>(...)` call in it."""
 
     def __init__(self) -> None:
-        super().__init__()
         self.names: list[str] = []
         self.first_self_call: tuple[tuple[str, ...], cst.Attribute] | None = None
 
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
+    def visit(self, node: cst.CSTNode) -> None:
+        walk(node, self._enter)
 
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Call(self, node: cst.Call) -> bool:
-        if self.first_self_call is None:
-            found = _self_chain(node.func)
-            if found is not None:
-                self.first_self_call = found
+    def _enter(self, node: cst.CSTNode) -> bool:
+        if isinstance(node, cst.Name):
+            self.names.append(node.value)
+            return False
+        if isinstance(node, cst.Call) and self.first_self_call is None:
+            self.first_self_call = _self_chain(node.func)
         return True
-
-    def visit_Name(self, node: cst.Name) -> bool:
-        self.names.append(node.value)
-        return False
 
 
 class _Walker:
@@ -81,7 +73,7 @@ class _Walker:
     def _load_expr(self, expr: cst.CSTNode | None) -> _Loads:
         v = _Loads()
         if expr is not None:
-            expr.visit(v)
+            v.visit(expr)
         for n in v.names:
             self.order += 1
             self.loads.setdefault(n, []).append((self.order, tuple(self.loops)))
@@ -98,7 +90,7 @@ class _Walker:
             return
         if isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
             v = _Loads()
-            stmt.visit(v)
+            v.visit(stmt)
             self.closure_names.update(v.names)
             return
         if isinstance(stmt, (cst.For, cst.While)):

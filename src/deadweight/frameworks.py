@@ -109,6 +109,11 @@ MODULE_FACTORY_PATTERN = re.compile(
     r"^(build|create|make)_\w*(layer|norm|act|activation|block|module|mlp|attn|attention|pool|head|conv|conv2d|embed\w*|dropout|drop_path|aa)$"
     r"|^(get_activation|create_classifier)$"
 )
+# Constructor arguments that hold a layer class (timm's `norm_layer(dim)`, `act_layer()`).
+LAYER_ARGUMENT_PATTERN = re.compile(r"^(\w+_)?(layer|norm_layer|act_layer|block|block_cls|layer_cls|module_cls)$")
+# Of those, the ones that name parameter-free layers.
+PARAMETER_FREE_ARGUMENTS = re.compile(r"^(act|activation|drop|dropout|drop_path|pool|gate)(_\w+)?_layer$")
+
 # Registries indexed to get a parameter-free layer instance: `self.act = ACT2FN[config.hidden_act]`.
 ACTIVATION_REGISTRIES: frozenset[str] = frozenset({"ACT2FN"})
 # Container base classes: a subclass's own forward (Sequential) or its holder iterates every child.
@@ -237,7 +242,7 @@ def is_init_method(name: str, extra: frozenset[str] = frozenset()) -> bool:
 
 def is_parameter_free(ctor_last: str, kwargs: dict[str, str]) -> bool:
     """Whether a layer built as `Ctor(**kwargs)` owns no parameters (so DW105, not DW101)."""
-    if ctor_last in PARAMETER_FREE_LAYERS:
+    if ctor_last in PARAMETER_FREE_LAYERS or PARAMETER_FREE_ARGUMENTS.match(ctor_last):
         return True
     flag = AFFINE_LAYERS.get(ctor_last)
     if flag is None:

@@ -17,6 +17,7 @@ from deadweight.frameworks import (
     CONTAINER_BASES,
     CONTAINERS,
     MODULE_BASES,
+    LAYER_ARGUMENT_PATTERN,
     MODULE_FACTORY_PATTERN,
     MODULE_NAMESPACES,
     NOT_MODULES,
@@ -406,6 +407,12 @@ class Project:
             return True, r or w.ctor, True
         if MODULE_FACTORY_PATTERN.match(last):
             return True, r or w.ctor, False
+        if r is None and "." not in w.ctor and LAYER_ARGUMENT_PATTERN.match(w.ctor):
+            return True, w.ctor, False  # `self.norm = norm_layer(dim)`: a layer class passed in
+        for alt in w.elements:  # `norm_layer(d) if flag else nn.Identity()`: one branch is known
+            ra = self.resolve(info.file, alt)
+            if (isinstance(ra, ClassInfo) and ra.is_module) or (isinstance(ra, str) and self.is_module_qualname(ra)):
+                return True, w.ctor, False
         return False, None, False
 
     def attribute_type(self, info: ClassInfo, attr: str) -> ClassInfo | None:

@@ -16,6 +16,7 @@ import libcst as cst
 
 from deadweight import facts as F
 from deadweight.dataflow import method_statements
+from deadweight.walk import walk
 from deadweight.frameworks import (
     CONTAINERS,
     DYNAMIC_SELF_ATTRS,
@@ -29,6 +30,7 @@ from deadweight.frameworks import (
 
 _META_BUILTINS = frozenset({"isinstance", "len", "id", "type", "callable", "issubclass"})
 _PASS_THROUGH = (cst.IfExp, cst.BooleanOperation, cst.Element, cst.Tuple, cst.List, cst.Dict, cst.DictElement, cst.StarredElement)
+_BUILTIN_CALLS = frozenset({"range", "len", "enumerate", "zip", "int", "float", "str", "list", "tuple", "dict", "min", "max", "sum", "reversed", "sorted", "map", "getattr"})
 _NOT_PASSING = frozenset({"super", "isinstance", "hasattr", "getattr", "setattr", "delattr", "type", "id", "print"})
 
 
@@ -161,11 +163,10 @@ def _is_abstract(node: cst.FunctionDef) -> bool:
     return True
 
 
-class Collector(cst.CSTVisitor):
+class Collector:
     """Walks one module; `result()` returns the file's classes, functions and imports."""
 
     def __init__(self, positions: Positions, code_for: Callable[[cst.CSTNode], str]) -> None:
-        super().__init__()
         self.pos = positions
         self.code_for = code_for
         self.stack: list[cst.CSTNode] = []
@@ -626,21 +627,16 @@ class Collector(cst.CSTVisitor):
         """Constructors called inside a container literal / comprehension / container call."""
         found: list[str] = []
 
-        class _Calls(cst.CSTVisitor):
-            def visit_Call(self_inner, call: cst.Call) -> bool:  # noqa: N805
-                name = dotted(call.func)
-                if name:
+        def enter(n: cst.CSTNode) -> bool:
+            if isinstance(n, cst.Call):
+                name = dotted(n.func)
+                if name and name not in _BUILTIN_CALLS:
                     found.append(name)
                 return False
+            return not isinstance(n, cst.Lambda)
 
-            def visit_Lambda(self_inner, node: cst.Lambda) -> bool:  # noqa: N805
-                return False
-
-        if isinstance(node, cst.Call):
-            for a in node.args:
-                a.value.visit(_Calls())
-        else:
-            node.visit(_Calls())
+        for part in ([a.value for a in node.args] if isinstance(node, cst.Call) else [node]):
+            walk(part, enter)
         return tuple(dict.fromkeys(found))
 
     def _register_call(self, m: _Func, fn: str, call: cst.Call, span: F.Span) -> None:
@@ -778,5 +774,5 @@ class Collector(cst.CSTVisitor):
 def collect(module: cst.Module, positions: Positions) -> Collector:
     """Run the collector over a module."""
     c = Collector(positions, module.code_for_node)
-    module.visit(c)
+    walk(module, c.on_visit, c.on_leave)
     return c

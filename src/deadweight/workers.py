@@ -657,7 +657,7 @@ class _Pool:
             if self.startup_failures >= _MAX_STARTUP_FAILURES:
                 raise RuntimeError(
                     "deadweight worker processes die before starting work "
-                    f"({_death_reason(exitcode).removeprefix('parser crashed ')}); "
+                    f"{_death_reason(exitcode).removeprefix('parser crashed ')}; "
                     "run with one worker (-j 1) to see the error"
                 )
             self._requeue_unstarted(worker, worker.finished)
