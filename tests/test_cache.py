@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 _HERE = str(Path(__file__).parent)
 if _HERE not in sys.path:
@@ -19,7 +21,7 @@ import _extractors  # noqa: E402
 from _extractors import lines_extractor, nonce_extractor, run_with_cache  # noqa: E402
 
 from deadweight.cache import Cache, decode_result, encode_result  # noqa: E402
-from deadweight.facts import ExtractResult, FileError, FileFacts, Span, Write  # noqa: E402
+from deadweight.facts import ClassFacts, ExtractResult, FileError, FileFacts, Span, Write  # noqa: E402
 from deadweight.workers import Job, run_jobs  # noqa: E402
 
 SALT = "deadweight-test 1"
@@ -82,20 +84,30 @@ def test_round_trip_and_relabel(tmp_path: Path) -> None:
 
 
 def test_codec_round_trips_nested_facts() -> None:
-    write = Write("proj", "__init__", Span(1, 4, 1, 20), "module", ctor="nn.Linear", kwargs=(("bias", "False"),))
-    from deadweight.facts import ClassFacts
-
-    facts = FileFacts("m.py", "m", classes=(ClassFacts("A", "A", Span(1, 0, 9, 0), ("nn.Module",), writes=(write,)),))
+    span = Span(1, 4, 1, 20)
+    write = Write("proj", "__init__", span, "module", ctor="nn.Linear", kwargs=(("bias", "False"),))
+    block = ClassFacts("A", "A", span, ("nn.Module",), writes=(write,))
+    facts = FileFacts("m.py", "m", classes=(block,), external_reads=frozenset({"proj"}))
     result = ExtractResult("m.py", facts)
     assert decode_result(encode_result(result)) == result
     error = ExtractResult("m.py", error=FileError("m.py", "syntax error"))
     assert decode_result(encode_result(error)) == error
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.from_type(FileFacts), st.text(min_size=1, max_size=20))
+def test_codec_round_trips_any_facts(facts: FileFacts, reason: str) -> None:
+    result = ExtractResult(facts.path, facts)
+    assert decode_result(encode_result(result)) == result
+    error = ExtractResult(facts.path, error=FileError(facts.path, reason))
+    assert decode_result(encode_result(error)) == error
+
+
 def test_cache_dir_is_tagged_and_ignored(tmp_path: Path) -> None:
     Cache(tmp_path / "cache", salt=SALT)
     assert (tmp_path / "cache" / ".gitignore").read_text().splitlines()[-1] == "*"
-    assert (tmp_path / "cache" / "CACHEDIR.TAG").read_text().startswith("Signature: 8a477f597d28d172789f06886806bc55")
+    tag = (tmp_path / "cache" / "CACHEDIR.TAG").read_text()
+    assert tag.startswith("Signature: 8a477f597d28d172789f06886806bc55")
 
 
 def test_hits_skip_extraction_and_only_changed_files_are_re_extracted(tmp_path: Path) -> None:
@@ -117,7 +129,8 @@ def test_hits_in_pool_mode(tmp_path: Path) -> None:
     cache = Cache(tmp_path / "cache", salt=SALT)
     first = nonces(run_jobs(jobs, workers=2, extractor=nonce_extractor, cache=cache))
     Path(jobs[5].abspath).write_text("x = 'changed'\n")
-    second = nonces(run_jobs(jobs, workers=2, extractor=nonce_extractor, cache=Cache(tmp_path / "cache", salt=SALT)))
+    cache = Cache(tmp_path / "cache", salt=SALT)
+    second = nonces(run_jobs(jobs, workers=2, extractor=nonce_extractor, cache=cache))
     changed = {path for path in first if first[path] != second[path]}
     assert changed == {jobs[5].path}
 
@@ -186,7 +199,9 @@ def test_a_planted_entry_cannot_run_code_and_is_a_miss(tmp_path: Path, payload_k
     marker = tmp_path / "pwned"
     payload = {
         "os.system": lambda: pickle.dumps(Planted(marker)),
-        "nested os.system": lambda: pickle.dumps(ExtractResult("a.py", error=FileError("a.py", Planted(marker)))),  # type: ignore[arg-type]
+        "nested os.system": lambda: pickle.dumps(
+            ExtractResult("a.py", error=FileError("a.py", Planted(marker)))  # type: ignore[arg-type]
+        ),
         "wrong type": lambda: pickle.dumps({"facts": 1}),
         "facts not a result": lambda: encode_result(SAMPLE.facts),  # type: ignore[arg-type]
         "both set": lambda: encode_result(ExtractResult("a.py", SAMPLE.facts, FileError("a.py", "x"))),
@@ -222,7 +237,8 @@ def test_only_deterministic_errors_are_cached(tmp_path: Path) -> None:
     ]
     assert cache.writes == 2
     fresh = Cache(tmp_path / "cache", salt=SALT)
-    hits = {job.path for job in jobs if (p := Path(job.abspath)).exists() and fresh.get(p.read_bytes(), job.path)}
+    readable = [job for job in jobs if Path(job.abspath).exists()]
+    hits = {job.path for job in readable if fresh.get(Path(job.abspath).read_bytes(), job.path)}
     assert hits == {"syntax.py", "fine.py"}
 
 
@@ -230,7 +246,8 @@ def test_two_concurrent_runs_share_a_cache(tmp_path: Path) -> None:
     jobs = make_jobs(tmp_path, sources(400))
     files = [(job.path, job.abspath) for job in jobs]
     directory = str(tmp_path / "cache")
-    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn")
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     start_at = time.time() + 1.0  # both runs start together, whatever their startup costs
     with context.Pool(2) as pool:
         runs = [pool.apply_async(run_with_cache, (directory, SALT, files, 1, start_at)) for _ in range(2)]
@@ -254,7 +271,9 @@ def test_an_unusable_cache_directory_means_no_cache(tmp_path: Path) -> None:
     cache.flush()
 
 
-def test_a_read_only_or_full_disk_degrades_to_no_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_read_only_or_full_disk_degrades_to_no_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     directory = tmp_path / "cache"
     jobs = make_jobs(tmp_path, sources(3))
     extract_inline(jobs, Cache(directory, salt=SALT))  # warm it first: reads keep working

@@ -168,6 +168,15 @@ def test_deep_nesting_that_segfaults_libcst_on_the_main_thread_is_parsed(tmp_pat
     assert reasons(results) == {"deep.py": None, "ok.py": None}
 
 
+def test_the_default_extractor_is_deadweight_extract(tmp_path: Path) -> None:
+    pytest.importorskip("deadweight.extract")
+    source = "import torch.nn as nn\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+    jobs = make_jobs(tmp_path, {"m.py": source, "bad.py": "def (:\n"})
+    results = run_jobs(jobs, workers=2)
+    assert results[0].facts is not None and [c.name for c in results[0].facts.classes] == ["M"]
+    assert results[1].error is not None
+
+
 def test_unreadable_and_too_large_files(tmp_path: Path) -> None:
     jobs = make_jobs(tmp_path, {"big.py": "x = 1\n" * 100, "ok.py": "y = 1\n"})
     (tmp_path / "adir.py").mkdir()
@@ -182,7 +191,8 @@ def test_unreadable_and_too_large_files(tmp_path: Path) -> None:
         "given.py": "file too large (600 bytes > 500 bytes limit; see max-file-size)",
     }
     for workers in (1, 2):
-        assert reasons(run_jobs(jobs, workers=workers, extractor=lines_extractor, max_file_size=500)) == expected
+        results = run_jobs(jobs, workers=workers, extractor=lines_extractor, max_file_size=500)
+        assert reasons(results) == expected
 
 
 @pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() == 0, reason="root reads any file")

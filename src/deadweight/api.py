@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fnmatch
+import hashlib
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -11,6 +12,7 @@ from pathlib import Path
 from deadweight import __version__
 from deadweight.discover import discover
 from deadweight.facts import ExtractResult, FileFacts
+from deadweight.frameworks import GENERATED_FROM
 from deadweight.findings import Finding, Result, Summary, confidence_rank, fingerprint
 from deadweight.project import Project
 from deadweight.registry import all_rules, select_rules
@@ -25,6 +27,18 @@ def active_rules(settings: Settings) -> list[type[Rule]]:
     return select_rules(all_rules(settings.plugins), settings.select, settings.extend_select, settings.ignore)
 
 
+_EXTRACTION_MODULES = ("facts", "extract", "visitor", "dataflow", "positions", "walk", "suppress", "frameworks")
+
+
+def extraction_salt() -> str:
+    """Cache key part: the version plus the source of every module that shapes the facts, so a
+    development build whose extractor changed never trusts facts an older one wrote."""
+    digest = hashlib.sha256(__version__.encode())
+    for name in _EXTRACTION_MODULES:
+        digest.update((Path(__file__).parent / f"{name}.py").read_bytes())
+    return f"deadweight {__version__} {digest.hexdigest()[:16]}"
+
+
 def extract_all(paths: Sequence[str | Path], settings: Settings, progress: Progress | None = None) -> tuple[Path, list[ExtractResult]]:
     """Discovery and (parallel, cached) extraction: everything that touches the files."""
     from deadweight.workers import Job, run_jobs
@@ -36,7 +50,7 @@ def extract_all(paths: Sequence[str | Path], settings: Settings, progress: Progr
         from deadweight.cache import Cache
 
         cache_dir = Path(settings.cache_dir) if settings.cache_dir else found.root / ".deadweight_cache"
-        cache = Cache(cache_dir, salt=f"deadweight {__version__}")
+        cache = Cache(cache_dir, salt=extraction_salt())
     total = len(jobs)
     results = run_jobs(
         jobs,
@@ -51,6 +65,26 @@ def extract_all(paths: Sequence[str | Path], settings: Settings, progress: Progr
 
     results.extend(ExtractResult(e.path, error=e) for e in found.errors if isinstance(e, FileError))
     return found.root, results
+
+
+def drop_generated_sources(facts: list[FileFacts]) -> list[FileFacts]:
+    """Leave out `modular_*.py` files whose generated `modeling_*.py` sibling is present.
+
+    transformers writes each model twice: a `modular_x.py` that inherits from other models and
+    deletes what it does not need, and the `modeling_x.py` generated from it, which is what
+    runs. Analyzing both would report each defect twice, the modular copy against another
+    model's base class; the generated file is the truth, so only it is judged.
+    """
+    paths = {f.path for f in facts}
+    out = []
+    for f in facts:
+        head, _, name = f.path.rpartition("/")
+        if name.startswith(GENERATED_FROM[0]):
+            sibling = f"{head}/{GENERATED_FROM[1]}{name[len(GENERATED_FROM[0]):]}" if head else GENERATED_FROM[1] + name[len(GENERATED_FROM[0]):]
+            if sibling in paths:
+                continue
+        out.append(f)
+    return out
 
 
 def run_rules(facts: list[FileFacts], settings: Settings, rules: list[type[Rule]]) -> list[Finding]:
@@ -72,7 +106,7 @@ def check(
     start = time.perf_counter()
     rules = active_rules(settings)
     root, results = extract_all(paths, settings, progress)
-    facts = [r.facts for r in results if r.facts is not None]
+    facts = drop_generated_sources([r.facts for r in results if r.facts is not None])
     errors = sorted((r.error for r in results if r.error is not None), key=lambda e: e.path)
     findings = run_rules(facts, settings, rules)
     summary = Summary(files=len(facts), errors=len(errors))

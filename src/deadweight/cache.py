@@ -93,8 +93,8 @@ _FIELDS: dict[type, tuple[str, ...]] = _facts_classes()
 _ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
     (cls.__module__, cls.__qualname__): cls for cls in _FIELDS
 }
-# Harmless constructors a pickle of plain data may name (protocol 5 never needs them, but an
-# entry written by another pickler might, and refusing them would only cost a miss).
+# Harmless constructors of plain containers. Our protocol-5 payloads never name them (they
+# have opcodes of their own); allowing them costs nothing and keeps older protocols decodable.
 _ALLOWED_GLOBALS.update(
     {("builtins", "tuple"): tuple, ("builtins", "frozenset"): frozenset, ("builtins", "set"): set}
 )
@@ -310,7 +310,7 @@ class Cache:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
             if exc.errno in _FATAL_WRITE_ERRNOS:
-                self.read_only_reason = f"cannot write to cache directory {self.directory}: {exc.strerror or exc}"
+                self.read_only_reason = self._cannot_write(exc)
             return
         self.writes += 1
 
@@ -337,6 +337,9 @@ class Cache:
 
     # -- setup ------------------------------------------------------------------------------
 
+    def _cannot_write(self, exc: OSError) -> str:
+        return f"cannot write to cache directory {self.directory}: {exc.strerror or exc}"
+
     def _write_tag_files(self) -> None:
         """`.gitignore` (`*`) and `CACHEDIR.TAG`, so neither git nor backups pick the cache up."""
         for name, text in ((".gitignore", _GITIGNORE), ("CACHEDIR.TAG", _CACHEDIR_TAG)):
@@ -350,5 +353,5 @@ class Cache:
             except OSError as exc:
                 with contextlib.suppress(OSError):
                     tmp.unlink()
-                self.read_only_reason = f"cannot write to cache directory {self.directory}: {exc.strerror or exc}"
+                self.read_only_reason = self._cannot_write(exc)
                 return

@@ -158,6 +158,8 @@ class FunctionFacts:
     span: Span
     params: tuple[str, ...]
     param_reads: tuple[ParamRead, ...] = ()
+    inner_params: tuple[str, ...] = ()  # first parameters of nested wrappers (decorators)
+    passes_self: tuple[Call, ...] = ()  # calls that pass a parameter along: helper(self, ...)
 
 
 @dataclass(frozen=True, slots=True)

@@ -114,6 +114,9 @@ LAYER_ARGUMENT_PATTERN = re.compile(r"^(\w+_)?(layer|norm_layer|act_layer|block|
 # Of those, the ones that name parameter-free layers.
 PARAMETER_FREE_ARGUMENTS = re.compile(r"^(act|activation|drop|dropout|drop_path|pool|gate)(_\w+)?_layer$")
 
+# (source prefix, generated prefix): transformers' modular files and the modeling files made from them.
+GENERATED_FROM: tuple[str, str] = ("modular_", "modeling_")
+
 # Registries indexed to get a parameter-free layer instance: `self.act = ACT2FN[config.hidden_act]`.
 ACTIVATION_REGISTRIES: frozenset[str] = frozenset({"ACT2FN"})
 # Container base classes: a subclass's own forward (Sequential) or its holder iterates every child.

@@ -196,6 +196,21 @@ class Analysis:
             return set()
         return self._position_reads().get(("function", call.position), set())
 
+    def _decorator_reads(self, cls: ClassInfo, m: F.MethodFacts) -> set[str]:
+        """What a decorator's wrapper reads on the module (`@dynamic_rope_update` reading
+        `self.original_inv_freq`), following one call that hands the module on."""
+        out: set[str] = set()
+        for name in m.decorators:
+            fn = self._resolve_function(cls, name)
+            if fn is None or not fn.inner_params:
+                continue
+            out |= {pr.chain[0] for pr in fn.param_reads if pr.param in fn.inner_params and pr.kind in USE_KINDS}
+            for call in fn.passes_self:
+                target = self._resolve_function(cls, call.callee) if call.position >= 0 else None
+                if target is not None:
+                    out |= self._reads_of_param(target.params, target.param_reads, call.position)
+        return out
+
     @staticmethod
     def _reads_of_param(params: tuple[str, ...], reads: tuple[F.ParamRead, ...], index: int) -> set[str]:
         if index >= len(params):
@@ -253,7 +268,7 @@ class Analysis:
                 lv.holder_uses.extend(holders.get(c.key, {}).get(name, []))
         lv.read_elsewhere = w.name in self._untyped_holder_names or w.name in self.p.external_reads
         lv.container = self.p.is_container(d)
-        lv.judged = [c for c in [d, *self.p.descendants(d)] if self.is_judged(c)]
+        lv.judged = [c for c in [d, *self.p.descendants(d)] if self.is_judged(c) and not self._deletes(c, w)]
         for c in lv.judged:
             if self._consumed_in(c, w, lv):
                 lv.live_in.append(c)
@@ -277,10 +292,22 @@ class Analysis:
                 if _matches(w.name, self._callee_reads(c, cls, call)):
                     lv.passed_self = True
                     hit = True
+            if m.decorators and _matches(w.name, self._decorator_reads(cls, m)):
+                lv.passed_self = True
+                hit = True
         if hit:
             return True
         holders = self.holders()
         return any(k.key in holders and w.name in holders[k.key] for k in c.mro)
+
+    def _deletes(self, c: ClassInfo, w: Weight) -> bool:
+        """`del self.encoder_attn` in a subclass's __init__: the subclass does not have it."""
+        for k in c.mro:
+            if k is w.cls:
+                return False
+            if any(r.kind == F.DELETE and r.chain == (w.name,) and self.p.is_init(r.method) for r in k.facts.reads):
+                return True
+        return False
 
     def dynamic_reasons(self, c: ClassInfo) -> list[str]:
         out = []

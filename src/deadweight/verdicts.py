@@ -77,6 +77,8 @@ def _dynamic_anywhere(project: Project, lv: Liveness) -> list[str]:
 def verdict(project: Project, lv: Liveness) -> Verdict | None:
     w = lv.weight
     what = describe(w)
+    if w.parameter_free and any(not project.is_init(u.method) for u in lv.meta_uses):
+        return None  # `self.dropout.p` handed to an attention kernel: the layer's setting is used
     if not lv.consumed_anywhere:
         dyn = _dynamic_anywhere(project, lv)
         conf = "low" if dyn else base_confidence(project, lv)

@@ -114,6 +114,7 @@ class _Func:
     returns: list[bool] = field(default_factory=list)  # True for each `return <value>`
     local_values: dict[str, cst.BaseExpression] = field(default_factory=dict)
     self_aliases: set[str] = field(default_factory=set)
+    inner_params: set[str] = field(default_factory=set)  # first parameters of nested defs
 
 
 @dataclass
@@ -277,6 +278,8 @@ class Collector:
         if self.classes and len(self.stack) >= 2 and self.stack[-2] is self.classes[-1].node:
             owner = self.classes[-1]
         if owner is None and self.funcs:
+            if self.funcs[-1].owner is None:  # a wrapper inside a decorator: it receives the module
+                self.funcs[-1].inner_params.update(_params(node)[:1])
             return  # nested function: its facts go to the enclosing function
         self.funcs.append(_Func(node, node.name.value, _params(node), owner, span))
 
@@ -305,7 +308,9 @@ class Collector:
                 )
             )
         else:
-            self.functions.append(F.FunctionFacts(f.name, f.span, f.params, tuple(f.param_reads)))
+            self.functions.append(
+                F.FunctionFacts(f.name, f.span, f.params, tuple(f.param_reads), tuple(sorted(f.inner_params)), tuple(f.passes_self))
+            )
 
     def _method(self) -> _Func | None:
         """The method whose body we are in (nested functions and lambdas included)."""
@@ -386,7 +391,7 @@ class Collector:
         if not self.funcs:
             return
         f = self.funcs[-1]
-        if param in f.params:
+        if param in f.params or param in f.inner_params:
             chain, top, i = self._chain(node)
             kind = self._classify(chain, top, i)
             if kind != "write":
@@ -714,7 +719,7 @@ class Collector:
     def _param_getattr(self, f: _Func, node: cst.Call) -> None:
         """`getattr(attn, "to_q")` / `getattr(self, "fc" + suffix)` in a function given the module."""
         param = node.args[0].value
-        if not isinstance(param, cst.Name) or param.value not in f.params or len(node.args) < 2:
+        if not isinstance(param, cst.Name) or len(node.args) < 2 or (param.value not in f.params and param.value not in f.inner_params):
             return
         name = _string_name(node.args[1].value)
         if name is not None:

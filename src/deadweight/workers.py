@@ -217,7 +217,9 @@ def _start_deep_thread(target: Callable[..., None], *args: Any) -> threading.Thr
         for size in (*_STACK_SIZES, 0):
             try:
                 threading.stack_size(size)
-                thread = threading.Thread(target=body, args=(size != 0,), daemon=True, name="deadweight-extract")
+                thread = threading.Thread(
+                    target=body, args=(size != 0,), daemon=True, name="deadweight-extract"
+                )
                 thread.start()
             except (ValueError, RuntimeError, MemoryError):
                 if size == 0:
@@ -283,7 +285,9 @@ def _serve(conn: Connection, extractor: Extractor, max_file_size: int) -> None:
 class _Run:
     """Results in job order, cache lookups and stores, duplicate content, progress."""
 
-    def __init__(self, jobs: Sequence[Job], cache: Cache | None, on_progress: ProgressCallback | None) -> None:
+    def __init__(
+        self, jobs: Sequence[Job], cache: Cache | None, on_progress: ProgressCallback | None
+    ) -> None:
         self.jobs = jobs
         self.cache = cache
         self.on_progress = on_progress
@@ -764,6 +768,13 @@ def run_jobs(
             if workers <= 1:
                 _run_inline(run, todo, extractor, max_file_size)
             else:
-                pool = _Pool(run, todo, workers=workers, extractor=extractor, timeout=timeout, max_file_size=max_file_size)
+                pool = _Pool(
+                    run,
+                    todo,
+                    workers=workers,
+                    extractor=extractor,
+                    timeout=timeout,
+                    max_file_size=max_file_size,
+                )
                 pool.run_all()
     return run.collect()
