@@ -30,7 +30,10 @@ def decode(data: bytes) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as exc:
-        raise ValueError(f"invalid encoding declaration: {exc.msg if hasattr(exc, 'msg') else exc}") from None
+        message = exc.msg if hasattr(exc, "msg") else str(exc)
+        if not message.startswith("invalid or missing encoding declaration"):
+            raise ValueError(f"invalid encoding declaration: {message}") from None
+        encoding = "utf-8"  # no cookie, and the first lines are not UTF-8: say which byte
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
@@ -43,10 +46,20 @@ def decode(data: bytes) -> str:
 
 def _syntax_reason(exc: cst.ParserSyntaxError, lines: list[str]) -> str:
     line = exc.raw_line
+    column = exc.raw_column + 1
+    if str(exc.message).startswith("tokenizer error"):
+        # libcst places every tokenizer error at 1:1; CPython's compiler knows the real place.
+        try:
+            compile("\n".join(lines) + "\n", "<file>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        except SyntaxError as where:
+            if where.lineno:
+                line, column = where.lineno, where.offset or 1
+        except (ValueError, RecursionError, MemoryError):
+            pass
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     hint = " (Python 2 syntax?)" if any(p.match(text) for p in _PY2_HINTS) else ""
     message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
-    return f"syntax error at line {line}, column {exc.raw_column + 1}: {message}{hint}"
+    return f"syntax error at line {line}, column {column}: {message}{hint}"
 
 
 def _collect(module: cst.Module, text: str, lines: list[str]) -> Collector:

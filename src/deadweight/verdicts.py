@@ -34,8 +34,14 @@ def describe(w: Weight) -> str:
     return f"{'layer' if w.parameter_free else 'submodule'} `{w.name}` (`{ctor}`)"
 
 
+def non_persistent(w: Weight) -> bool:
+    return w.kind == F.BUFFER and ("persistent", "False") in w.write.kwargs
+
+
 def checkpoint_note(w: Weight) -> str:
     """The state-dict keys a fix would remove: what maintainers weigh before deleting."""
+    if non_persistent(w):
+        return "it is a non-persistent buffer, so removing it changes no checkpoint key"
     if w.parameter_free:
         return "it holds no parameters, so removing it changes no checkpoint key"
     if w.kind == F.MODULE:
@@ -82,7 +88,7 @@ def verdict(project: Project, lv: Liveness) -> Verdict | None:
     if not lv.consumed_anywhere:
         dyn = _dynamic_anywhere(project, lv)
         conf = "low" if dyn else base_confidence(project, lv)
-        if lv.populated or not lv.judged:
+        if lv.populated or not lv.judged or non_persistent(w):
             # Filled item by item (the modules may be called through another list), or no class
             # that inherits it has a forward to judge against (a container kept for state_dict).
             conf = "low"

@@ -451,8 +451,8 @@ class Collector:
         if self._under_zero_product(top, i):
             return F.KEEPALIVE
         if isinstance(parent, cst.Call) and parent.func is top:
-            if len(chain) >= 2 and last in META_METHODS:
-                return F.META
+            if len(chain) >= 2 and last in META_METHODS and not (last == "type" and parent.args):
+                return F.META  # (`w.type(torch.float32)` converts: a use)
             if len(chain) >= 2 and last in INIT_CALLS:
                 if last == "copy_" and "data" not in chain:
                     return F.VALUE  # an in-place state update in forward (EMA, cache) is a use
@@ -473,6 +473,10 @@ class Collector:
                 return "write" if len(chain) == 1 else "store"
             if j >= 0 and isinstance(self.stack[j], cst.Del):
                 return F.DELETE
+        if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is top:
+            targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
+            if any(isinstance(t, cst.Attribute) and not (_is_self(t.value)) for t in targets):
+                return F.PASSED  # `self.decoder.bias = self.bias`: tied into another module
         if isinstance(parent, cst.AugAssign) and parent.target is top:
             return "store"
         if isinstance(parent, cst.Del):
@@ -655,14 +659,19 @@ class Collector:
         value = args[1].value if len(args) > 1 else kw.get("tensor", kw.get("param", kw.get("module")))
         if fn == "register_buffer":
             kind = F.NONE if value is not None and _is_none(value) else F.BUFFER
-            self._record_raw(m, name, span, kind, fn, value)
+            persistent = kw.get("persistent", args[2].value if len(args) > 2 else None)
+            kwargs = (("persistent", self.code_for(persistent)),) if persistent is not None else ()
+            self._record_raw(m, name, span, kind, fn, value, kwargs)
         elif fn == "register_parameter":
             kind = F.NONE if value is None or _is_none(value) else F.PARAMETER
             self._record_raw(m, name, span, kind, fn, value)
         else:
             self._record_write(m, name, value, span, "add_module")
 
-    def _record_raw(self, m: _Func, name: str, span: F.Span, kind: str, via: str, value: cst.BaseExpression | None) -> None:
+    def _record_raw(
+        self, m: _Func, name: str, span: F.Span, kind: str, via: str, value: cst.BaseExpression | None,
+        kwargs: tuple[tuple[str, str], ...] = (),
+    ) -> None:
         owner = m.owner
         assert owner is not None
         ctor = dotted(value.func) if isinstance(value, cst.Call) else None
@@ -676,6 +685,7 @@ class Collector:
                 via=via,
                 conditional=self.cond_depth > 0,
                 condition=(self.conds[-1] if self.conds else None) or None,
+                kwargs=kwargs,
                 before_super_init=m.name == "__init__" and m.super_init_at is None,
                 statement=m.stmt_index,
             )

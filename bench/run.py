@@ -1,0 +1,410 @@
+"""Benchmark deadweight on one corpus, as ratios measured within one run.
+
+Usage::
+
+    python bench/run.py CORPUS_DIR [--skip-vulture] [--out FILE.md] [--json FILE.json]
+
+Every measurement runs in its own fresh *runner* process (this file, re-invoked with
+``--_measure``) that starts the measured command as its child and waits for it. The runner
+makes itself a child subreaper (``prctl(PR_SET_CHILD_SUBREAPER)``), so processes the command
+leaves behind (multiprocessing's fork server, resource tracker) are re-parented to the runner
+and reaped by it. That makes the runner's ``getrusage(RUSAGE_CHILDREN)`` delta the whole CPU
+time (user + sys) of the command and all its descendants, workers included, and nothing else.
+
+Memory, per process:
+
+* main: ``ru_maxrss`` of ``os.wait4`` on the command's own process (its peak; workers are
+  reaped by the fork server, not by it, so they do not leak into this number);
+* max worker: the largest ``VmHWM`` seen while sampling ``/proc/<pid>/status`` of every other
+  descendant every 50 ms (``VmHWM`` is a high-water mark, so sampling only misses growth in
+  the last 50 ms of a worker's life);
+* the whole tree's largest process (``RUSAGE_CHILDREN`` ``ru_maxrss``) is kept in the JSON.
+
+Measurements, in this order (wall = until the command's main process exits):
+
+* ``P``: bare ``libcst.parse_module`` of every file deadweight discovers, one process: the
+  reference every ratio is relative to;
+* ``ast``: bare ``ast.parse`` of the same files, for context;
+* ``cold-1``: ``deadweight check CORPUS --no-cache --jobs 1 -q --output-format json --exit-zero``;
+* ``cold-N``: the same with ``--jobs N`` (N = ``--jobs``, default the number of cores) and an
+  empty cache, no ``--no-cache``;
+* ``warm``: the same again, cache full, nothing changed;
+* ``touched``: after appending a comment line to one mid-size modeling file (restored
+  byte-for-byte, mtime included, in a ``finally``);
+* ``vulture``: ``vulture CORPUS`` for reference (``--skip-vulture`` to leave it out).
+
+The cache goes to a fresh temporary directory named by a temporary ``--config`` file
+(``cache-dir = ...``; nothing else is set, the corpora have no ``[tool.deadweight]`` table),
+so the benchmark neither reads nor deletes a ``.deadweight_cache`` someone else left in the
+corpus, and writes nothing there. Every deadweight run writes its JSON report to a temporary
+file; the four reports are compared with the ``seconds`` timing field removed.
+
+Python 3.10+, stdlib only, Linux (``/proc``, ``prctl``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import ctypes
+import json
+import os
+import platform
+import resource
+import shlex
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+_PR_SET_CHILD_SUBREAPER = 36
+_SAMPLE_INTERVAL = 0.05
+
+# The reference parsers: read every listed file as bytes, parse, count failures.
+_PARSE_SCRIPT = r"""
+import sys
+kind, listing = sys.argv[1], sys.argv[2]
+if kind == "libcst":
+    import libcst
+    parse = libcst.parse_module
+else:
+    import ast
+    parse = ast.parse
+sys.setrecursionlimit(10000)
+failed = 0
+paths = open(listing, encoding="utf-8").read().splitlines()
+for path in paths:
+    with open(path, "rb") as fh:
+        data = fh.read()
+    try:
+        parse(data)
+    except Exception:
+        failed += 1
+print(f"{len(paths)} files, {failed} failed", file=sys.stderr)
+"""
+
+_TOUCH_LINE = b"\n# deadweight bench: touched\n"
+
+
+# --------------------------------------------------------------------------- runner side
+
+
+def _vm_hwm_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children", "rb") as fh:
+                out.extend(int(x) for x in fh.read().split())
+    except (OSError, ValueError):
+        pass
+    return out
+
+
+def _descendants(root: int) -> set[int]:
+    seen: set[int] = set()
+    stack = [root]
+    while stack:
+        for child in _children(stack.pop()):
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return seen
+
+
+def _measure(cmd: list[str], stderr_path: str) -> dict[str, object]:
+    """Run `cmd` as a child; return its wall, tree CPU and per-process peak memory."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        subreaper = libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        subreaper = False
+    me = os.getpid()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(stderr_path, "wb") as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err)
+        main_pid = proc.pid
+        workers: dict[int, int] = {}
+        main_sampled = 0
+        while True:
+            pid, status, usage = os.wait4(main_pid, os.WNOHANG)
+            if pid == main_pid:
+                wall = time.perf_counter() - start
+                break
+            main_sampled = max(main_sampled, _vm_hwm_kb(main_pid))
+            for child in _descendants(me) - {main_pid}:
+                workers[child] = max(workers.get(child, 0), _vm_hwm_kb(child))
+            time.sleep(_SAMPLE_INTERVAL)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    # Reap what the command left behind (fork server, resource tracker): their CPU counts.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            break
+        if pid == 0:
+            time.sleep(0.02)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return {
+        "wall": wall,
+        "user": after.ru_utime - before.ru_utime,
+        "sys": after.ru_stime - before.ru_stime,
+        "cpu": (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime),
+        "rss_main_mb": max(usage.ru_maxrss, main_sampled) / 1024,
+        "rss_worker_mb": max(workers.values(), default=0) / 1024,
+        "rss_tree_mb": after.ru_maxrss / 1024,
+        "processes": 1 + len(workers),
+        "returncode": proc.returncode,
+        "subreaper": subreaper,
+    }
+
+
+# --------------------------------------------------------------------------- parent side
+
+
+def _run(name: str, cmd: list[str], workdir: Path) -> dict[str, object]:
+    stderr_path = workdir / f"{name}.stderr"
+    runner = [sys.executable, os.path.abspath(__file__), "--_measure", str(stderr_path), "--", *cmd]
+    print(f"  {name:8s} ... ", end="", file=sys.stderr, flush=True)
+    out = subprocess.run(runner, check=True, capture_output=True, text=True).stdout
+    m = json.loads(out)
+    m["name"] = name
+    m["command"] = shlex.join(cmd)
+    m["stderr"] = stderr_path.read_text(errors="replace").strip()[-2000:]
+    print(f"wall {m['wall']:.2f} s, cpu {m['cpu']:.2f} s, rc {m['returncode']}", file=sys.stderr, flush=True)
+    return m
+
+
+def _discover(corpus: Path) -> list[Path]:
+    """The files deadweight analyzes, so that P parses exactly the same set."""
+    from deadweight.config import load_settings
+    from deadweight.discover import discover
+
+    found = discover([corpus], load_settings([str(corpus)]))
+    return [Path(f.abspath) for f in found.files]
+
+
+def _touch_target(files: list[Path], corpus: Path) -> Path:
+    """The median-size file among the modeling files (transformers' modeling_*.py, or any file
+    under a models/ or model directory), as a typical single edit."""
+    def rel(p: Path) -> str:
+        return p.relative_to(corpus).as_posix()
+
+    pools = (
+        [p for p in files if p.name.startswith("modeling_")],
+        [p for p in files if "/models/" in "/" + rel(p) and p.name != "__init__.py"],
+        [p for p in files if "model" in rel(p) and p.name != "__init__.py"],
+        files,
+    )
+    pool = next(p for p in pools if p)
+    pool = sorted(pool, key=lambda p: (p.stat().st_size, str(p)))
+    return pool[len(pool) // 2]
+
+
+def _strip_timing(doc: object) -> object:
+    if isinstance(doc, dict):
+        return {k: _strip_timing(v) for k, v in doc.items() if k != "seconds"}
+    if isinstance(doc, list):
+        return [_strip_timing(v) for v in doc]
+    return doc
+
+
+def _libcst_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("libcst")
+    except Exception:
+        return "?"
+
+
+def _markdown(info: dict[str, object], rows: list[dict[str, object]], targets: list[tuple[str, str, bool | None]]) -> str:
+    p = next(r for r in rows if r["name"] == "P")
+    lines = [
+        f"### {info['corpus_name']}",
+        "",
+        f"Command: `{info['command']}`  ",
+        f"Machine: {info['nproc']} cores (`nproc`), {info['cpu_model']}, Python {info['python']}, libcst {info['libcst']}, {info['platform']}  ",
+        f"cold-N / warm / touched use `--jobs {info['jobs']}`; machine load: {info['load']}  ",
+        f"Corpus: {info['files']} files, {info['lines']:,} lines; touched file: `{info['touched']}`  ",
+        f"Findings JSON identical across cold-1 / cold-N / warm / touched (timing removed): **{info['identical']}**"
+        + (f" ({info['findings']} findings, {info['errors']} errors)" if info.get("findings") is not None else ""),
+        "",
+        "| run | wall s | CPU s | peak RSS MB main / max worker | wall / P | CPU / P | s per 1k lines (wall) |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        worker = f"{r['rss_worker_mb']:.0f} ({r['processes'] - 1} procs)" if r["rss_worker_mb"] else "-"
+        lines.append(
+            f"| {r['name']} | {r['wall']:.2f} | {r['cpu']:.2f} | {r['rss_main_mb']:.0f} / {worker} | "
+            f"{r['wall'] / p['wall']:.2f} | {r['cpu'] / p['cpu']:.2f} | {1000 * r['wall'] / max(1, info['lines']):.3f} |"
+        )
+    lines += ["", "| target | result | met |", "|---|---|---|"]
+    for name, value, met in targets:
+        lines.append(f"| {name} | {value} | {'met' if met else ('n/a' if met is None else '**not met**')} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--_measure"]:
+        stderr_path, cmd = argv[1], argv[3:]
+        print(json.dumps(_measure(cmd, stderr_path)))
+        return 0
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("corpus", type=Path)
+    ap.add_argument("--skip-vulture", action="store_true")
+    ap.add_argument("--out", type=Path, help="write the Markdown table here")
+    ap.add_argument("--json", type=Path, help="write the raw measurements here")
+    ap.add_argument("--jobs", default=str(os.cpu_count() or 1),
+                    help="--jobs of the cold-N, warm and touched runs (default: nproc; note that "
+                         "deadweight 0.1.0 runs `--jobs 0` in-process, see docs/benchmarks.md)")
+    args = ap.parse_args(argv)
+    corpus = args.corpus.resolve()
+    command_line = shlex.join(["python", "bench/run.py", *argv])
+
+    bindir = Path(sys.executable).parent
+    deadweight = shutil.which("deadweight", path=str(bindir)) or shutil.which("deadweight")
+    vulture = shutil.which("vulture", path=str(bindir)) or shutil.which("vulture")
+    if deadweight is None:
+        print("deadweight is not installed in this environment", file=sys.stderr)
+        return 2
+
+    workdir = Path(tempfile.mkdtemp(prefix="deadweight-bench-"))
+    config = workdir / "bench.toml"
+    cache_dir = workdir / "cache"
+    config.write_text(f"cache-dir = {json.dumps(str(cache_dir))}\n", encoding="utf-8")
+
+    load_start = os.getloadavg()
+    files = _discover(corpus)
+    listing = workdir / "files.txt"
+    listing.write_text("".join(f"{p}\n" for p in files), encoding="utf-8")
+    lines = sum(p.read_bytes().count(b"\n") for p in files)
+    touched = _touch_target(files, corpus)
+    print(f"{corpus}: {len(files)} files, {lines:,} lines; work dir {workdir}", file=sys.stderr)
+
+    def dw(name: str, *extra: str) -> list[str]:
+        return [deadweight, "check", str(corpus), "-q", "--output-format", "json", "--exit-zero",
+                "--config", str(config), "-o", str(workdir / f"{name}.json"), *extra]
+
+    rows: list[dict[str, object]] = []
+    rows.append(_run("P", [sys.executable, "-c", _PARSE_SCRIPT, "libcst", str(listing)], workdir))
+    rows.append(_run("ast", [sys.executable, "-c", _PARSE_SCRIPT, "ast", str(listing)], workdir))
+    rows.append(_run("cold-1", dw("cold-1", "--no-cache", "--jobs", "1"), workdir))
+    rows.append(_run("cold-N", dw("cold-N", "--jobs", args.jobs), workdir))
+    rows.append(_run("warm", dw("warm", "--jobs", args.jobs), workdir))
+
+    original = touched.read_bytes()
+    stat = touched.stat()
+    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+
+    def _interrupted(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt(f"signal {signum}")
+
+    for s in previous:
+        signal.signal(s, _interrupted)
+    try:
+        with open(touched, "ab") as fh:
+            fh.write(_TOUCH_LINE)
+        rows.append(_run("touched", dw("touched", "--jobs", args.jobs), workdir))
+    finally:
+        touched.write_bytes(original)
+        os.utime(touched, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    assert touched.read_bytes() == original, f"{touched} was not restored"
+
+    if not args.skip_vulture and vulture is not None:
+        rows.append(_run("vulture", [vulture, str(corpus)], workdir))
+
+    docs = {}
+    for name in ("cold-1", "cold-N", "warm", "touched"):
+        try:
+            docs[name] = _strip_timing(json.loads((workdir / f"{name}.json").read_text(encoding="utf-8")))
+        except (OSError, ValueError) as exc:
+            docs[name] = f"unreadable: {exc}"
+    reference = docs["cold-1"]
+    identical = all(d == reference for d in docs.values())
+    differing = [n for n, d in docs.items() if d != reference]
+
+    info: dict[str, object] = {
+        "corpus_name": corpus.name,
+        "command": command_line,
+        "nproc": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "python": platform.python_version(),
+        "libcst": _libcst_version(),
+        "platform": platform.platform(terse=True),
+        "files": len(files),
+        "lines": lines,
+        "touched": touched.relative_to(corpus).as_posix(),
+        "identical": "yes" if identical else f"NO (differ from cold-1: {', '.join(differing)})",
+        "load": f"{load_start[0]:.1f} at start, {os.getloadavg()[0]:.1f} at end (1-min load average)",
+        "jobs": args.jobs,
+        "findings": reference.get("summary", {}).get("findings") if isinstance(reference, dict) else None,
+        "errors": reference.get("summary", {}).get("errors") if isinstance(reference, dict) else None,
+    }
+    by = {r["name"]: r for r in rows}
+    p = by["P"]
+    dw_rows = [by[n] for n in ("cold-1", "cold-N", "warm", "touched")]
+    main_peak = max(r["rss_main_mb"] for r in dw_rows)
+    worker_peak = max(r["rss_worker_mb"] for r in dw_rows)
+    targets: list[tuple[str, str, bool | None]] = [
+        ("cold wall (all cores) <= 0.6 x P", f"{by['cold-N']['wall'] / p['wall']:.2f} x P", by["cold-N"]["wall"] <= 0.6 * p["wall"]),
+        ("cold CPU (all cores) <= 1.2 x P", f"{by['cold-N']['cpu'] / p['cpu']:.2f} x P (cold-1: {by['cold-1']['cpu'] / p['cpu']:.2f} x P)", by["cold-N"]["cpu"] <= 1.2 * p["cpu"]),
+        ("warm re-scan <= 1 s", f"{by['warm']['wall']:.2f} s", by["warm"]["wall"] <= 1.0),
+        ("one edited file <= 3 s", f"{by['touched']['wall']:.2f} s", by["touched"]["wall"] <= 3.0),
+        ("peak RSS per worker <= 150 MB", f"{worker_peak:.0f} MB", worker_peak <= 150),
+        ("peak RSS main <= 1 GB", f"{main_peak:.0f} MB", main_peak <= 1024),
+        ("identical findings cold/warm/touched", info["identical"], identical),
+    ]
+
+    print(file=sys.stderr)
+    header = f"{'run':8s} {'wall s':>8s} {'CPU s':>8s} {'RSS main':>9s} {'max wkr':>8s} {'wall/P':>7s} {'CPU/P':>7s}"
+    print(header)
+    for r in rows:
+        print(f"{r['name']:8s} {r['wall']:8.2f} {r['cpu']:8.2f} {r['rss_main_mb']:9.0f} {r['rss_worker_mb']:8.0f} "
+              f"{r['wall'] / p['wall']:7.2f} {r['cpu'] / p['cpu']:7.2f}")
+    print(f"\n{len(files)} files, {lines:,} lines; s per 1k lines: "
+          + ", ".join(f"{n} {1000 * by[n]['wall'] / max(1, lines):.3f}" for n in ("P", "cold-1", "cold-N")))
+    print(f"machine load: {info['load']}")
+    print(f"findings identical (cold-1, cold-N, warm, touched): {info['identical']}")
+    for name, value, met in targets:
+        print(f"  {'met    ' if met else 'NOT MET'}  {name}: {value}")
+
+    if args.out:
+        args.out.write_text(_markdown(info, rows, targets), encoding="utf-8")
+    if args.json:
+        args.json.write_text(json.dumps({"info": info, "runs": rows}, indent=2) + "\n", encoding="utf-8")
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def _cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "?"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
