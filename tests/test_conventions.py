@@ -33,6 +33,8 @@ EXPECTED: dict[str, set[Row]] = {
     "self_alias": {("DW101", "attn.py", 23, "AliasOnlyQkv", "rope", "high")},
     # self.conv = conv; self.Conv2d_0 = conv (same object) vs two distinct convs.
     "attribute_alias": {("DW101", "unet.py", 24, "TwoConvs", "Conv2d_0", "high")},
+    # `_tied_weights_keys` ties predictions.bias to predictions.decoder.bias after loading.
+    "tied_weights": {("DW101", "heads.py", 13, "LMPredictionHead", "unused_scale", "high")},
     # self.weight = self.W; del self.W.
     "deleted_after_alias": set(),
     # ModuleDict filled in a loop, called through a plain list of the same modules.

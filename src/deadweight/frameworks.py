@@ -114,6 +114,9 @@ LAYER_ARGUMENT_PATTERN = re.compile(r"^(\w+_)?(layer|norm_layer|act_layer|block|
 # Of those, the ones that name parameter-free layers.
 PARAMETER_FREE_ARGUMENTS = re.compile(r"^(act|activation|drop|dropout|drop_path|pool|gate)(_\w+)?_layer$")
 
+# Class attributes that name weights the framework ties together after loading.
+TIED_WEIGHTS_ATTR = re.compile(r"tied_weights|tie_weights_keys|_tied_keys")
+
 # (source prefix, generated prefix): transformers' modular files and the modeling files made from them.
 GENERATED_FROM: tuple[str, str] = ("modular_", "modeling_")
 

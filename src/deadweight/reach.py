@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from deadweight import facts as F
+from deadweight.frameworks import TIED_WEIGHTS_ATTR
 from deadweight.project import ClassInfo, Project, Weight
 
 _POPULATE = frozenset({"append", "extend", "update", "insert", "add_module", "__setitem__"})
@@ -53,6 +54,7 @@ class Liveness:
     shared_uses: list[Use] = field(default_factory=list)  # passed to a child's constructor in __init__
     container: bool = False  # owner subclasses Sequential/ModuleList/ModuleDict
     populated: bool = False  # a ModuleList/ModuleDict filled item by item in __init__
+    tied: bool = False  # named in a `_tied_weights_keys` map: the framework ties it after loading
 
     @property
     def consumed_anywhere(self) -> bool:
@@ -61,7 +63,7 @@ class Liveness:
     @property
     def escapes(self) -> bool:
         """Handed to other code we do not follow (a child module, a container's iteration)."""
-        return bool(self.shared_uses) or self.container
+        return bool(self.shared_uses) or self.container or self.tied
 
 
 def _matches(name: str, names: set[str]) -> bool:
@@ -83,6 +85,8 @@ class Analysis:
         self._untyped_holder_names: set[str] = set()
         self._by_position: dict[tuple[str, int], set[str]] | None = None
         self._live: dict[int, Liveness] = {}
+        self._tied_pairs: set[tuple[str, str]] | None = None
+        self._held_as: dict[str, set[str]] | None = None
 
     def reads(self, info: ClassInfo, method: str) -> list[F.Read]:
         return self._reads.get((info.key, method), [])
@@ -268,6 +272,7 @@ class Analysis:
                 lv.holder_uses.extend(holders.get(c.key, {}).get(name, []))
         lv.read_elsewhere = w.name in self._untyped_holder_names or w.name in self.p.external_reads
         lv.container = self.p.is_container(d)
+        lv.tied = self._is_tied(w)
         lv.judged = [c for c in [d, *self.p.descendants(d)] if self.is_judged(c) and not self._deletes(c, w)]
         for c in lv.judged:
             if self._consumed_in(c, w, lv):
@@ -299,6 +304,41 @@ class Analysis:
             return True
         holders = self.holders()
         return any(k.key in holders and w.name in holders[k.key] for k in c.mro)
+
+    def _tied(self) -> set[tuple[str, str]]:
+        """(holder attribute, weight) pairs named in `_tied_weights_keys` maps anywhere.
+
+        transformers ties `cls.predictions.bias` to `cls.predictions.decoder.bias` after
+        loading: the parameter is used through the decoder even though no method reads it."""
+        if self._tied_pairs is None:
+            pairs: set[tuple[str, str]] = set()
+            for info in self.p.classes.values():
+                for name, code in info.facts.class_attrs:
+                    if TIED_WEIGHTS_ATTR.search(name):
+                        for key in re.findall(r"[\"']([\w.]+)[\"']", code):
+                            parts = key.split(".")
+                            pairs.update(zip(parts, parts[1:]))
+            self._tied_pairs = pairs
+        return self._tied_pairs
+
+    def _holder_names(self, c: ClassInfo) -> set[str]:
+        """Attribute names under which other classes hold an instance of `c`."""
+        if self._held_as is None:
+            held: dict[str, set[str]] = {}
+            for h in self.p.classes.values():
+                for wr in h.facts.writes:
+                    if wr.ctor:
+                        r = self.p.resolve(h.file, wr.ctor)
+                        if isinstance(r, ClassInfo):
+                            held.setdefault(r.key, set()).add(wr.attr)
+            self._held_as = held
+        return self._held_as.get(c.key, set())
+
+    def _is_tied(self, w: Weight) -> bool:
+        pairs = self._tied()
+        if not pairs:
+            return False
+        return any((h, w.name) in pairs for c in [w.cls, *self.p.descendants(w.cls)] for h in self._holder_names(c))
 
     def _deletes(self, c: ClassInfo, w: Weight) -> bool:
         """`del self.encoder_attn` in a subclass's __init__: the subclass does not have it."""

@@ -246,9 +246,11 @@ class Collector:
                     if isinstance(small, cst.Assign) and len(small.targets) == 1:
                         tgt = small.targets[0].target
                         if isinstance(tgt, cst.Name):
-                            self.classes[-1].class_attrs.append((tgt.value, self.code_for(small.value)[:300]))
+                            limit = 4000 if "tied" in tgt.value else 300  # tied-weight maps can be long
+                            self.classes[-1].class_attrs.append((tgt.value, self.code_for(small.value)[:limit]))
                     elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value:
-                        self.classes[-1].class_attrs.append((small.target.value, self.code_for(small.value)[:300]))
+                        limit = 4000 if "tied" in small.target.value else 300
+                        self.classes[-1].class_attrs.append((small.target.value, self.code_for(small.value)[:limit]))
 
     def _base(self, expr: cst.BaseExpression) -> str | None:
         if isinstance(expr, cst.Subscript):  # Generic[T], nn.Module subclass with params

@@ -125,10 +125,21 @@ def save(name: str, entries: list[Entry], low: dict[str, int]) -> None:
     (HERE / f"{name}.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-def update(name: str) -> None:
-    root = unpack(name)
+def from_json(path: Path) -> tuple[list[Entry], dict[str, int]]:
+    """Entries from a saved `deadweight check --output-format json --min-confidence low` run."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    entries, low = [], {}
+    for f in data["findings"]:
+        if f["confidence"] == "low":
+            low[f["code"]] = low.get(f["code"], 0) + 1
+            continue
+        entries.append(Entry(Key(f["code"], f["path"], f["class"], f["attribute"]), f["line"], f["confidence"], message=f["message"]))
+    return entries, dict(sorted(low.items()))
+
+
+def update(name: str, saved: Path | None = None) -> None:
     old, _ = load(name)
-    entries, low = run(name, root)
+    entries, low = from_json(saved) if saved is not None else run(name, unpack(name))
     for e in entries:
         prev = old.get(e.key)
         if prev is not None:
@@ -137,6 +148,8 @@ def update(name: str) -> None:
 
 
 if __name__ == "__main__":
-    for corpus in sys.argv[1:] or list(CORPORA):
-        update(corpus)
+    # python -m tests.realworld.snapshot [CORPUS[=saved.json] ...]
+    for arg in sys.argv[1:] or list(CORPORA):
+        corpus, _, saved = arg.partition("=")
+        update(corpus, Path(saved) if saved else None)
         print(f"updated tests/realworld/{corpus}.toml")
