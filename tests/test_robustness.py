@@ -285,6 +285,19 @@ def test_odd_but_valid_file_is_analyzed(tmp_path: Path, baseline: list[dict[str,
     assert result.summary.files == 2
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="libcst rejects a parenthesized annotated target `(x): int = 1` (valid Python; CPython's "
+    "test/test_grammar.py and test/typinganndata/ann_module.py use it), so the whole file is lost "
+    "to `errors` and its dead weights go unreported",
+)
+def test_parenthesized_annotated_target_is_analyzed(tmp_path: Path, baseline: list[dict[str, object]]) -> None:
+    root = repo_with(tmp_path, "annotated.py", ("(flag): bool = True\n" + odd()).encode())
+    result = scan(root)
+    assert errors(result) == {}
+    assert keys(result, "annotated.py") == [("DW101", "annotated.py", 10, "Odd", "spare")]
+
+
 @pytest.mark.parametrize("data", [b"", b"   \n\n\t\n", b"\n", b"\x0c\n", b"\xef\xbb\xbf", b"# just a comment\n", b"\r\n\r\n"])
 def test_empty_and_blank_files_are_analyzed_without_error(
     tmp_path: Path, baseline: list[dict[str, object]], data: bytes
