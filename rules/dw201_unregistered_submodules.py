@@ -4,7 +4,8 @@ from collections.abc import Iterable
 
 from deadweight import facts as F
 from deadweight.findings import Finding
-from deadweight.project import Project
+from deadweight.frameworks import is_parameter_free
+from deadweight.project import ClassInfo, Project
 from deadweight.rule import Rule
 from deadweight.rules._common import CHECKPOINT_NOTE, at, module_ctor
 
@@ -106,17 +107,37 @@ class Builder:
     def __init__(self, dim):
         self.layers = [nn.Linear(dim, dim)]
 ''',
+        # hard negatives: a list registered right away under computed names (keeps
+        # nn.Sequential-style checkpoint keys), and a list of stateless loss modules
+        '''
+import torch.nn as nn
+
+class PredictionBlock(nn.Module):
+    def __init__(self, dim, depth):
+        super().__init__()
+        self.layers = [nn.Linear(dim, dim), nn.ReLU()]
+        for i, layer in enumerate(self.layers):
+            self.add_module(str(i), layer)
+        self.losses = [nn.SmoothL1Loss(), nn.CrossEntropyLoss()]
+
+    def forward(self, x, y):
+        for layer in self.layers:
+            x = layer(x)
+        return sum(loss(x, y) for loss in self.losses)
+''',
     )
 
-    def check(self, project: Project) -> Iterable[Finding]:
+    def check(self, project: Project) -> Iterable[Finding]:  # noqa: C901 - one pass, several exits
         for info in project.module_classes():
             writes = info.facts.writes
             for w in writes:
                 if w.kind != F.PLAIN_CONTAINER or not project.is_init(w.method) and w.method not in ("setup", "build"):
                     continue
                 mods = [c for c in (module_ctor(project, info, e) for e in w.elements) if c]
-                if not mods:
-                    continue
+                if not mods or all(_stateless(c) for c in mods):
+                    continue  # losses and parameter-free layers: nothing to register
+                if _registers_by_name(info, w.method):
+                    continue  # `for i, m in enumerate(self.layers): self.add_module(str(i), m)`
                 # re-registered later: `self.blocks = nn.ModuleList(self.blocks)`
                 if any(o.attr == w.attr and o.kind in (F.MODULE, F.PARAMETER) and o.statement > w.statement for o in writes):
                     continue
@@ -130,3 +151,15 @@ class Builder:
                 )
                 conf = "high" if info.module_certain else "medium"
                 yield at(self, info, w.span, w.attr, msg, confidence=conf)
+
+
+def _stateless(ctor: str) -> bool:
+    """Modules that hold no parameters or buffers (losses, activations, dropout)."""
+    last = ctor.rsplit(".", 1)[-1]
+    return (last.endswith("Loss") and last != "Loss") or is_parameter_free(last, {})
+
+
+def _registers_by_name(info: ClassInfo, method: str) -> bool:
+    """The builder registers modules under computed names (`self.add_module(str(i), layer)`)."""
+    m = info.facts.method(method)
+    return m is not None and any(r.startswith(("self.add_module", "self.register_module", "self.register_parameter")) for r in m.dynamic)

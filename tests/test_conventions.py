@@ -35,6 +35,12 @@ EXPECTED: dict[str, set[Row]] = {
     "attribute_alias": {("DW101", "unet.py", 24, "TwoConvs", "Conv2d_0", "high")},
     # `_tied_weights_keys` ties predictions.bias to predictions.decoder.bias after loading.
     "tied_weights": {("DW101", "heads.py", 13, "LMPredictionHead", "unused_scale", "high")},
+    # partial(fn, matrix_a=self.dft_seq, ...) in a builder __init__ calls; only .shape of dft_spare.
+    "partial_in_builder": {("DW104", "fourier.py", 19, "FourierMixer", "dft_spare", "high")},
+    # super().forward() into nn.Embedding reads self.weight; the extra scale is never applied.
+    "super_into_torch_layer": {("DW101", "embedding.py", 11, "ScaledEmbedding", "scale", "high")},
+    # nn.Module.__init__(self) skips the base __init__ (no weight to drop); a plain subclass drops it.
+    "base_init_skipped": {("DW103", "losses.py", 11, "ForgetfulLoss", "empty_weight", "high")},
     # self.weight = self.W; del self.W.
     "deleted_after_alias": set(),
     # ModuleDict filled in a loop, called through a plain list of the same modules.

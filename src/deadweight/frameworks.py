@@ -117,6 +117,10 @@ PARAMETER_FREE_ARGUMENTS = re.compile(r"^(act|activation|drop|dropout|drop_path|
 # Class attributes that name weights the framework ties together after loading.
 TIED_WEIGHTS_ATTR = re.compile(r"tied_weights|tie_weights_keys|_tied_keys")
 
+# Attributes that torch's own layers read in their forward: `super().forward(x)` from a
+# subclass of nn.Linear / nn.Embedding / nn.Conv2d consumes them.
+EXTERNAL_BASE_READS: frozenset[str] = frozenset({"weight", "bias", "running_mean", "running_var", "in_proj_weight", "in_proj_bias"})
+
 # (source prefix, generated prefix): transformers' modular files and the modeling files made from them.
 GENERATED_FROM: tuple[str, str] = ("modular_", "modeling_")
 

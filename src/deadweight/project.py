@@ -116,6 +116,7 @@ class Project:
         self._compute_mros()
         self._weights: dict[str, list[Weight]] = {}
         self._analysis: object | None = None
+        self._builders: dict[str, set[str]] = {}
 
     @property
     def analysis(self):  # noqa: ANN201 - reach imports this module
@@ -338,6 +339,13 @@ class Project:
         if info.key not in self._weights:
             self._weights[info.key] = self._find_weights(info)
         return self._weights[info.key]
+
+    def builder_methods(self, info: ClassInfo) -> set[str]:
+        """Public, cached: the methods that build `info` (see `_builder_methods`)."""
+        cached = self._builders.get(info.key)
+        if cached is None:
+            cached = self._builders[info.key] = self._builder_methods(info)
+        return cached
 
     def _builder_methods(self, info: ClassInfo) -> set[str]:
         """__init__ and the methods of this class it calls on self (self._build_layers())."""

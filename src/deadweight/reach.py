@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from deadweight import facts as F
-from deadweight.frameworks import TIED_WEIGHTS_ATTR
+from deadweight.frameworks import EXTERNAL_BASE_READS, TIED_WEIGHTS_ATTR
 from deadweight.project import ClassInfo, Project, Weight
 
 _POPULATE = frozenset({"append", "extend", "update", "insert", "add_module", "__setitem__"})
@@ -246,8 +246,9 @@ class Analysis:
         related = [*d.mro, *self.p.descendants(d)]
         names = {w.name, *w.aliases}
         for c in related:
+            builders = self.p.builder_methods(c)
             for m in c.facts.methods:
-                init = self.p.is_init(m.name)
+                init = self.p.is_init(m.name) or m.name in builders
                 for r in self.reads(c, m.name):
                     if r.chain[0] not in names:
                         continue
@@ -297,6 +298,8 @@ class Analysis:
                 if _matches(w.name, self._callee_reads(c, cls, call)):
                     lv.passed_self = True
                     hit = True
+            if w.name in EXTERNAL_BASE_READS and any(self.p.lookup(c, s, after=cls) is None for s in m.super_calls):
+                lv.passed_self = hit = True  # super().forward() into nn.Embedding/nn.Linear reads self.weight
             if m.decorators and _matches(w.name, self._decorator_reads(cls, m)):
                 lv.passed_self = True
                 hit = True
@@ -347,6 +350,12 @@ class Analysis:
                 return False
             if any(r.kind == F.DELETE and r.chain == (w.name,) and self.p.is_init(r.method) for r in k.facts.reads):
                 return True
+            init = k.facts.method("__init__")
+            if init is not None and "__init__" not in init.super_calls and not any(
+                call.callee.endswith(".__init__") and not call.callee.endswith(("Module.__init__", "nn.Module.__init__"))
+                for call in init.passes_self
+            ):
+                return True  # `nn.Module.__init__(self)`: the base __init__ never runs
         return False
 
     def dynamic_reasons(self, c: ClassInfo) -> list[str]:
