@@ -271,6 +271,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-vulture", action="store_true")
     ap.add_argument("--out", type=Path, help="write the Markdown table here")
     ap.add_argument("--json", type=Path, help="write the raw measurements here")
+    ap.add_argument("--keep", action="store_true", help="keep the work dir (reports, stderr)")
     ap.add_argument("--jobs", default=str(os.cpu_count() or 1),
                     help="--jobs of the cold-N, warm and touched runs (default: nproc; note that "
                          "deadweight 0.1.0 runs `--jobs 0` in-process, see docs/benchmarks.md)")
@@ -341,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
     reference = docs["cold-1"]
     identical = all(d == reference for d in docs.values())
     differing = [n for n, d in docs.items() if d != reference]
+    for name in differing:
+        print(f"{name} differs from cold-1: {_difference(reference, docs[name])}", file=sys.stderr)
 
     info: dict[str, object] = {
         "corpus_name": corpus.name,
@@ -391,8 +394,25 @@ def main(argv: list[str] | None = None) -> int:
         args.out.write_text(_markdown(info, rows, targets), encoding="utf-8")
     if args.json:
         args.json.write_text(json.dumps({"info": info, "runs": rows}, indent=2) + "\n", encoding="utf-8")
-    shutil.rmtree(workdir, ignore_errors=True)
+    if args.keep:
+        print(f"work dir kept: {workdir}", file=sys.stderr)
+    else:
+        shutil.rmtree(workdir, ignore_errors=True)
     return 0
+
+
+def _difference(a: object, b: object) -> str:
+    """A short account of how two stripped reports differ (which findings and errors)."""
+    if not (isinstance(a, dict) and isinstance(b, dict)):
+        return "one report is unreadable"
+    parts = []
+    for key in ("findings", "errors"):
+        left = {json.dumps(x, sort_keys=True) for x in a.get(key, [])}
+        right = {json.dumps(x, sort_keys=True) for x in b.get(key, [])}
+        if left != right:
+            parts.append(f"{key}: {len(left - right)} only in cold-1, {len(right - left)} only here, e.g. "
+                         + "; ".join(sorted(left ^ right)[:3]))
+    return " | ".join(parts) or "summary only"
 
 
 def _cpu_model() -> str:

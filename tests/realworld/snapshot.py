@@ -147,7 +147,28 @@ def update(name: str, saved: Path | None = None) -> None:
     save(name, entries, low)
 
 
+def summary() -> str:
+    """Markdown: per corpus, findings per rule and confidence, verdicts and precision."""
+    out = ["| corpus | findings (medium+high) | by rule | TP | FP | intended | precision | hidden low |", "|---|---|---|---|---|---|---|---|"]
+    for name in CORPORA:
+        entries, low = load(name)
+        by_rule: dict[str, int] = {}
+        for e in entries.values():
+            by_rule[e.key.code] = by_rule.get(e.key.code, 0) + 1
+        verdicts = [e.verdict for e in entries.values()]
+        tp, fp, intended = verdicts.count("true-positive"), verdicts.count("false-positive"), verdicts.count("intended")
+        judged = tp + fp + intended
+        precision = f"{(tp + intended) / judged:.0%} ({tp / judged:.0%} strict)" if judged else "n/a"
+        rules = ", ".join(f"{k} {v}" for k, v in sorted(by_rule.items())) or "-"
+        lows = ", ".join(f"{k} {v}" for k, v in low.items()) or "-"
+        out.append(f"| {CORPORA[name]} | {len(entries)} | {rules} | {tp} | {fp} | {intended} | {precision} | {lows} |")
+    return "\n".join(out)
+
+
 if __name__ == "__main__":
+    if sys.argv[1:] == ["--summary"]:
+        print(summary())
+        raise SystemExit(0)
     # python -m tests.realworld.snapshot [CORPUS[=saved.json] ...]
     for arg in sys.argv[1:] or list(CORPORA):
         corpus, _, saved = arg.partition("=")
