@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from deadweight import facts as F
 from deadweight.findings import Finding, Related
@@ -30,22 +30,9 @@ def at(
     related: Iterable[Related] = (),
 ) -> Finding:
     """A finding anchored at any span of `info`'s file (a call, a read, a write)."""
-    return Finding(
-        code=rule.code,
-        rule=rule.name,
-        severity=rule.severity,
-        confidence=confidence,
-        message=message,
-        path=info.path,
-        line=span.line,
-        column=span.column,
-        end_line=span.end_line,
-        end_column=span.end_column,
-        class_name=info.name,
-        attribute=attribute,
-        defined_in=defined_in or info.name,
-        related=tuple(related),
-    ).with_fingerprint()
+    return rule.finding_at(
+        info.path, span, info.name, attribute, message, confidence=confidence, defined_in=defined_in, related=related
+    )
 
 
 def module_ctor(project: Project, info: ClassInfo, ctor: str | None) -> str | None:
@@ -93,6 +80,29 @@ def reached_methods(project: Project) -> Iterator[tuple[ClassInfo, ClassInfo, F.
             continue
         for cls, m in analysis.reachable(info).values():
             yield info, cls, m
+
+
+def weight_statements(
+    project: Project, kind: str, skip: Callable[[ClassInfo, F.MethodFacts], bool] | None = None
+) -> Iterator[tuple[ClassInfo, ClassInfo, F.MethodFacts, F.Statement, Weight]]:
+    """Forward-path statements of `kind` whose `self.<x>` is a weight, once per location."""
+    seen: set[tuple[str, int, int]] = set()
+    weights: dict[str, dict[str, Weight]] = {}
+    for info, cls, m in reached_methods(project):
+        if project.is_init(m.name) or (skip is not None and skip(cls, m)):
+            continue
+        for s in m.statements:
+            if s.kind != kind:
+                continue
+            key = (cls.path, s.span.line, s.span.column)
+            if key in seen:
+                continue
+            if info.key not in weights:
+                weights[info.key] = weights_by_name(project, info)
+            w = weights[info.key].get(s.chain[0])
+            if w is not None:
+                seen.add(key)
+                yield info, cls, m, s, w
 
 
 def short(text: str | None, limit: int = 60) -> str:

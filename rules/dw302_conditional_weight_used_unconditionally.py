@@ -211,19 +211,6 @@ class RepBlock(nn.Module):
             "or create a neutral weight (`nn.Identity()`) in the other branch"
         )
         related = [Related(w.path, w.write.span.line, w.write.span.column, "created conditionally here")]
-        return Finding(
-            code=self.code,
-            rule=self.name,
-            severity=self.severity,
-            confidence="medium",
-            message=msg,
-            path=cls.path,
-            line=r.span.line,
-            column=r.span.column,
-            end_line=r.span.end_line,
-            end_column=r.span.end_column,
-            class_name=info.name,
-            attribute=w.name,
-            defined_in=w.owner,
-            related=tuple(related),
-        ).with_fingerprint()
+        return self.finding_at(
+            cls.path, r.span, info.name, w.name, msg, confidence="medium", defined_in=w.owner, related=related
+        )

@@ -3,10 +3,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from deadweight import facts as F
 from deadweight.findings import Finding
 from deadweight.project import ClassInfo, Project
 from deadweight.rule import Rule
-from deadweight.rules._common import at, reached_methods, weights_by_name
+from deadweight.rules._common import at, weight_statements
 
 _HOOKS = re.compile(r"hook", re.IGNORECASE)
 
@@ -102,35 +103,25 @@ class Features(nn.Module):
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
-        seen: set[tuple[str, int, int]] = set()
-        weights: dict[str, dict] = {}
-        for info, cls, m in reached_methods(project):
-            if any(_HOOKS.search(r.chain[0]) for r in project.analysis.reads(cls, m.name)):
-                continue  # outputs collected by forward hooks: the call is run for its hooks
-            for s in m.statements:
-                if s.kind != "discarded_call" or len(s.chain) != 1:
-                    continue
-                key = (cls.path, s.span.line, s.span.column)
-                if key in seen:
-                    continue
-                if info.key not in weights:
-                    weights[info.key] = weights_by_name(project, info)
-                w = weights[info.key].get(s.chain[0])
-                if w is None or w.kind != "module" or _STATEFUL.search(w.name):
-                    continue
-                if not self._returns_value(project, w.ctor):
-                    continue
-                if any(k == "inplace" and v == "True" for x in w.writes for k, v in x.kwargs):
-                    continue  # `nn.ReLU(inplace=True)` as a statement does change its input
-                seen.add(key)
-                ctor = w.write.ctor or w.ctor
-                msg = (
-                    f"the output of `self.{w.name}(...)` (`{ctor}`) is discarded: modules do not change "
-                    f"their input in place, so this call has no effect on the result and `{w.name}` "
-                    "gets no gradient from it; assign it (`x = self."
-                    f"{w.name}(x)`) or remove the call"
-                )
-                yield at(self, info, s.span, w.name, msg, confidence="medium", defined_in=w.owner)
+        def hooked(cls: ClassInfo, m: F.MethodFacts) -> bool:
+            # outputs collected by forward hooks: the call is run for its hooks
+            return any(_HOOKS.search(r.chain[0]) for r in project.analysis.reads(cls, m.name))
+
+        for info, _cls, _m, s, w in weight_statements(project, "discarded_call", skip=hooked):
+            if len(s.chain) != 1 or w.kind != "module" or _STATEFUL.search(w.name):
+                continue
+            if not self._returns_value(project, w.ctor):
+                continue
+            if any(k == "inplace" and v == "True" for x in w.writes for k, v in x.kwargs):
+                continue  # `nn.ReLU(inplace=True)` as a statement does change its input
+            ctor = w.write.ctor or w.ctor
+            msg = (
+                f"the output of `self.{w.name}(...)` (`{ctor}`) is discarded: modules do not change "
+                f"their input in place, so this call has no effect on the result and `{w.name}` "
+                "gets no gradient from it; assign it (`x = self."
+                f"{w.name}(x)`) or remove the call"
+            )
+            yield at(self, info, s.span, w.name, msg, confidence="medium", defined_in=w.owner)
 
     @staticmethod
     def _returns_value(project: Project, ctor: str | None) -> bool:

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from deadweight.findings import Finding
 from deadweight.project import Project
 from deadweight.rule import Rule
-from deadweight.rules._common import at, reached_methods, weights_by_name
+from deadweight.rules._common import at, weight_statements
 
 
 class DeadStore(Rule):
@@ -74,27 +74,11 @@ class Block(nn.Module):
     )
 
     def check(self, project: Project) -> Iterable[Finding]:
-        seen: set[tuple[str, int, int]] = set()
-        weights: dict[str, dict] = {}
-        for info, cls, m in reached_methods(project):
-            if project.is_init(m.name):
-                continue
-            for s in m.statements:
-                if s.kind != "dead_store":
-                    continue
-                key = (cls.path, s.span.line, s.span.column)
-                if key in seen:
-                    continue
-                if info.key not in weights:
-                    weights[info.key] = weights_by_name(project, info)
-                w = weights[info.key].get(s.chain[0])
-                if w is None:
-                    continue
-                seen.add(key)
-                call = ".".join(s.chain)
-                msg = (
-                    f"`{s.name} = ...self.{call}(...)` in `{cls.name}.{m.name}` is never used afterwards "
-                    f"(never read, or overwritten first): `{w.name}`'s result does not reach the output "
-                    "and gets no gradient from this call; use it or remove the computation"
-                )
-                yield at(self, info, s.span, w.name, msg, confidence="medium", defined_in=w.owner)
+        for info, cls, m, s, w in weight_statements(project, "dead_store"):
+            call = ".".join(s.chain)
+            msg = (
+                f"`{s.name} = ...self.{call}(...)` in `{cls.name}.{m.name}` is never used afterwards "
+                f"(never read, or overwritten first): `{w.name}`'s result does not reach the output "
+                "and gets no gradient from this call; use it or remove the computation"
+            )
+            yield at(self, info, s.span, w.name, msg, confidence="medium", defined_in=w.owner)

@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.test_cli import CLEAN, DROPOUT_MESSAGE, MLP, concise, project, run
+from tests.test_cli import CLEAN, MLP, project, run
 
 from deadweight import baseline as bl
 from deadweight.findings import Finding, Result, Summary, fingerprint

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
+from deadweight.facts import Span
 from deadweight.findings import Finding, Related
 
 if TYPE_CHECKING:
@@ -54,20 +55,38 @@ class Rule:
         code: str | None = None,
     ) -> Finding:
         """A finding located at the weight's definition (the line a maintainer must edit)."""
-        span = weight.write.span
+        return self.finding_at(
+            weight.path, weight.write.span, class_name or weight.owner, weight.name, message,
+            confidence=confidence, defined_in=weight.owner, related=related, code=code,
+        )
+
+    def finding_at(
+        self,
+        path: str,
+        span: Span,
+        class_name: str,
+        attribute: str,
+        message: str,
+        *,
+        confidence: str,
+        defined_in: str | None = None,
+        related: Iterable[Related] = (),
+        code: str | None = None,
+    ) -> Finding:
+        """A finding at any span (a call, a read, a comment), for rules not anchored at a weight."""
         return Finding(
             code=code or self.code,
             rule=self.name,
             severity=self.severity,
             confidence=confidence,
             message=message,
-            path=weight.path,
+            path=path,
             line=span.line,
             column=span.column,
             end_line=span.end_line,
             end_column=span.end_column,
-            class_name=class_name or weight.owner,
-            attribute=weight.name,
-            defined_in=weight.owner,
+            class_name=class_name,
+            attribute=attribute,
+            defined_in=defined_in or class_name,
             related=tuple(related),
         ).with_fingerprint()
