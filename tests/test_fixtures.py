@@ -90,3 +90,14 @@ def test_override_finding_names_the_override() -> None:
     (f,) = result.findings
     assert "`ImageToVideoDiT.forward` overrides `VideoDiT.forward`" in f.message
     assert [(r.path, r.line) for r in f.related] == [("variants.py", 7), ("base.py", 15)]
+
+
+def test_worker_count_policy() -> None:
+    """`--jobs 0` uses every core for real projects but stays in-process for tiny ones."""
+    import os
+
+    from deadweight.api import SMALL_PROJECT, worker_count
+
+    assert worker_count(3, 1) == 3
+    assert worker_count(0, SMALL_PROJECT - 1) == 1
+    assert worker_count(0, SMALL_PROJECT) == len(os.sched_getaffinity(0))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import os
 import re
 import time
 from collections.abc import Callable, Sequence
@@ -40,6 +41,22 @@ def extraction_salt() -> str:
     return f"deadweight {__version__} {digest.hexdigest()[:16]}"
 
 
+SMALL_PROJECT = 32  # files; below this a pool's start-up costs more than it saves
+
+
+def worker_count(jobs_setting: int, files: int) -> int:
+    """`jobs = 0` means one worker per available core, except for small projects."""
+    if jobs_setting > 0:
+        return jobs_setting
+    if files < SMALL_PROJECT:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores)
+
+
 def extract_all(paths: Sequence[str | Path], settings: Settings, progress: Progress | None = None) -> tuple[Path, list[ExtractResult]]:
     """Discovery and (parallel, cached) extraction: everything that touches the files."""
     from deadweight.workers import Job, run_jobs
@@ -55,7 +72,7 @@ def extract_all(paths: Sequence[str | Path], settings: Settings, progress: Progr
     total = len(jobs)
     results = run_jobs(
         jobs,
-        workers=settings.jobs,
+        workers=worker_count(settings.jobs, len(jobs)),
         max_file_size=settings.max_file_size,
         cache=cache,
         on_progress=(lambda n: progress(n, total)) if progress else None,
