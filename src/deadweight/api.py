@@ -12,7 +12,8 @@ from pathlib import Path
 
 from deadweight import __version__
 from deadweight.cache import gc_paused
-from deadweight.discover import discover
+from deadweight import runcache
+from deadweight.discover import Discovery, discover
 from deadweight.facts import ExtractResult, FileFacts
 from deadweight.frameworks import GENERATED_FROM
 from deadweight.findings import Finding, Result, Summary, confidence_rank, fingerprint
@@ -57,18 +58,24 @@ def worker_count(jobs_setting: int, files: int) -> int:
     return max(1, cores)
 
 
+def cache_dir(settings: Settings, root: Path) -> Path:
+    return Path(settings.cache_dir) if settings.cache_dir else root / ".deadweight_cache"
+
+
 def extract_all(paths: Sequence[str | Path], settings: Settings, progress: Progress | None = None) -> tuple[Path, list[ExtractResult]]:
     """Discovery and (parallel, cached) extraction: everything that touches the files."""
+    return extract_found(discover(paths, settings), settings, progress)
+
+
+def extract_found(found: Discovery, settings: Settings, progress: Progress | None = None) -> tuple[Path, list[ExtractResult]]:
     from deadweight.workers import Job, run_jobs
 
-    found = discover(paths, settings)
     jobs = [Job(f.path, str(f.abspath), f.module) for f in found.files]
     cache = None
     if settings.use_cache:
         from deadweight.cache import Cache
 
-        cache_dir = Path(settings.cache_dir) if settings.cache_dir else found.root / ".deadweight_cache"
-        cache = Cache(cache_dir, salt=extraction_salt())
+        cache = Cache(cache_dir(settings, found.root), salt=extraction_salt())
     total = len(jobs)
     results = run_jobs(
         jobs,
@@ -123,10 +130,19 @@ def check(
     """Analyze the project; `only_files` (root-relative) limits reporting, never analysis."""
     start = time.perf_counter()
     rules = active_rules(settings)
+    found = discover(paths, settings)
+    run_slot = None
+    if settings.use_cache:  # nothing changed since the last identical run: its result stands
+        run_dir = cache_dir(settings, found.root)
+        run_slot, run_key = runcache.key(found, settings, rules, only_files)
+        cached = runcache.load(run_dir, run_slot, run_key)
+        if cached is not None:
+            cached.summary.seconds = time.perf_counter() - start
+            return cached
     # Facts are acyclic and live until the end of the run: pausing the cyclic GC while they
     # are built and linked saves it from rescanning a growing heap (measured: 4x on linking).
     with gc_paused():
-        root, results = extract_all(paths, settings, progress)
+        root, results = extract_found(found, settings, progress)
         facts = drop_generated_sources([r.facts for r in results if r.facts is not None])
         errors = sorted((r.error for r in results if r.error is not None), key=lambda e: e.path)
         findings = run_rules(facts, settings, rules)
@@ -137,7 +153,10 @@ def check(
         summary.by_code[f.code] = summary.by_code.get(f.code, 0) + 1
         summary.by_confidence[f.confidence] = summary.by_confidence.get(f.confidence, 0) + 1
     summary.seconds = time.perf_counter() - start
-    return Result(str(root), kept, errors, summary)
+    result = Result(str(root), kept, errors, summary)
+    if run_slot is not None:
+        runcache.store(run_dir, run_slot, run_key, result)
+    return result
 
 
 def _filter(

@@ -117,6 +117,9 @@ class Project:
         self._weights: dict[str, list[Weight]] = {}
         self._analysis: object | None = None
         self._builders: dict[str, set[str]] = {}
+        # Method names repeat across thousands of classes: classify each name once.
+        self._entry_names: dict[str, bool] = {}
+        self._init_names: dict[str, bool] = {}
 
     @property
     def analysis(self):  # noqa: ANN201 - reach imports this module
@@ -328,10 +331,16 @@ class Project:
         return None
 
     def is_entry(self, name: str) -> bool:
-        return is_entry_point(name, self.entry_points)
+        hit = self._entry_names.get(name)
+        if hit is None:
+            hit = self._entry_names[name] = is_entry_point(name, self.entry_points)
+        return hit
 
     def is_init(self, name: str) -> bool:
-        return is_init_method(name, self.init_methods)
+        hit = self._init_names.get(name)
+        if hit is None:
+            hit = self._init_names[name] = is_init_method(name, self.init_methods)
+        return hit
 
     # -- weights ---------------------------------------------------------------------------
     def weights(self, info: ClassInfo) -> list[Weight]:

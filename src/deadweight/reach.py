@@ -86,13 +86,38 @@ class Analysis:
         self._by_position: dict[tuple[str, int], set[str]] | None = None
         self._live: dict[int, Liveness] = {}
         self._tied_pairs: set[tuple[str, str]] | None = None
+        self._entries: dict[str, list[tuple[ClassInfo, F.MethodFacts]]] = {}
+        self._attr_index: dict[str, dict[str, list[F.Read]]] = {}
+        self._descendants: dict[str, list[ClassInfo]] = {}
         self._held_as: dict[str, set[str]] | None = None
+
+    def _reads_by_attr(self, info: ClassInfo) -> dict[str, list[F.Read]]:
+        """A class's reads indexed by the attribute they start with (liveness looks up by name)."""
+        index = self._attr_index.get(info.key)
+        if index is None:
+            index = {}
+            for r in info.facts.reads:
+                index.setdefault(r.chain[0], []).append(r)
+            self._attr_index[info.key] = index
+        return index
+
+    def descendants(self, info: ClassInfo) -> list[ClassInfo]:
+        cached = self._descendants.get(info.key)
+        if cached is None:
+            cached = self._descendants[info.key] = self.p.descendants(info)
+        return cached
 
     def reads(self, info: ClassInfo, method: str) -> list[F.Read]:
         return self._reads.get((info.key, method), [])
 
     # -- reachability ----------------------------------------------------------------------
     def entry_methods(self, info: ClassInfo) -> list[tuple[ClassInfo, F.MethodFacts]]:
+        cached = self._entries.get(info.key)
+        if cached is None:
+            cached = self._entries[info.key] = self._entry_methods(info)
+        return cached
+
+    def _entry_methods(self, info: ClassInfo) -> list[tuple[ClassInfo, F.MethodFacts]]:
         names: dict[str, None] = {}
         for c in info.mro:
             for m in c.facts.methods:
@@ -243,30 +268,31 @@ class Analysis:
             return self._live[id(w)]
         lv = Liveness(w)
         d = w.cls
-        related = [*d.mro, *self.p.descendants(d)]
+        related = [*d.mro, *self.descendants(d)]
         names = {w.name, *w.aliases}
         for c in related:
+            by_attr = self._reads_by_attr(c)
+            if not any(n in by_attr for n in names):
+                continue
             builders = self.p.builder_methods(c)
-            for m in c.facts.methods:
-                init = self.p.is_init(m.name) or m.name in builders
-                for r in self.reads(c, m.name):
-                    if r.chain[0] not in names:
-                        continue
-                    if init and (r.kind == "store" or (len(r.chain) == 2 and r.chain[1] in _POPULATE)):
-                        lv.populated = True  # filled with modules that may be used through another reference
-                    if r.kind in ("store", F.DELETE):
-                        continue
-                    use = Use(c, m.name, r)
-                    if r.kind == F.PASSED and init:
-                        lv.shared_uses.append(use)
-                    elif r.kind in USE_KINDS:
-                        (lv.init_uses if init else lv.value_uses).append(use)
-                    elif r.kind == F.INIT:
-                        lv.init_uses.append(use)
-                    elif r.kind == F.KEEPALIVE:
-                        lv.keepalive_uses.append(use)
-                    else:
-                        lv.meta_uses.append(use)
+            for r in (r for n in names for r in by_attr.get(n, ())):
+                m_name = r.method
+                init = self.p.is_init(m_name) or m_name in builders
+                if init and (r.kind == "store" or (len(r.chain) == 2 and r.chain[1] in _POPULATE)):
+                    lv.populated = True  # filled with modules that may be used through another reference
+                if r.kind in ("store", F.DELETE):
+                    continue
+                use = Use(c, m_name, r)
+                if r.kind == F.PASSED and init:
+                    lv.shared_uses.append(use)
+                elif r.kind in USE_KINDS:
+                    (lv.init_uses if init else lv.value_uses).append(use)
+                elif r.kind == F.INIT:
+                    lv.init_uses.append(use)
+                elif r.kind == F.KEEPALIVE:
+                    lv.keepalive_uses.append(use)
+                else:
+                    lv.meta_uses.append(use)
         holders = self.holders()
         for c in related:
             for name in names:
@@ -274,7 +300,7 @@ class Analysis:
         lv.read_elsewhere = w.name in self._untyped_holder_names or w.name in self.p.external_reads
         lv.container = self.p.is_container(d)
         lv.tied = self._is_tied(w)
-        lv.judged = [c for c in [d, *self.p.descendants(d)] if self.is_judged(c) and not self._deletes(c, w)]
+        lv.judged = [c for c in [d, *self.descendants(d)] if self.is_judged(c) and not self._deletes(c, w)]
         for c in lv.judged:
             if self._consumed_in(c, w, lv):
                 lv.live_in.append(c)
