@@ -30,7 +30,7 @@ def active_rules(settings: Settings) -> list[type[Rule]]:
     return select_rules(all_rules(settings.plugins), settings.select, settings.extend_select, settings.ignore)
 
 
-_EXTRACTION_MODULES = ("facts", "extract", "visitor", "dataflow", "positions", "walk", "suppress", "frameworks")
+_EXTRACTION_MODULES = ("facts", "extract", "visitor", "classify", "values", "cstutil", "dataflow", "positions", "walk", "suppress", "frameworks")
 
 
 def extraction_salt() -> str:

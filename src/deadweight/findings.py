@@ -52,8 +52,9 @@ class Finding:
     def with_fingerprint(self) -> Finding:
         return replace(self, fingerprint=fingerprint(self.code, self.path, self.class_name, self.attribute))
 
-    def sort_key(self) -> tuple[str, int, int, str, str]:
-        return (self.path, self.line, self.column, self.code, self.attribute)
+    def sort_key(self) -> tuple[str, int, int, str, str, str]:
+        # class last: one weight dead in several subclasses must still sort the same every run
+        return (self.path, self.line, self.column, self.code, self.attribute, self.class_name)
 
     def to_dict(self) -> dict[str, object]:
         """The JSON shape of a finding (design.md field names)."""

@@ -15,22 +15,13 @@ from typing import Callable, Protocol
 import libcst as cst
 
 from deadweight import facts as F
+from deadweight.classify import assigned_value, classify
+from deadweight.cstutil import decorator_names, dotted, is_abstract, is_none, is_self, params, string_name
 from deadweight.dataflow import method_statements
+from deadweight.frameworks import DYNAMIC_SELF_ATTRS
+from deadweight.values import value_kind
 from deadweight.walk import walk
-from deadweight.frameworks import (
-    CONTAINERS,
-    DYNAMIC_SELF_ATTRS,
-    ACTIVATION_REGISTRIES,
-    INIT_CALLS,
-    INIT_FUNCTIONS,
-    META_ATTRS,
-    META_METHODS,
-    TENSOR_FACTORIES,
-)
 
-_META_BUILTINS = frozenset({"isinstance", "len", "id", "type", "callable", "issubclass"})
-_PASS_THROUGH = (cst.IfExp, cst.BooleanOperation, cst.Element, cst.Tuple, cst.List, cst.Dict, cst.DictElement, cst.StarredElement)
-_BUILTIN_CALLS = frozenset({"range", "len", "enumerate", "zip", "int", "float", "str", "list", "tuple", "dict", "min", "max", "sum", "reversed", "sorted", "map", "getattr"})
 _NOT_PASSING = frozenset({"super", "isinstance", "hasattr", "getattr", "setattr", "delattr", "type", "id", "print"})
 
 
@@ -39,60 +30,6 @@ class Positions(Protocol):
     def class_name(self, node: cst.ClassDef) -> F.Span: ...
     def func_name(self, node: cst.FunctionDef) -> F.Span: ...
     def self_call(self, node: cst.Call) -> F.Span: ...
-
-
-def dotted(node: cst.BaseExpression) -> str | None:
-    """`nn.Linear` -> "nn.Linear"; None for anything that is not a plain name chain."""
-    parts: list[str] = []
-    while isinstance(node, cst.Attribute):
-        parts.append(node.attr.value)
-        node = node.value
-    if isinstance(node, cst.Name):
-        parts.append(node.value)
-        return ".".join(reversed(parts))
-    return None
-
-
-def _is_self(node: cst.CSTNode) -> bool:
-    return isinstance(node, cst.Name) and node.value == "self"
-
-
-def _is_none(node: cst.CSTNode) -> bool:
-    return isinstance(node, cst.Name) and node.value == "None"
-
-
-def _is_zero(node: cst.CSTNode) -> bool:
-    if isinstance(node, (cst.Integer, cst.Float)):
-        try:
-            return float(node.value.replace("_", "")) == 0.0
-        except ValueError:
-            return False
-    return False
-
-
-def _string_name(node: cst.BaseExpression) -> str | None:
-    """A literal attribute name, or an f-string turned into a `*` template ("block*")."""
-    if isinstance(node, cst.SimpleString):
-        try:
-            value = node.evaluated_value
-        except Exception:  # noqa: BLE001 - odd prefixes; not a name we can use
-            return None
-        return value if isinstance(value, str) else None
-    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-        left = _string_name(node.left) if isinstance(node.left, (cst.SimpleString, cst.FormattedString, cst.BinaryOperation)) else "*"
-        right = _string_name(node.right) if isinstance(node.right, (cst.SimpleString, cst.FormattedString, cst.BinaryOperation)) else "*"
-        if left is None or right is None or (left == "*" and right == "*"):
-            return None
-        return (left + right).replace("**", "*")  # "dense_h_to_4h" + suffix -> "dense_h_to_4h*"
-    if isinstance(node, cst.FormattedString):
-        out = []
-        for part in node.parts:
-            if isinstance(part, cst.FormattedStringText):
-                out.append(part.value)
-            else:
-                out.append("*")
-        return "".join(out)
-    return None
 
 
 @dataclass
@@ -128,40 +65,6 @@ class _Class:
     writes: list[F.Write] = field(default_factory=list)
     reads: list[F.Read] = field(default_factory=list)
     class_attrs: list[tuple[str, str]] = field(default_factory=list)
-
-
-def _decorator_names(decorators: tuple[cst.Decorator, ...] | list[cst.Decorator]) -> tuple[str, ...]:
-    out = []
-    for d in decorators:
-        expr = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
-        out.append(dotted(expr) or "?")
-    return tuple(out)
-
-
-def _params(node: cst.FunctionDef) -> tuple[str, ...]:
-    p = node.params
-    return tuple(x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params))
-
-
-def _is_abstract(node: cst.FunctionDef) -> bool:
-    """`...`, `pass`, a docstring or `raise NotImplementedError`: nothing a subclass can rely on."""
-    body = node.body
-    stmts = body.body if isinstance(body, cst.IndentedBlock) else [body]
-    for stmt in stmts:
-        small = stmt.body if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else None
-        if small is None:
-            return False
-        for s in small:
-            if isinstance(s, cst.Pass):
-                continue
-            if isinstance(s, cst.Expr) and isinstance(s.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)):
-                continue
-            if isinstance(s, cst.Raise) and s.exc is not None:
-                exc = s.exc.func if isinstance(s.exc, cst.Call) else s.exc
-                if dotted(exc) in ("NotImplementedError", "NotImplemented"):
-                    continue
-            return False
-    return True
 
 
 class Collector:
@@ -204,7 +107,7 @@ class Collector:
         elif t is cst.Return:
             if self.funcs and self.stack and not self._in_lambda_or_nested():
                 v = node.value  # type: ignore[attr-defined]
-                self.funcs[-1].returns.append(v is not None and not _is_none(v))
+                self.funcs[-1].returns.append(v is not None and not is_none(v))
         elif t is cst.Assign:
             self._assign(node)  # type: ignore[arg-type]
         if self.funcs and self.stack:
@@ -239,7 +142,7 @@ class Collector:
         span = self.pos.class_name(node)
         outer = self.classes[-1].qualname + "." if self.classes else ""
         bases = tuple(b for b in (self._base(a.value) for a in node.bases) if b)
-        self.classes.append(_Class(node, outer + node.name.value, span, bases, _decorator_names(node.decorators)))
+        self.classes.append(_Class(node, outer + node.name.value, span, bases, decorator_names(node.decorators)))
         for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
             if isinstance(stmt, cst.SimpleStatementLine):
                 for small in stmt.body:
@@ -281,9 +184,9 @@ class Collector:
             owner = self.classes[-1]
         if owner is None and self.funcs:
             if self.funcs[-1].owner is None:  # a wrapper inside a decorator: it receives the module
-                self.funcs[-1].inner_params.update(_params(node)[:1])
+                self.funcs[-1].inner_params.update(params(node)[:1])
             return  # nested function: its facts go to the enclosing function
-        self.funcs.append(_Func(node, node.name.value, _params(node), owner, span))
+        self.funcs.append(_Func(node, node.name.value, params(node), owner, span))
 
     def _leave_func(self, node: cst.FunctionDef) -> None:
         if not self.funcs or self.funcs[-1].node is not node:
@@ -296,8 +199,8 @@ class Collector:
                     name=f.name,
                     span=f.span,
                     params=f.params,
-                    decorators=_decorator_names(node.decorators),
-                    abstract=_is_abstract(node),
+                    decorators=decorator_names(node.decorators),
+                    abstract=is_abstract(node),
                     super_calls=tuple(f.super_calls),
                     passes_self=tuple(f.passes_self),
                     dynamic=tuple(dict.fromkeys(f.dynamic)),
@@ -367,7 +270,7 @@ class Collector:
             inner = base
             while isinstance(inner, cst.Attribute):
                 inner = inner.value
-            if not _is_self(inner):  # self.embed.pos is a holder read, recorded with its chain
+            if not is_self(inner):  # self.embed.pos is a holder read, recorded with its chain
                 self.external.add(node.attr.value)
             return
         if base.value == "self":
@@ -395,7 +298,7 @@ class Collector:
         f = self.funcs[-1]
         if param in f.params or param in f.inner_params:
             chain, top, i = self._chain(node)
-            kind = self._classify(chain, top, i)
+            kind = classify(self.stack, chain, top, i)
             if kind != "write":
                 f.param_reads.append(F.ParamRead(param, chain, kind, f.span))
 
@@ -414,146 +317,19 @@ class Collector:
             return
         if name in DYNAMIC_SELF_ATTRS and len(chain) == 1:
             m.dynamic.append(f"self.{name}")
-        kind = self._classify(chain, top, i)
+        kind = classify(self.stack, chain, top, i)
         if kind == "write":
             if len(chain) == 1:
-                value = self._assigned_value(top, i)
+                value = assigned_value(self.stack, top, i)
                 self._record_write(m, name, value, span, "assign")
             return
         owner.reads.append(F.Read(chain, m.name, span, kind, self.conds[-1] if self.conds else None))
-
-    def _assigned_value(self, top: cst.CSTNode, i: int) -> cst.BaseExpression | None:
-        """The expression assigned to `top` (pairs tuple targets with tuple values)."""
-        path: list[cst.CSTNode] = [top]
-        j = i
-        while j >= 0:
-            p = self.stack[j]
-            if isinstance(p, (cst.Assign, cst.AnnAssign)):
-                value = p.value
-                # walk back down through tuple structure
-                for k in range(len(path) - 1, -1, -1):
-                    n = path[k]
-                    if isinstance(n, cst.Element) and isinstance(value, (cst.Tuple, cst.List)):
-                        container = path[k + 1] if k + 1 < len(path) else None
-                        if isinstance(container, (cst.Tuple, cst.List)):
-                            idx = next((x for x, e in enumerate(container.elements) if e is n), None)
-                            if idx is not None and idx < len(value.elements):
-                                value = value.elements[idx].value
-                            else:
-                                return None
-                return value
-            path.append(p)
-            j -= 1
-        return None
-
-    def _classify(self, chain: tuple[str, ...], top: cst.CSTNode, i: int) -> str:
-        """What this mention of self.<chain> does; see facts.py for the kinds."""
-        parent = self.stack[i] if i >= 0 else None
-        last = chain[-1]
-        if self._under_zero_product(top, i):
-            return F.KEEPALIVE
-        if isinstance(parent, cst.Call) and parent.func is top:
-            if len(chain) >= 2 and last in META_METHODS and not (last == "type" and parent.args):
-                return F.META  # (`w.type(torch.float32)` converts: a use)
-            if len(chain) >= 2 and last in INIT_CALLS:
-                if last == "copy_" and "data" not in chain:
-                    return F.VALUE  # an in-place state update in forward (EMA, cache) is a use
-                return F.INIT
-            return F.VALUE
-        if len(chain) >= 2 and last in META_ATTRS:
-            return F.META
-        if isinstance(parent, cst.AssignTarget) and parent.target is top:
-            return "write" if len(chain) == 1 else "store"
-        if isinstance(parent, cst.AnnAssign) and parent.target is top:
-            return "write" if len(chain) == 1 else "store"
-        if isinstance(parent, cst.Element) and i >= 2:
-            # tuple/list unpacking target: (self.a, self.b) = ...
-            j = i - 1
-            while j >= 0 and isinstance(self.stack[j], (cst.Tuple, cst.List, cst.Element)):
-                j -= 1
-            if j >= 0 and isinstance(self.stack[j], cst.AssignTarget):
-                return "write" if len(chain) == 1 else "store"
-            if j >= 0 and isinstance(self.stack[j], cst.Del):
-                return F.DELETE
-        if isinstance(parent, (cst.Assign, cst.AnnAssign)) and parent.value is top:
-            targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
-            if any(isinstance(t, cst.Attribute) and not (_is_self(t.value)) for t in targets):
-                return F.PASSED  # `self.decoder.bias = self.bias`: tied into another module
-        if isinstance(parent, cst.AugAssign) and parent.target is top:
-            return "store"
-        if isinstance(parent, cst.Del):
-            return F.DELETE
-        if isinstance(parent, cst.Subscript) and parent.value is top and i >= 1:
-            gp = self.stack[i - 1]
-            if isinstance(gp, (cst.AssignTarget, cst.AugAssign)) and gp.target is parent:
-                return "store"
-            if isinstance(gp, cst.Del):
-                return F.DELETE
-            return F.VALUE
-        if isinstance(parent, cst.Comparison):
-            others = [parent.left, *(c.comparator for c in parent.comparisons)]
-            ops_ok = all(isinstance(c.operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)) for c in parent.comparisons)
-            if ops_ok and any(_is_none(o) for o in others if o is not top):
-                return F.NONE_TEST
-            return F.VALUE
-        if self._in_test_position(top, i):
-            return F.NONE_TEST
-        # Passed to a call, possibly inside `a if c else b`, `a or b` or a list/tuple/dict literal.
-        node, j = top, i
-        while j >= 1 and isinstance(self.stack[j], _PASS_THROUGH):
-            p = self.stack[j]
-            if isinstance(p, cst.IfExp) and p.test is node:
-                break
-            node, j = p, j - 1
-        if j >= 1 and isinstance(self.stack[j], cst.Arg):
-            call = self.stack[j - 1]
-            if isinstance(call, cst.Call):
-                fname = dotted(call.func) or ""
-                lastf = fname.rsplit(".", 1)[-1]
-                if fname in _META_BUILTINS and node is top:
-                    return F.META
-                if lastf in INIT_FUNCTIONS or ".init." in f".{fname}.":
-                    return F.INIT
-                return F.PASSED
-        return F.VALUE
-
-    def _in_test_position(self, top: cst.CSTNode, i: int) -> bool:
-        node = top
-        j = i
-        while j >= 0:
-            p = self.stack[j]
-            if isinstance(p, cst.UnaryOperation) and isinstance(p.operator, cst.Not):
-                node, j = p, j - 1
-                continue
-            if isinstance(p, cst.BooleanOperation):
-                node, j = p, j - 1
-                continue
-            if isinstance(p, (cst.If, cst.While, cst.IfExp, cst.Assert)) and p.test is node:
-                return True
-            return False
-        return False
-
-    def _under_zero_product(self, top: cst.CSTNode, i: int) -> bool:
-        """`0 * self.w.sum()`: a keep-alive term, not a use (DW403)."""
-        child = top
-        j = i
-        while j >= 0:
-            p = self.stack[j]
-            if isinstance(p, (cst.BaseSmallStatement, cst.BaseCompoundStatement, cst.FunctionDef, cst.Lambda)):
-                return False
-            if isinstance(p, cst.BinaryOperation) and isinstance(p.operator, cst.Multiply):
-                other = p.right if p.left is child else p.left
-                if _is_zero(other):
-                    return True
-            child = p
-            j -= 1
-        return False
 
     # -- writes ----------------------------------------------------------------------------
     def _record_write(self, m: _Func, attr: str, value: cst.BaseExpression | None, span: F.Span, via: str) -> None:
         owner = m.owner
         assert owner is not None
-        kind, ctor, elements, kwargs, cond = self._value_kind(value, m)
+        kind, ctor, elements, kwargs, cond = value_kind(value, m.local_values, self.code_for)
         conditional = self.cond_depth > 0 or cond is not None
         condition = cond if cond is not None else (self.conds[-1] if self.conds else None)
         owner.writes.append(
@@ -574,98 +350,22 @@ class Collector:
             )
         )
 
-    def _value_kind(
-        self, value: cst.BaseExpression | None, m: _Func, depth: int = 0
-    ) -> tuple[str, str | None, tuple[str, ...], tuple[tuple[str, str], ...], str | None]:
-        """(kind, ctor, element ctors, literal kwargs, condition) of an assigned expression."""
-        if value is None or depth > 4:
-            return F.OTHER, None, (), (), None
-        if _is_none(value):
-            return F.NONE, None, (), (), None
-        if isinstance(value, cst.IfExp):
-            a = self._value_kind(value.body, m, depth + 1)
-            b = self._value_kind(value.orelse, m, depth + 1)
-            cond = self.code_for(value.test)
-            if a[0] == F.NONE and b[0] != F.NONE:
-                return b[0], b[1], b[2], b[3], f"not ({cond})"
-            if b[0] == F.NONE and a[0] != F.NONE:
-                return a[0], a[1], a[2], a[3], cond
-            if a[0] == F.MODULE and b[0] == F.MODULE:
-                return F.MODULE, a[1], (*a[2], *(x for x in (b[1],) if x)), a[3], None
-            return a if a[0] != F.OTHER else b
-        if isinstance(value, cst.BooleanOperation):  # `x or nn.Identity()`
-            b = self._value_kind(value.right, m, depth + 1)
-            return b if b[0] != F.OTHER else self._value_kind(value.left, m, depth + 1)
-        if isinstance(value, cst.Subscript):
-            name = dotted(value.value)
-            if name and name.rsplit(".", 1)[-1] in ACTIVATION_REGISTRIES:
-                return F.MODULE, name, (), (), None
-        if isinstance(value, cst.Name) and value.value in m.local_values:
-            return self._value_kind(m.local_values[value.value], m, depth + 1)
-        if isinstance(value, cst.Call):
-            name = dotted(value.func)
-            if name is None:
-                return F.OTHER, None, (), (), None
-            last = name.rsplit(".", 1)[-1]
-            kwargs = tuple(
-                (a.keyword.value, self.code_for(a.value)[:40]) for a in value.args if a.keyword is not None
-            )
-            if last == "Parameter":
-                return F.PARAMETER, name, (), kwargs, None
-            if last == "Buffer":
-                return F.BUFFER, name, (), kwargs, None
-            if last in TENSOR_FACTORIES and ("." in name) and name.split(".")[0] in ("torch", "th", "np", "numpy"):
-                return F.TENSOR, name, (), kwargs, None
-            if last in CONTAINERS:
-                return F.MODULE, name, self._element_ctors(value, m), kwargs, None
-            if last in ("partial",) and value.args:
-                inner = dotted(value.args[0].value)
-                return (F.MODULE, inner, (), kwargs, None) if inner else (F.OTHER, None, (), (), None)
-            return F.MODULE, name, (), kwargs, None
-        if isinstance(value, (cst.List, cst.Tuple, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
-            elements = self._element_ctors(value, m)
-            if elements:
-                return F.PLAIN_CONTAINER, None, elements, (), None
-            return F.OTHER, None, (), (), None
-        if isinstance(value, cst.BinaryOperation):
-            for side in (value.left, value.right):
-                k = self._value_kind(side, m, depth + 1)
-                if k[0] == F.TENSOR:
-                    return k
-        return F.OTHER, None, (), (), None
-
-    def _element_ctors(self, node: cst.CSTNode, m: _Func) -> tuple[str, ...]:
-        """Constructors called inside a container literal / comprehension / container call."""
-        found: list[str] = []
-
-        def enter(n: cst.CSTNode) -> bool:
-            if isinstance(n, cst.Call):
-                name = dotted(n.func)
-                if name and name not in _BUILTIN_CALLS:
-                    found.append(name)
-                return False
-            return not isinstance(n, cst.Lambda)
-
-        for part in ([a.value for a in node.args] if isinstance(node, cst.Call) else [node]):
-            walk(part, enter)
-        return tuple(dict.fromkeys(found))
-
     def _register_call(self, m: _Func, fn: str, call: cst.Call, span: F.Span) -> None:
         args = [a for a in call.args if a.keyword is None]
         kw = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
         name_expr = args[0].value if args else kw.get("name")
-        name = _string_name(name_expr) if name_expr is not None else None
+        name = string_name(name_expr) if name_expr is not None else None
         if name is None:
             m.dynamic.append(f"self.{fn}(<dynamic name>)")
             return
         value = args[1].value if len(args) > 1 else kw.get("tensor", kw.get("param", kw.get("module")))
         if fn == "register_buffer":
-            kind = F.NONE if value is not None and _is_none(value) else F.BUFFER
+            kind = F.NONE if value is not None and is_none(value) else F.BUFFER
             persistent = kw.get("persistent", args[2].value if len(args) > 2 else None)
             kwargs = (("persistent", self.code_for(persistent)),) if persistent is not None else ()
             self._record_raw(m, name, span, kind, fn, value, kwargs)
         elif fn == "register_parameter":
-            kind = F.NONE if value is None or _is_none(value) else F.PARAMETER
+            kind = F.NONE if value is None or is_none(value) else F.PARAMETER
             self._record_raw(m, name, span, kind, fn, value)
         else:
             self._record_write(m, name, value, span, "add_module")
@@ -706,7 +406,7 @@ class Collector:
                 f.super_init_at = f.stmt_index
             return
         fname = dotted(func)
-        if fname == "getattr" and node.args and _is_self(node.args[0].value):
+        if fname == "getattr" and node.args and is_self(node.args[0].value):
             if self._method() is None:
                 self.pos.self_call(node)
                 self._param_getattr(f, node)
@@ -715,12 +415,12 @@ class Collector:
             return
         if fname == "getattr" and len(node.args) >= 2 and isinstance(node.args[0].value, cst.Name):
             self._param_getattr(f, node)
-        if fname in ("setattr", "hasattr", "delattr") and node.args and _is_self(node.args[0].value):
+        if fname in ("setattr", "hasattr", "delattr") and node.args and is_self(node.args[0].value):
             self._self_named_call(f, fname, node)
             return
         # local `x = Ctor(...)` later stored as `self.y = x`
         for idx, a in enumerate(node.args):
-            if _is_self(a.value) and fname not in _NOT_PASSING:
+            if is_self(a.value) and fname not in _NOT_PASSING:
                 if fname in ("vars",):
                     f.dynamic.append("vars(self)")
                     continue
@@ -733,7 +433,7 @@ class Collector:
         param = node.args[0].value
         if not isinstance(param, cst.Name) or len(node.args) < 2 or (param.value not in f.params and param.value not in f.inner_params):
             return
-        name = _string_name(node.args[1].value)
+        name = string_name(node.args[1].value)
         if name is not None:
             f.param_reads.append(F.ParamRead(param.value, (name,), F.VALUE, f.span))
 
@@ -741,7 +441,7 @@ class Collector:
         span = self.pos.self_call(node)
         if len(node.args) < 2:
             return
-        name = _string_name(node.args[1].value)
+        name = string_name(node.args[1].value)
         m = self._method()
         if name is None:
             f.dynamic.append("getattr(self, <name>)")
@@ -757,7 +457,7 @@ class Collector:
         m = self._method()
         if m is None or m.owner is None or len(node.args) < 2:
             return
-        name = _string_name(node.args[1].value)
+        name = string_name(node.args[1].value)
         if name is None:
             if fname == "setattr":
                 f.dynamic.append("setattr(self, <name>, ...)")
@@ -777,7 +477,7 @@ class Collector:
         target = node.targets[0].target.value
         if self.funcs:
             self.funcs[-1].local_values[target] = node.value
-            if _is_self(node.value):
+            if is_self(node.value):
                 self.funcs[-1].self_aliases.add(target)
         elif not self.classes:
             value = node.value

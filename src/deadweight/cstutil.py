@@ -1,0 +1,93 @@
+"""Small syntactic questions about libcst nodes, shared by the extraction modules."""
+
+from __future__ import annotations
+
+import libcst as cst
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    """`nn.Linear` -> "nn.Linear"; None for anything that is not a plain name chain."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if isinstance(node, cst.Name):
+        parts.append(node.value)
+        return ".".join(reversed(parts))
+    return None
+
+
+def is_self(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Name) and node.value == "self"
+
+
+def is_none(node: cst.CSTNode) -> bool:
+    return isinstance(node, cst.Name) and node.value == "None"
+
+
+def is_zero(node: cst.CSTNode) -> bool:
+    if isinstance(node, (cst.Integer, cst.Float)):
+        try:
+            return float(node.value.replace("_", "")) == 0.0
+        except ValueError:
+            return False
+    return False
+
+
+def string_name(node: cst.BaseExpression) -> str | None:
+    """A literal attribute name, or an f-string turned into a `*` template ("block*")."""
+    if isinstance(node, cst.SimpleString):
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001 - odd prefixes; not a name we can use
+            return None
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        left = string_name(node.left) if isinstance(node.left, (cst.SimpleString, cst.FormattedString, cst.BinaryOperation)) else "*"
+        right = string_name(node.right) if isinstance(node.right, (cst.SimpleString, cst.FormattedString, cst.BinaryOperation)) else "*"
+        if left is None or right is None or (left == "*" and right == "*"):
+            return None
+        return (left + right).replace("**", "*")  # "dense_h_to_4h" + suffix -> "dense_h_to_4h*"
+    if isinstance(node, cst.FormattedString):
+        out = []
+        for part in node.parts:
+            if isinstance(part, cst.FormattedStringText):
+                out.append(part.value)
+            else:
+                out.append("*")
+        return "".join(out)
+    return None
+
+
+def decorator_names(decorators: tuple[cst.Decorator, ...] | list[cst.Decorator]) -> tuple[str, ...]:
+    out = []
+    for d in decorators:
+        expr = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator
+        out.append(dotted(expr) or "?")
+    return tuple(out)
+
+
+def params(node: cst.FunctionDef) -> tuple[str, ...]:
+    p = node.params
+    return tuple(x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params))
+
+
+def is_abstract(node: cst.FunctionDef) -> bool:
+    """`...`, `pass`, a docstring or `raise NotImplementedError`: nothing a subclass can rely on."""
+    body = node.body
+    stmts = body.body if isinstance(body, cst.IndentedBlock) else [body]
+    for stmt in stmts:
+        small = stmt.body if isinstance(stmt, (cst.SimpleStatementLine, cst.SimpleStatementSuite)) else None
+        if small is None:
+            return False
+        for s in small:
+            if isinstance(s, cst.Pass):
+                continue
+            if isinstance(s, cst.Expr) and isinstance(s.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)):
+                continue
+            if isinstance(s, cst.Raise) and s.exc is not None:
+                exc = s.exc.func if isinstance(s.exc, cst.Call) else s.exc
+                if dotted(exc) in ("NotImplementedError", "NotImplemented"):
+                    continue
+            return False
+    return True
