@@ -771,7 +771,7 @@ def run_jobs(
                 pool = _Pool(
                     run,
                     todo,
-                    workers=workers,
+                    workers=min(workers, len(todo)),  # one edited file needs one worker, not all
                     extractor=extractor,
                     timeout=timeout,
                     max_file_size=max_file_size,
