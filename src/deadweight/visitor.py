@@ -327,10 +327,18 @@ class Collector:
 
     # -- writes ----------------------------------------------------------------------------
     def _record_write(self, m: _Func, attr: str, value: cst.BaseExpression | None, span: F.Span, via: str) -> None:
+        """`self.<attr> = value` (or add_module/setattr): what the value creates decides the kind."""
+        kind, ctor, elements, kwargs, cond = value_kind(value, m.local_values, self.code_for)
+        source = value.value if isinstance(value, cst.Name) else None
+        self._append_write(m, attr, span, kind, via, ctor, elements=elements, kwargs=kwargs, cond=cond, source=source)
+
+    def _append_write(
+        self, m: _Func, attr: str, span: F.Span, kind: str, via: str, ctor: str | None, *,
+        elements: tuple[str, ...] = (), kwargs: tuple[tuple[str, str], ...] = (),
+        cond: str | None = None, source: str | None = None,
+    ) -> None:
         owner = m.owner
         assert owner is not None
-        kind, ctor, elements, kwargs, cond = value_kind(value, m.local_values, self.code_for)
-        conditional = self.cond_depth > 0 or cond is not None
         condition = cond if cond is not None else (self.conds[-1] if self.conds else None)
         owner.writes.append(
             F.Write(
@@ -340,13 +348,13 @@ class Collector:
                 kind=kind,
                 ctor=ctor,
                 via=via,
-                conditional=conditional,
+                conditional=self.cond_depth > 0 or cond is not None,
                 condition=condition or None,
                 elements=elements,
                 kwargs=kwargs,
                 before_super_init=m.name == "__init__" and m.super_init_at is None,
                 statement=m.stmt_index,
-                source=value.value if isinstance(value, cst.Name) else None,
+                source=source,
             )
         )
 
@@ -374,24 +382,9 @@ class Collector:
         self, m: _Func, name: str, span: F.Span, kind: str, via: str, value: cst.BaseExpression | None,
         kwargs: tuple[tuple[str, str], ...] = (),
     ) -> None:
-        owner = m.owner
-        assert owner is not None
+        """register_buffer / register_parameter: the call itself says what the weight is."""
         ctor = dotted(value.func) if isinstance(value, cst.Call) else None
-        owner.writes.append(
-            F.Write(
-                attr=name,
-                method=m.name,
-                span=span,
-                kind=kind,
-                ctor=ctor,
-                via=via,
-                conditional=self.cond_depth > 0,
-                condition=(self.conds[-1] if self.conds else None) or None,
-                kwargs=kwargs,
-                before_super_init=m.name == "__init__" and m.super_init_at is None,
-                statement=m.stmt_index,
-            )
-        )
+        self._append_write(m, name, span, kind, via, ctor, kwargs=kwargs)
 
     # -- calls -----------------------------------------------------------------------------
     def _call(self, node: cst.Call) -> None:
