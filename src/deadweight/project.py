@@ -103,7 +103,6 @@ class Project:
                     key = f"{key}@{c.span.line}"
                     info.key = key
                 self.classes[key] = info
-                local.setdefault(c.qualname, info)
                 local[c.qualname] = info  # the last definition wins, as at runtime
             self._file_classes[f.path] = local
         self.functions: dict[str, tuple[F.FileFacts, F.FunctionFacts]] = {}
