@@ -34,3 +34,15 @@ def test_bad_example_reports_marked_lines(rule: type[Rule], index: int, example:
 def test_good_example_reports_nothing(rule: type[Rule], index: int, example: str) -> None:
     findings = run_files(split_files(example), [rule])
     assert findings == []
+
+
+def test_rules_reference_is_current() -> None:
+    """docs/rules.md is generated from the rule classes; regenerate with
+    `deadweight explain --all > docs/rules.md` after changing a rule's documentation."""
+    from pathlib import Path
+
+    from deadweight.explain import render_all
+    from deadweight.registry import all_rules
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
+    assert doc.read_text(encoding="utf-8") == render_all(all_rules())

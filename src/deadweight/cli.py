@@ -280,15 +280,22 @@ def rules_command(output_format: str) -> None:
 
 
 @main.command()
-@click.argument("code")
-def explain(code: str) -> None:
+@click.argument("code", required=False)
+@click.option("--all", "all_rules_", is_flag=True, help="Every rule's page, one after the other (docs/rules.md).")
+def explain(code: str | None, all_rules_: bool) -> None:
     """Show a rule's documentation and examples (CODE or name, e.g. DW101 or unused-weight)."""
+    from deadweight.explain import render, render_all
+
     rules = all_rules()
+    if all_rules_:
+        click.echo(render_all(rules), nl=False)
+        return
+    if code is None:
+        _fail("explain needs a rule code or name, or --all")
+        return
     wanted = code.strip()
     match = next((r for r in rules if wanted.upper() == r.code or wanted.lower() == r.name), None)
     if match is None:
         _fail(f"unknown rule {code!r} (see `deadweight rules`)")
         return
-    from deadweight.explain import render
-
     click.echo(render(match))
