@@ -135,8 +135,8 @@ class PatchEmbed(nn.Module):
             names = ", ".join(f"`{f}`" for f in flags)
             msg = (
                 f"flag {names} decides whether {describe(w)} is created, but no entry point reads the "
-                f"flag or uses the weight: setting it only adds untrained parameters to the optimizer "
-                f"and checkpoints ({v.message})"
+                f"flag or uses the weight (see {v.code}): setting it only adds untrained parameters to "
+                f"the optimizer and checkpoints, so the configuration changes nothing the model computes"
             )
             yield self.finding(w, msg, confidence=v.confidence, related=v.related)
 
