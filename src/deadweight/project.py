@@ -116,6 +116,8 @@ class Project:
         self._weights: dict[str, list[Weight]] = {}
         self._analysis: object | None = None
         self._builders: dict[str, set[str]] = {}
+        # Derived data that several rules share (e.g. the DW101-DW105 verdicts), computed once.
+        self.memo: dict[str, object] = {}
         # Method names repeat across thousands of classes: classify each name once.
         self._entry_names: dict[str, bool] = {}
         self._init_names: dict[str, bool] = {}
