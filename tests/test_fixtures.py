@@ -101,3 +101,11 @@ def test_worker_count_policy() -> None:
     assert worker_count(3, 1) == 3
     assert worker_count(0, SMALL_PROJECT - 1) == 1
     assert worker_count(0, SMALL_PROJECT) == len(os.sched_getaffinity(0))
+
+
+def test_mixin_finding_names_the_hook_that_returns_none() -> None:
+    """The CogVideo I2V shape: the message says which hook returns None instead of the weight."""
+    root = FIXTURES / "sat_mixin"
+    result = check([root], Settings(min_confidence="low", use_cache=False, jobs=1, project_root=str(root)))
+    (f,) = [f for f in result.findings if f.code == "DW101"]
+    assert "`LearnablePositionMixin.position_embedding_forward` returns None" in f.message

@@ -111,7 +111,7 @@ def verdict(project: Project, lv: Liveness) -> Verdict | None:
             if lv.read_elsewhere and conf != "low":
                 conf = "low"  # read on some object we cannot type: maybe the host model uses it
         else:
-            msg = f"{what} is never used: no method reads it{created(w)}; {checkpoint_note(w)}"
+            msg = f"{what} is never used: no method reads it{created(w)}{_silent_hooks(project, w)}; {checkpoint_note(w)}"
             code = "DW101"
         if dyn:
             msg += f" (low confidence: {dyn[0]} may reach it by name)"
@@ -141,3 +141,14 @@ def verdict(project: Project, lv: Liveness) -> Verdict | None:
 
 def _entries(project: Project, c: object) -> list:
     return project.analysis.entry_methods(c)  # type: ignore[arg-type]
+
+
+def _silent_hooks(project: Project, w: Weight) -> str:
+    """The CogVideo shape: a hook of the class that returns only None (where the weight was
+    presumably meant to be returned)."""
+    hooks = [
+        f"`{c.name}.{m.name}`"
+        for c, m in project.analysis.entry_methods(w.cls)
+        if m.returns_only_none and m.name != "forward"
+    ]
+    return f" and {', '.join(hooks)} returns None" if hooks else ""
