@@ -92,6 +92,7 @@ class Project:
         for f in self.files:
             self.modules.setdefault(f.module, f)
         self._suffix_cache: dict[str, F.FileFacts | None] = {}
+        self._descendants: dict[str, list[ClassInfo]] = {}
         self.classes: dict[str, ClassInfo] = {}
         self._file_classes: dict[str, dict[str, ClassInfo]] = {}
         for f in self.files:
@@ -188,6 +189,22 @@ class Project:
                     r = self.resolve(mod, dotted, _depth + 1)
                     if r is not None:
                         return r
+        return None
+
+    def resolve_function(self, f: F.FileFacts, callee: str) -> F.FunctionFacts | None:
+        """A dotted callee as written in file f -> a module-level function of the repo."""
+        local = f"{f.module}.{callee}"
+        if local in self.functions:
+            return self.functions[local][1]
+        head, _, rest = callee.partition(".")
+        for imp in f.imports:
+            if imp.local == head:
+                target = self._import_target(f, imp)
+                full = f"{target}.{rest}" if rest else target
+                mod_name, _, fname = full.rpartition(".")
+                mod = self.find_module(mod_name)
+                if mod is not None and f"{mod.module}.{fname}" in self.functions:
+                    return self.functions[f"{mod.module}.{fname}"][1]
         return None
 
     def resolve_qualified(self, qualname: str, _depth: int = 0) -> str | ClassInfo | None:
@@ -299,6 +316,13 @@ class Project:
         return [c for c in self.classes.values() if c.is_module]
 
     def descendants(self, info: ClassInfo) -> list[ClassInfo]:
+        """Every repo subclass, transitively (cached: weights of a popular base ask often)."""
+        cached = self._descendants.get(info.key)
+        if cached is None:
+            cached = self._descendants[info.key] = self._collect_descendants(info)
+        return cached
+
+    def _collect_descendants(self, info: ClassInfo) -> list[ClassInfo]:
         out: list[ClassInfo] = []
         stack = list(info.subclasses)
         seen: set[int] = set()
@@ -372,7 +396,7 @@ class Project:
         return names
 
     def _find_weights(self, info: ClassInfo) -> list[Weight]:
-        builders = self._builder_methods(info)
+        builders = self.builder_methods(info)
         by_attr: dict[str, list[F.Write]] = {}
         for w in info.facts.writes:
             if w.method in builders:
@@ -392,8 +416,7 @@ class Project:
             write, (_, ctor, certain) = real[0]
             kind = write.kind
             pfree = all(
-                is_parameter_free((self._weight_ctor(info, w)[1] or w.ctor or "").rsplit(".", 1)[-1], dict(w.kwargs))
-                for w, _ in real
+                is_parameter_free((r[1] or w.ctor or "").rsplit(".", 1)[-1], dict(w.kwargs)) for w, r in real
             ) and kind == F.MODULE
             conditional = any(w.kind == F.NONE for w in writes) or all(w.conditional for w in weighty) and write.condition is not None
             out.append(Weight(info, attr, write, tuple(writes), kind, ctor, pfree, conditional, certain))

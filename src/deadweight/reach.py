@@ -88,7 +88,6 @@ class Analysis:
         self._tied_pairs: set[tuple[str, str]] | None = None
         self._entries: dict[str, list[tuple[ClassInfo, F.MethodFacts]]] = {}
         self._attr_index: dict[str, dict[str, list[F.Read]]] = {}
-        self._descendants: dict[str, list[ClassInfo]] = {}
         self._held_as: dict[str, set[str]] | None = None
 
     def _reads_by_attr(self, info: ClassInfo) -> dict[str, list[F.Read]]:
@@ -100,12 +99,6 @@ class Analysis:
                 index.setdefault(r.chain[0], []).append(r)
             self._attr_index[info.key] = index
         return index
-
-    def descendants(self, info: ClassInfo) -> list[ClassInfo]:
-        cached = self._descendants.get(info.key)
-        if cached is None:
-            cached = self._descendants[info.key] = self.p.descendants(info)
-        return cached
 
     def reads(self, info: ClassInfo, method: str) -> list[F.Read]:
         return self._reads.get((info.key, method), [])
@@ -217,7 +210,7 @@ class Analysis:
                 if target is not None:
                     return self._reads_of_param(target[1].params, target[1].param_reads, call.position + 1)
             return self._position_reads().get(("method", call.position + 1), set())
-        fn = self._resolve_function(cls, call.callee)
+        fn = self.p.resolve_function(cls.file, call.callee)
         if fn is not None:
             return self._reads_of_param(fn.params, fn.param_reads, call.position)
         r = self.p.resolve(cls.file, call.callee)
@@ -230,12 +223,12 @@ class Analysis:
         `self.original_inv_freq`), following one call that hands the module on."""
         out: set[str] = set()
         for name in m.decorators:
-            fn = self._resolve_function(cls, name)
+            fn = self.p.resolve_function(cls.file, name)
             if fn is None or not fn.inner_params:
                 continue
             out |= {pr.chain[0] for pr in fn.param_reads if pr.param in fn.inner_params and pr.kind in USE_KINDS}
             for call in fn.passes_self:
-                target = self._resolve_function(cls, call.callee) if call.position >= 0 else None
+                target = self.p.resolve_function(cls.file, call.callee) if call.position >= 0 else None
                 if target is not None:
                     out |= self._reads_of_param(target.params, target.param_reads, call.position)
         return out
@@ -247,28 +240,13 @@ class Analysis:
         name = params[index]
         return {pr.chain[0] for pr in reads if pr.param == name and pr.kind in USE_KINDS}
 
-    def _resolve_function(self, cls: ClassInfo, callee: str) -> F.FunctionFacts | None:
-        local = f"{cls.file.module}.{callee}"
-        if local in self.p.functions:
-            return self.p.functions[local][1]
-        head, _, rest = callee.partition(".")
-        for imp in cls.file.imports:
-            if imp.local == head:
-                target = self.p._import_target(cls.file, imp)
-                full = f"{target}.{rest}" if rest else target
-                mod_name, _, fname = full.rpartition(".")
-                mod = self.p.find_module(mod_name)
-                if mod is not None and f"{mod.module}.{fname}" in self.p.functions:
-                    return self.p.functions[f"{mod.module}.{fname}"][1]
-        return None
-
     # -- liveness ---------------------------------------------------------------------------
     def liveness(self, w: Weight) -> Liveness:
         if id(w) in self._live:
             return self._live[id(w)]
         lv = Liveness(w)
         d = w.cls
-        related = [*d.mro, *self.descendants(d)]
+        related = [*d.mro, *self.p.descendants(d)]
         names = {w.name, *w.aliases}
         for c in related:
             by_attr = self._reads_by_attr(c)
@@ -300,7 +278,7 @@ class Analysis:
         lv.read_elsewhere = w.name in self._untyped_holder_names or w.name in self.p.external_reads
         lv.container = self.p.is_container(d)
         lv.tied = self._is_tied(w)
-        lv.judged = [c for c in [d, *self.descendants(d)] if self.is_judged(c) and not self._deletes(c, w)]
+        lv.judged = [c for c in [d, *self.p.descendants(d)] if self.is_judged(c) and not self._deletes(c, w)]
         for c in lv.judged:
             if self._consumed_in(c, w, lv):
                 lv.live_in.append(c)

@@ -128,7 +128,7 @@ def verdict(project: Project, lv: Liveness) -> Verdict | None:
     elif conf == "high":
         conf = "medium"
     where = sorted({f"`{u.where}`" for u in lv.value_uses})
-    entry = ", ".join(sorted({f"`{m.name}`" for c in lv.judged[:1] for _, m in _entries(project, c)})) or "its entry points"
+    entry = ", ".join(sorted({f"`{m.name}`" for c in lv.judged[:1] for _, m in project.analysis.entry_methods(c)})) or "its entry points"
     msg = (
         f"{what} is used only in {', '.join(where[:3])}, which {entry} never reaches{created(w)}; "
         f"{checkpoint_note(w)}"
@@ -137,10 +137,6 @@ def verdict(project: Project, lv: Liveness) -> Verdict | None:
         msg += " (public method: maybe called from outside the class)"
     related = tuple(use_note(u, f"used here, in `{u.where}`, which no entry point reaches") for u in lv.value_uses[:3])
     return Verdict("DW105" if w.parameter_free else "DW102", conf, msg, related)
-
-
-def _entries(project: Project, c: object) -> list:
-    return project.analysis.entry_methods(c)  # type: ignore[arg-type]
 
 
 def _silent_hooks(project: Project, w: Weight) -> str:
