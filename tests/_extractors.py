@@ -25,7 +25,7 @@ import time
 import uuid
 from pathlib import Path
 
-from deadweight.facts import ExtractResult, FileError, FileFacts
+from deadweight.extract.facts import ExtractResult, FileError, FileFacts
 
 CALLS: list[str] = []  # paths extracted in this process (in-process runs count with it)
 
@@ -106,8 +106,8 @@ def run_with_cache(
     directory: str, salt: str, files: list[tuple[str, str]], workers: int, start_at: float
 ) -> list[ExtractResult]:
     """One whole cached run, as a separate process of the concurrency test runs it."""
-    from deadweight.cache import Cache
-    from deadweight.workers import Job, run_jobs
+    from deadweight.engine.cache import Cache
+    from deadweight.engine.workers import Job, run_jobs
 
     time.sleep(max(0.0, start_at - time.time()))
     cache = Cache(Path(directory), salt=salt)

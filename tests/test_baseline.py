@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from tests.test_cli import CLEAN, MLP, project, run
 
-from deadweight import baseline as bl
+from deadweight.filter import baseline as bl
 from deadweight.findings import Finding, Result, Summary, fingerprint
+from tests.test_cli import CLEAN, MLP, project, run
 
 TWO = MLP.format(dropout_comment="").replace(
     "        self.dropout = nn.Dropout(p)\n",

@@ -20,9 +20,16 @@ if _HERE not in sys.path:
 import _extractors  # noqa: E402
 from _extractors import lines_extractor, nonce_extractor, run_with_cache  # noqa: E402
 
-from deadweight.cache import Cache, decode_result, encode_result  # noqa: E402
-from deadweight.facts import ClassFacts, ExtractResult, FileError, FileFacts, Span, Write  # noqa: E402
-from deadweight.workers import Job, run_jobs  # noqa: E402
+from deadweight.engine.cache import Cache, decode_result, encode_result  # noqa: E402
+from deadweight.engine.workers import Job, run_jobs  # noqa: E402
+from deadweight.extract.facts import (  # noqa: E402
+    ClassFacts,
+    ExtractResult,
+    FileError,
+    FileFacts,
+    Span,
+    Write,
+)
 
 SALT = "deadweight-test 1"
 
@@ -287,7 +294,7 @@ def test_a_read_only_or_full_disk_degrades_to_no_writes(
         def refuse(*args: object, **kwargs: object) -> None:
             raise OSError(errno.EROFS, os.strerror(errno.EROFS))
 
-        monkeypatch.setattr("deadweight.cache.os.replace", refuse)
+        monkeypatch.setattr("deadweight.engine.cache.os.replace", refuse)
     try:
         cache = Cache(directory, salt=SALT)
         results, calls = extract_inline(jobs, cache)

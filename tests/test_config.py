@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from deadweight.config import ConfigError, find_project_root, load_settings, settings_as_dict
+from deadweight.config import (
+    ConfigError,
+    find_project_root,
+    load_settings,
+    settings_as_dict,
+)
 from deadweight.settings import DEFAULT_EXCLUDES, Settings
 
 

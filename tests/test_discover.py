@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from deadweight.discover import Discovery, SourceFile, discover, module_name
-from deadweight.facts import FileError
+from deadweight.extract.facts import FileError
 from deadweight.settings import Settings
 
 

@@ -96,7 +96,7 @@ def test_worker_count_policy() -> None:
     """`--jobs 0` uses every core for real projects but stays in-process for tiny ones."""
     import os
 
-    from deadweight.api import SMALL_PROJECT, worker_count
+    from deadweight.engine.extraction import SMALL_PROJECT, worker_count
 
     assert worker_count(3, 1) == 3
     assert worker_count(0, SMALL_PROJECT - 1) == 1

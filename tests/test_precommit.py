@@ -20,7 +20,7 @@ pytest.importorskip("pre_commit", reason="pre-commit is not installed (it is in 
 yaml = pytest.importorskip("yaml")
 
 REPO = Path(__file__).resolve().parent.parent
-HOOK_FILES = ("src", "rules", "pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
+HOOK_FILES = ("src", "pyproject.toml", "README.md", ".pre-commit-hooks.yaml")
 
 DEAD = """\
 import torch.nn as nn

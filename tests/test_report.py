@@ -19,11 +19,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import deadweight
-from deadweight.facts import FileError
+from deadweight.extract.facts import FileError
 from deadweight.findings import Finding, Related, Result, Summary
 from deadweight.report import FORMATS, emit
 from deadweight.report.github import escape_data, escape_property
-from deadweight.rule import Rule
+from deadweight.rules.base import Rule
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
 SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "sarif-schema-2.1.0.json"

@@ -19,11 +19,13 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings as hyp_settings, strategies as st
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from deadweight.api import check
 from deadweight.extract import extract
-from deadweight.facts import ExtractResult
+from deadweight.extract.facts import ExtractResult
 from deadweight.findings import Result
 from deadweight.settings import Settings
 
@@ -418,7 +420,7 @@ def test_analyzed_code_is_never_imported_or_executed(tmp_path: Path) -> None:
 PLUGIN = """\
 open({marker!r}, "w").write("plugin imported")
 
-from deadweight.rule import Rule
+from deadweight.rules.base import Rule
 
 
 class Evil(Rule):

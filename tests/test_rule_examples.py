@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from deadweight.registry import builtin_rules
-from deadweight.rule import Rule
+from deadweight.rules.base import Rule
+from deadweight.rules.registry import builtin_rules
 from deadweight.testing import Expected, expectations, run_files, split_files
 
 RULES = builtin_rules()
@@ -42,7 +42,7 @@ def test_rules_reference_is_current() -> None:
     from pathlib import Path
 
     from deadweight.explain import render_all
-    from deadweight.registry import all_rules
+    from deadweight.rules.registry import all_rules
 
     doc = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
     assert doc.read_text(encoding="utf-8") == render_all(all_rules())

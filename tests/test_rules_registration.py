@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from deadweight.registry import builtin_rules
+from deadweight.rules.registry import builtin_rules
 from deadweight.testing import run_files
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -15,8 +15,15 @@ if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 from _extractors import libcst_extractor, lines_extractor  # noqa: E402
 
-from deadweight.facts import ExtractResult  # noqa: E402
-from deadweight.workers import Job, _batches, _Item, read_source, run_jobs, too_large_reason  # noqa: E402
+from deadweight.engine.workers import (  # noqa: E402
+    Job,
+    _batches,
+    _Item,
+    read_source,
+    run_jobs,
+    too_large_reason,
+)
+from deadweight.extract.facts import ExtractResult  # noqa: E402
 
 
 def make_jobs(root: Path, sources: dict[str, str | bytes]) -> list[Job]:

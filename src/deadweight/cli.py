@@ -19,10 +19,15 @@ from typing import TextIO
 import click
 
 from deadweight import __version__
-from deadweight import baseline as bl
-from deadweight.config import ConfigError, find_project_root, load_settings, settings_as_dict
-from deadweight.registry import PluginError, all_rules, unknown_codes
+from deadweight.config import (
+    ConfigError,
+    find_project_root,
+    load_settings,
+    settings_as_dict,
+)
+from deadweight.filter import baseline as bl
 from deadweight.report import FORMATS, emit
+from deadweight.rules.registry import PluginError, all_rules, unknown_codes
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -147,17 +152,15 @@ def check(
 
     show_progress = not quiet and output_format == "text" and sys.stderr.isatty() and not os.environ.get("CI")
     try:
+        run_settings = api.without_baseline(settings) if write_baseline is not None else settings
         with _progress(show_progress) as progress:
-            result = api.check(targets, settings, only_files=only_files, progress=progress)
+            result = api.check(targets, run_settings, only_files=only_files, progress=progress)
         if write_baseline is not None:
             written = bl.write(Path(write_baseline), result)
             click.echo(f"deadweight: wrote {written} finding{'s' if written != 1 else ''} to {write_baseline}", err=True)
             sys.exit(EXIT_CLEAN)
-        if settings.baseline:
-            inactive = {r.code for r in all_rules(settings.plugins)} - {r.code for r in api.active_rules(settings)}
-            stale = bl.apply(Path(settings.baseline), result, only_files=only_files, inactive_codes=inactive)
-            if stale:
-                _note_stale(stale, settings.baseline)
+        if settings.baseline and result.stale_baseline:
+            _note_stale(result.stale_baseline, settings.baseline)
     except bl.BaselineError as exc:
         _fail(str(exc))
         return
@@ -189,7 +192,7 @@ def _under(changed: set[str], targets: list[str], root: Path) -> set[str]:
     return {p for p in changed if any(not pre or p == pre or p.startswith(pre + "/") for pre in prefixes)}
 
 
-def _note_stale(stale: list[bl.Entry], path: str, limit: int = 10) -> None:
+def _note_stale(stale: list[str], path: str, limit: int = 10) -> None:
     """Tell the user the baseline holds entries nothing matches, so it does not rot unseen."""
     n = len(stale)
     click.echo(
@@ -198,7 +201,7 @@ def _note_stale(stale: list[bl.Entry], path: str, limit: int = 10) -> None:
         err=True,
     )
     for entry in stale[:limit]:
-        click.echo(f"  {entry.describe()}", err=True)
+        click.echo(f"  {entry}", err=True)
     if n > limit:
         click.echo(f"  ... and {n - limit} more", err=True)
 
@@ -237,9 +240,14 @@ def _progress(enabled: bool) -> Iterator[object]:
     if not enabled:
         yield None
         return
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
     from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
 
     bar = Progress(
         TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

@@ -24,7 +24,7 @@ from typing import Any
 import pathspec
 
 from deadweight.config import find_project_root
-from deadweight.facts import FileError
+from deadweight.extract.facts import FileError
 from deadweight.settings import Settings
 
 GITIGNORE = ".gitignore"

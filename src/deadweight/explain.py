@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from deadweight.rule import Rule
+from deadweight.rules.base import Rule
 
 
 def render(rule: type[Rule]) -> str:

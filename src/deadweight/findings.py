@@ -8,9 +8,10 @@ released checkpoints; a bare verdict is not enough.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from deadweight.facts import FileError
+from deadweight.extract.facts import FileError
 
 SEVERITIES = ("error", "warning", "info")
 CONFIDENCES = ("low", "medium", "high")
@@ -99,6 +100,15 @@ class Summary:
     baseline_stale: int | None = None  # baseline entries that matched nothing; None: no baseline used
     seconds: float = 0.0
 
+    def recount(self, reported: Sequence[Finding]) -> None:
+        """Per-code and per-confidence counts of the findings a run reports."""
+        self.findings = len(reported)
+        self.by_code.clear()
+        self.by_confidence.clear()
+        for f in reported:
+            self.by_code[f.code] = self.by_code.get(f.code, 0) + 1
+            self.by_confidence[f.confidence] = self.by_confidence.get(f.confidence, 0) + 1
+
     def to_dict(self) -> dict[str, object]:
         return {
             "files": self.files,
@@ -122,3 +132,5 @@ class Result:
     findings: list[Finding]
     errors: list[FileError]
     summary: Summary
+    # Baseline entries that matched nothing in this run, as one-line descriptions.
+    stale_baseline: list[str] = field(default_factory=list)

@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from deadweight.api import UNUSED_SUPPRESSION, apply_suppressions, run_rules
 from deadweight.discover import module_name
 from deadweight.extract import extract
+from deadweight.filter.suppressions import UNUSED_SUPPRESSION, apply_suppressions
 from deadweight.findings import Finding
-from deadweight.rule import Rule
+from deadweight.rules.base import Rule
+from deadweight.rules.context import run_rules
 from deadweight.settings import Settings
 
 _FILE = re.compile(r"^#\s*file:\s*(\S+)\s*$")
@@ -66,7 +67,7 @@ def run_files(files: dict[str, str], rules: list[type[Rule]], settings: Settings
         return run_rules(facts, settings, rules)
     # A stale suppression is only known once every rule has reported: run the default rule
     # set too, match comments as a real scan does, and return only the requested rules' codes.
-    from deadweight.registry import all_rules
+    from deadweight.rules.registry import all_rules
 
     everything = list({r: None for r in [*(r for r in all_rules() if not r.preview), *rules]})
     visible, _ = apply_suppressions(run_rules(facts, settings, everything), facts, settings, everything)

@@ -16,7 +16,7 @@ from deadweight.report.github import emit_github
 from deadweight.report.json import emit_json
 from deadweight.report.sarif import emit_sarif
 from deadweight.report.text import emit_text
-from deadweight.rule import Rule
+from deadweight.rules.base import Rule
 
 
 class Emitter(Protocol):

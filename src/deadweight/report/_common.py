@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from deadweight.facts import FileError
+from deadweight.extract.facts import FileError
 from deadweight.findings import Finding
-from deadweight.rule import Rule
+from deadweight.rules.base import Rule
 
 # C0 controls, DEL and C1 controls. ESC in particular must never reach a terminal verbatim:
 # the scanned repository is untrusted input, and its file names and source lines are printed.

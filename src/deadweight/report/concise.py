@@ -11,7 +11,7 @@ from typing import TextIO
 
 from deadweight.findings import Result
 from deadweight.report._common import plural, printable, sorted_errors, sorted_findings
-from deadweight.rule import Rule
+from deadweight.rules.base import Rule
 
 
 def emit_concise(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool) -> None:

@@ -13,7 +13,7 @@ from typing import TextIO
 
 from deadweight.findings import Finding, Result
 from deadweight.report._common import sorted_errors, sorted_findings
-from deadweight.rule import Rule
+from deadweight.rules.base import Rule
 
 # GitHub has error, warning and notice annotations; our "info" is their "notice".
 COMMANDS: dict[str, str] = {"error": "error", "warning": "warning", "info": "notice"}

@@ -14,7 +14,7 @@ from typing import TextIO
 from deadweight import __version__
 from deadweight.findings import Result
 from deadweight.report._common import sorted_errors, sorted_findings
-from deadweight.rule import Rule
+from deadweight.rules.base import Rule
 
 
 def to_document(result: Result) -> dict[str, object]:

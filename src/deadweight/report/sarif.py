@@ -16,10 +16,10 @@ from typing import TextIO
 from urllib.parse import quote
 
 from deadweight import __version__
-from deadweight.facts import FileError
+from deadweight.extract.facts import FileError
 from deadweight.findings import Finding, Related, Result
 from deadweight.report._common import rules_by_code, sorted_errors, sorted_findings
-from deadweight.rule import Rule
+from deadweight.rules.base import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"

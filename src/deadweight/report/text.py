@@ -29,7 +29,7 @@ from deadweight.report._common import (
     sorted_errors,
     sorted_findings,
 )
-from deadweight.rule import Rule
+from deadweight.rules.base import Rule
 
 # Width used when the output is not a terminal (a pipe, a file, a CI log).
 PLAIN_WIDTH = 100

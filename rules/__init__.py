@@ -1,1 +1,0 @@
-"""deadweight's built-in rules: one rule per module, discovered by `deadweight.registry`."""

@@ -1,0 +1,92 @@
+"""Framework knowledge as data: what is a module, what is an entry point, what only inspects.
+
+One file per framework family (`torch.py`, `transformers.py`, `sat.py`, ...), each a
+`Convention` of plain tables (see `_schema.py`). This module finds every family file in the
+package, merges their tables and exposes the merged names the extractor and the model read.
+It is the only place framework names appear; repos extend it with `entry-points`,
+`init-methods` and `module-bases` in their config.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+import re
+
+from deadweight.conventions._schema import Convention
+
+
+def _families() -> dict[str, Convention]:
+    out: dict[str, Convention] = {}
+    for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        out[info.name] = module.CONVENTION
+    return out
+
+
+FAMILIES: dict[str, Convention] = _families()
+
+
+def _union(name: str) -> frozenset[str]:
+    return frozenset().union(*(getattr(c, name) for c in FAMILIES.values()))
+
+
+def _concat(name: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p for c in FAMILIES.values() for p in getattr(c, name)))
+
+
+def _any_of(name: str) -> re.Pattern[str]:
+    """One regex matching any family's pattern (a pattern that never matches when none)."""
+    patterns = _concat(name)
+    return re.compile("|".join(f"(?:{p})" for p in patterns) if patterns else r"(?!)")
+
+
+
+MODULE_BASES = _union("module_bases")
+MODULE_NAMESPACES = _concat("module_namespaces")
+NOT_MODULES = _union("not_modules")
+CONTAINER_BASES = _union("container_bases")
+CONTAINERS = _union("containers")
+ENTRY_POINTS = _union("entry_points")
+ENTRY_POINT_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in _concat("entry_point_patterns"))
+INIT_METHODS = _union("init_methods")
+INIT_METHOD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in _concat("init_method_patterns"))
+PARAMETER_FREE_LAYERS = _union("parameter_free_layers")
+AFFINE_LAYERS: dict[str, str] = {k: v for c in FAMILIES.values() for k, v in c.affine_layers.items()}
+DEFAULT_NON_AFFINE = _union("default_non_affine")
+TENSOR_FACTORIES = _union("tensor_factories")
+INIT_FUNCTIONS = _union("init_functions")
+INIT_CALLS = _union("init_calls")
+META_ATTRS = _union("meta_attrs")
+META_METHODS = _union("meta_methods")
+DYNAMIC_SELF_ATTRS = _union("dynamic_self_attrs")
+ACTIVATION_REGISTRIES = _union("activation_registries")
+MODULE_FACTORY_PATTERN = _any_of("module_factory_patterns")
+LAYER_ARGUMENT_PATTERN = _any_of("layer_argument_patterns")
+PARAMETER_FREE_ARGUMENTS = _any_of("parameter_free_argument_patterns")
+TIED_WEIGHTS_ATTR = _any_of("tied_weights_attr_patterns")
+EXTERNAL_BASE_READS = _union("external_base_reads")
+GENERATED_FROM: tuple[tuple[str, str], ...] = tuple(dict.fromkeys(g for c in FAMILIES.values() for g in c.generated_from))
+
+
+def is_entry_point(name: str, extra: frozenset[str] = frozenset()) -> bool:
+    return name in ENTRY_POINTS or name in extra or any(p.match(name) for p in ENTRY_POINT_PATTERNS)
+
+
+def is_init_method(name: str, extra: frozenset[str] = frozenset()) -> bool:
+    return name in INIT_METHODS or name in extra or any(p.match(name) for p in INIT_METHOD_PATTERNS)
+
+
+def is_parameter_free(ctor_last: str, kwargs: dict[str, str]) -> bool:
+    """Whether a layer built as `Ctor(**kwargs)` owns no parameters (so DW105, not DW101)."""
+    if ctor_last in PARAMETER_FREE_LAYERS or PARAMETER_FREE_ARGUMENTS.match(ctor_last):
+        return True
+    flag = AFFINE_LAYERS.get(ctor_last)
+    if flag is None:
+        return False
+    value = kwargs.get(flag)
+    if value is None:
+        return ctor_last in DEFAULT_NON_AFFINE
+    return value == "False"

@@ -1,0 +1,65 @@
+"""Extraction of a discovered project: worker count, the facts cache, the process pool.
+
+Everything that touches the files' bytes happens here; what comes out is one `ExtractResult`
+per file (facts or the reason the file could not be analyzed).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from deadweight.discover import Discovery, discover
+from deadweight.engine.salt import extraction_salt
+from deadweight.extract.facts import ExtractResult, FileError
+from deadweight.settings import Settings
+
+Progress = Callable[[int, int], None]  # (files done, files total)
+
+SMALL_PROJECT = 32  # files; below this a pool's start-up costs more than it saves
+
+
+def worker_count(jobs_setting: int, files: int) -> int:
+    """`jobs = 0` means one worker per available core, except for small projects."""
+    if jobs_setting > 0:
+        return jobs_setting
+    if files < SMALL_PROJECT:
+        return 1
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores)
+
+
+def cache_dir(settings: Settings, root: Path) -> Path:
+    return Path(settings.cache_dir) if settings.cache_dir else root / ".deadweight_cache"
+
+
+def extract_all(paths: Sequence[str | Path], settings: Settings, progress: Progress | None = None) -> tuple[Path, list[ExtractResult]]:
+    """Discovery and (parallel, cached) extraction: everything that touches the files."""
+    return extract_found(discover(paths, settings), settings, progress)
+
+
+def extract_found(found: Discovery, settings: Settings, progress: Progress | None = None) -> tuple[Path, list[ExtractResult]]:
+    from deadweight.engine.workers import Job, run_jobs
+
+    jobs = [Job(f.path, str(f.abspath), f.module) for f in found.files]
+    cache = None
+    if settings.use_cache:
+        from deadweight.engine.cache import Cache
+
+        cache = Cache(cache_dir(settings, found.root), salt=extraction_salt())
+    total = len(jobs)
+    results = run_jobs(
+        jobs,
+        workers=worker_count(settings.jobs, len(jobs)),
+        max_file_size=settings.max_file_size,
+        cache=cache,
+        on_progress=(lambda n: progress(n, total)) if progress else None,
+    )
+    if cache is not None:
+        cache.flush()
+    results.extend(ExtractResult(e.path, error=e) for e in found.errors if isinstance(e, FileError))
+    return found.root, results

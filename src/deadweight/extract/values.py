@@ -1,0 +1,92 @@
+"""What an expression assigned to `self.<attr>` creates: a parameter, a buffer, a module, a
+plain container of modules, a tensor, None, or something we do not count as a weight."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import libcst as cst
+
+from deadweight.conventions import ACTIVATION_REGISTRIES, CONTAINERS, TENSOR_FACTORIES
+from deadweight.extract import facts as F
+from deadweight.extract.cstutil import dotted, is_none
+from deadweight.extract.walk import walk
+
+_BUILTIN_CALLS = frozenset({"range", "len", "enumerate", "zip", "int", "float", "str", "list", "tuple", "dict", "min", "max", "sum", "reversed", "sorted", "map", "getattr"})
+
+
+def value_kind(
+    value: cst.BaseExpression | None, locals_: dict[str, cst.BaseExpression], code_for: Callable[[cst.CSTNode], str], depth: int = 0
+) -> tuple[str, str | None, tuple[str, ...], tuple[tuple[str, str], ...], str | None]:
+    """(kind, ctor, element ctors, literal kwargs, condition) of an assigned expression."""
+    if value is None or depth > 4:
+        return F.OTHER, None, (), (), None
+    if is_none(value):
+        return F.NONE, None, (), (), None
+    if isinstance(value, cst.IfExp):
+        a = value_kind(value.body, locals_, code_for, depth + 1)
+        b = value_kind(value.orelse, locals_, code_for, depth + 1)
+        cond = code_for(value.test)
+        if a[0] == F.NONE and b[0] != F.NONE:
+            return b[0], b[1], b[2], b[3], f"not ({cond})"
+        if b[0] == F.NONE and a[0] != F.NONE:
+            return a[0], a[1], a[2], a[3], cond
+        if a[0] == F.MODULE and b[0] == F.MODULE:
+            return F.MODULE, a[1], (*a[2], *(x for x in (b[1],) if x)), a[3], None
+        return a if a[0] != F.OTHER else b
+    if isinstance(value, cst.BooleanOperation):  # `x or nn.Identity()`
+        b = value_kind(value.right, locals_, code_for, depth + 1)
+        return b if b[0] != F.OTHER else value_kind(value.left, locals_, code_for, depth + 1)
+    if isinstance(value, cst.Subscript):
+        name = dotted(value.value)
+        if name and name.rsplit(".", 1)[-1] in ACTIVATION_REGISTRIES:
+            return F.MODULE, name, (), (), None
+    if isinstance(value, cst.Name) and value.value in locals_:
+        return value_kind(locals_[value.value], locals_, code_for, depth + 1)
+    if isinstance(value, cst.Call):
+        name = dotted(value.func)
+        if name is None:
+            return F.OTHER, None, (), (), None
+        last = name.rsplit(".", 1)[-1]
+        kwargs = tuple(
+            (a.keyword.value, code_for(a.value)[:40]) for a in value.args if a.keyword is not None
+        )
+        if last == "Parameter":
+            return F.PARAMETER, name, (), kwargs, None
+        if last == "Buffer":
+            return F.BUFFER, name, (), kwargs, None
+        if last in TENSOR_FACTORIES and ("." in name) and name.split(".")[0] in ("torch", "th", "np", "numpy"):
+            return F.TENSOR, name, (), kwargs, None
+        if last in CONTAINERS:
+            return F.MODULE, name, element_ctors(value), kwargs, None
+        if last in ("partial",) and value.args:
+            inner = dotted(value.args[0].value)
+            return (F.MODULE, inner, (), kwargs, None) if inner else (F.OTHER, None, (), (), None)
+        return F.MODULE, name, (), kwargs, None
+    if isinstance(value, (cst.List, cst.Tuple, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+        elements = element_ctors(value)
+        if elements:
+            return F.PLAIN_CONTAINER, None, elements, (), None
+        return F.OTHER, None, (), (), None
+    if isinstance(value, cst.BinaryOperation):
+        for side in (value.left, value.right):
+            k = value_kind(side, locals_, code_for, depth + 1)
+            if k[0] == F.TENSOR:
+                return k
+    return F.OTHER, None, (), (), None
+
+def element_ctors(node: cst.CSTNode) -> tuple[str, ...]:
+    """Constructors called inside a container literal / comprehension / container call."""
+    found: list[str] = []
+
+    def enter(n: cst.CSTNode) -> bool:
+        if isinstance(n, cst.Call):
+            name = dotted(n.func)
+            if name and name not in _BUILTIN_CALLS:
+                found.append(name)
+            return False
+        return not isinstance(n, cst.Lambda)
+
+    for part in ([a.value for a in node.args] if isinstance(node, cst.Call) else [node]):
+        walk(part, enter)
+    return tuple(dict.fromkeys(found))

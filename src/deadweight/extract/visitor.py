@@ -1,0 +1,496 @@
+"""One walk over a libcst module that records every fact the linker and the rules need.
+
+The walk is a single pass with an explicit parent stack (libcst's ParentNodeProvider costs
+more than the parse). Each `self.<attr>` occurrence is classified at the moment it is met,
+from its parents: is it a write, a call, a metadata read, an initialisation, a `None` test?
+Nothing here knows which classes are modules: that is decided later, across files.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+import libcst as cst
+
+from deadweight.conventions import DYNAMIC_SELF_ATTRS, TIED_WEIGHTS_ATTR
+from deadweight.extract import facts as F
+from deadweight.extract.classify import assigned_value, classify
+from deadweight.extract.cstutil import (
+    decorator_names,
+    dotted,
+    is_abstract,
+    is_none,
+    is_self,
+    params,
+    string_name,
+)
+from deadweight.extract.dataflow import method_statements
+from deadweight.extract.values import value_kind
+from deadweight.extract.walk import walk
+
+_NOT_PASSING = frozenset({"super", "isinstance", "hasattr", "getattr", "setattr", "delattr", "type", "id", "print"})
+
+
+class Positions(Protocol):
+    def self_attr(self, node: cst.Attribute) -> F.Span: ...
+    def class_name(self, node: cst.ClassDef) -> F.Span: ...
+    def func_name(self, node: cst.FunctionDef) -> F.Span: ...
+    def self_call(self, node: cst.Call) -> F.Span: ...
+
+
+@dataclass
+class _Func:
+    """A function being walked: a method (owner set) or a module-level function."""
+
+    node: cst.FunctionDef
+    name: str
+    params: tuple[str, ...]
+    owner: _Class | None
+    span: F.Span
+    super_calls: list[str] = field(default_factory=list)
+    passes_self: list[F.Call] = field(default_factory=list)
+    dynamic: list[str] = field(default_factory=list)
+    patterns: list[str] = field(default_factory=list)
+    param_reads: list[F.ParamRead] = field(default_factory=list)
+    stmt_index: int = 0
+    super_init_at: int | None = None
+    returns: list[bool] = field(default_factory=list)  # True for each `return <value>`
+    local_values: dict[str, cst.BaseExpression] = field(default_factory=dict)
+    self_aliases: set[str] = field(default_factory=set)
+    inner_params: set[str] = field(default_factory=set)  # first parameters of nested defs
+
+
+@dataclass
+class _Class:
+    node: cst.ClassDef
+    qualname: str
+    span: F.Span
+    bases: tuple[str, ...]
+    decorators: tuple[str, ...]
+    methods: list[F.MethodFacts] = field(default_factory=list)
+    writes: list[F.Write] = field(default_factory=list)
+    reads: list[F.Read] = field(default_factory=list)
+    class_attrs: list[tuple[str, str]] = field(default_factory=list)
+
+
+class Collector:
+    """Walks one module; `result()` returns the file's classes, functions and imports."""
+
+    def __init__(self, positions: Positions, code_for: Callable[[cst.CSTNode], str]) -> None:
+        self.pos = positions
+        self.code_for = code_for
+        self.stack: list[cst.CSTNode] = []
+        self.classes: list[_Class] = []
+        self.finished_classes: list[F.ClassFacts] = []
+        self.funcs: list[_Func] = []
+        self.functions: list[F.FunctionFacts] = []
+        self.imports: list[F.Import] = []
+        self.assignments: list[tuple[str, str]] = []
+        self.external: set[str] = set()
+        self.spans: dict[int, F.Span] = {}  # id(self.X node) -> span, for dataflow facts
+        self.cond_depth = 0
+        self.conds: list[str] = []
+
+    # -- traversal -------------------------------------------------------------------------
+    def on_visit(self, node: cst.CSTNode) -> bool:
+        t = type(node)
+        if t is cst.Attribute:
+            self._attribute(node)  # type: ignore[arg-type]
+        elif t is cst.Call:
+            self._call(node)  # type: ignore[arg-type]
+        elif t is cst.FunctionDef:
+            self._enter_func(node)  # type: ignore[arg-type]
+        elif t is cst.ClassDef:
+            self._enter_class(node)  # type: ignore[arg-type]
+        elif t is cst.If:
+            self.cond_depth += 1
+            self.conds.append(self.code_for(node.test))  # type: ignore[attr-defined]
+        elif t in (cst.For, cst.While, cst.Try, cst.IfExp, cst.Match, cst.With, cst.CompFor):
+            self.cond_depth += 1
+            self.conds.append(self.code_for(node.test) if t is cst.IfExp else "")  # type: ignore[attr-defined]
+        elif t is cst.Import or t is cst.ImportFrom:
+            self._import(node)  # type: ignore[arg-type]
+        elif t is cst.Return:
+            if self.funcs and self.stack and not self._in_lambda_or_nested():
+                v = node.value  # type: ignore[attr-defined]
+                self.funcs[-1].returns.append(v is not None and not is_none(v))
+        elif t is cst.Assign:
+            self._assign(node)  # type: ignore[arg-type]
+        if self.funcs and self.stack:
+            f = self.funcs[-1]
+            if self.stack[-1] is f.node.body:
+                f.stmt_index += 1
+        self.stack.append(node)
+        return True
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        self.stack.pop()
+        t = type(original_node)
+        if t is cst.FunctionDef:
+            self._leave_func(original_node)  # type: ignore[arg-type]
+        elif t is cst.ClassDef:
+            self._leave_class()
+        elif t in (cst.If, cst.For, cst.While, cst.Try, cst.IfExp, cst.Match, cst.With, cst.CompFor):
+            self.cond_depth -= 1
+            self.conds.pop()
+
+    def _in_lambda_or_nested(self) -> bool:
+        f = self.funcs[-1]
+        for n in reversed(self.stack):
+            if n is f.node:
+                return False
+            if isinstance(n, cst.Lambda):
+                return True
+        return False
+
+    # -- scopes -----------------------------------------------------------------------------
+    def _enter_class(self, node: cst.ClassDef) -> None:
+        span = self.pos.class_name(node)
+        outer = self.classes[-1].qualname + "." if self.classes else ""
+        bases = tuple(b for b in (self._base(a.value) for a in node.bases) if b)
+        self.classes.append(_Class(node, outer + node.name.value, span, bases, decorator_names(node.decorators)))
+        for stmt in node.body.body if isinstance(node.body, cst.IndentedBlock) else ():
+            if isinstance(stmt, cst.SimpleStatementLine):
+                for small in stmt.body:
+                    if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                        tgt = small.targets[0].target
+                        if isinstance(tgt, cst.Name):
+                            limit = 4000 if TIED_WEIGHTS_ATTR.search(tgt.value) else 300  # tied-weight maps can be long
+                            self.classes[-1].class_attrs.append((tgt.value, self.code_for(small.value)[:limit]))
+                    elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name) and small.value:
+                        limit = 4000 if TIED_WEIGHTS_ATTR.search(small.target.value) else 300
+                        self.classes[-1].class_attrs.append((small.target.value, self.code_for(small.value)[:limit]))
+
+    def _base(self, expr: cst.BaseExpression) -> str | None:
+        if isinstance(expr, cst.Subscript):  # Generic[T], nn.Module subclass with params
+            expr = expr.value
+        return dotted(expr)
+
+    def _leave_class(self) -> None:
+        c = self.classes.pop()
+        self.finished_classes.append(
+            F.ClassFacts(
+                name=c.node.name.value,
+                qualname=c.qualname,
+                span=c.span,
+                bases=c.bases,
+                methods=tuple(c.methods),
+                writes=tuple(c.writes),
+                reads=tuple(c.reads),
+                class_attrs=tuple(c.class_attrs),
+                decorators=c.decorators,
+            )
+        )
+
+    def _enter_func(self, node: cst.FunctionDef) -> None:
+        span = self.pos.func_name(node)
+        owner = None
+        # A method is a def directly in a class body; nested defs belong to their method.
+        if self.classes and len(self.stack) >= 2 and self.stack[-2] is self.classes[-1].node:
+            owner = self.classes[-1]
+        if owner is None and self.funcs:
+            if self.funcs[-1].owner is None:  # a wrapper inside a decorator: it receives the module
+                self.funcs[-1].inner_params.update(params(node)[:1])
+            return  # nested function: its facts go to the enclosing function
+        self.funcs.append(_Func(node, node.name.value, params(node), owner, span))
+
+    def _leave_func(self, node: cst.FunctionDef) -> None:
+        if not self.funcs or self.funcs[-1].node is not node:
+            return
+        f = self.funcs.pop()
+        if f.owner is not None:
+            statements = method_statements(node, f.name, self.spans)
+            f.owner.methods.append(
+                F.MethodFacts(
+                    name=f.name,
+                    span=f.span,
+                    params=f.params,
+                    decorators=decorator_names(node.decorators),
+                    abstract=is_abstract(node),
+                    super_calls=tuple(f.super_calls),
+                    passes_self=tuple(f.passes_self),
+                    dynamic=tuple(dict.fromkeys(f.dynamic)),
+                    dynamic_patterns=tuple(dict.fromkeys(f.patterns)),
+                    param_reads=tuple(f.param_reads),
+                    statements=statements,
+                    calls_super_init_at=f.super_init_at,
+                    returns_only_none=bool(f.returns) and not any(f.returns),
+                    returns_value=any(f.returns),
+                )
+            )
+        else:
+            self.functions.append(
+                F.FunctionFacts(f.name, f.span, f.params, tuple(f.param_reads), tuple(sorted(f.inner_params)), tuple(f.passes_self))
+            )
+
+    def _method(self) -> _Func | None:
+        """The method whose body we are in (nested functions and lambdas included)."""
+        if self.funcs and self.funcs[-1].owner is not None and self.classes and self.funcs[-1].owner is self.classes[-1]:
+            return self.funcs[-1]
+        return None
+
+    # -- imports ----------------------------------------------------------------------------
+    def _import(self, node: cst.Import | cst.ImportFrom) -> None:
+        if isinstance(node, cst.Import):
+            for alias in node.names:
+                full = dotted(alias.name) or ""
+                if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                    self.imports.append(F.Import(alias.asname.name.value, full, None))
+                else:
+                    # `import a.b` binds `a`, and `a.b.X` resolves through the full name.
+                    self.imports.append(F.Import(full.split(".")[0], full.split(".")[0], None))
+                    if "." in full:
+                        self.imports.append(F.Import(full, full, None))
+            return
+        module = dotted(node.module) if node.module is not None else None
+        level = len(node.relative)
+        if isinstance(node.names, cst.ImportStar):
+            self.imports.append(F.Import("*", module, "*", level))
+            return
+        for alias in node.names:
+            name = alias.name.value if isinstance(alias.name, cst.Name) else dotted(alias.name) or ""
+            local = name
+            if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                local = alias.asname.name.value
+            self.imports.append(F.Import(local, module, name, level))
+
+    # -- self.<attr> -----------------------------------------------------------------------
+    def _chain(self, node: cst.Attribute) -> tuple[tuple[str, ...], cst.CSTNode, int]:
+        """Extend `self.a` upward to `self.a.b.c`; returns (chain, top node, parent index)."""
+        chain = [node.attr.value]
+        top: cst.CSTNode = node
+        i = len(self.stack) - 1
+        while i >= 0:
+            p = self.stack[i]
+            if isinstance(p, cst.Attribute) and p.value is top:
+                chain.append(p.attr.value)
+                top = p
+                i -= 1
+            else:
+                break
+        return tuple(chain), top, i
+
+    def _attribute(self, node: cst.Attribute) -> None:
+        base = node.value
+        if not isinstance(base, cst.Name):
+            inner = base
+            while isinstance(inner, cst.Attribute):
+                inner = inner.value
+            if not is_self(inner):  # self.embed.pos is a holder read, recorded with its chain
+                self.external.add(node.attr.value)
+            return
+        if base.value == "self":
+            span = self.pos.self_attr(node)
+            self.spans[id(node)] = span
+            m = self._method()
+            if m is None:
+                self._param_read(node, "self")  # SAT's default hooks: def attention_fn(self, ...)
+                return
+            chain, top, i = self._chain(node)
+            self._self_attr(m, chain, top, i, span)
+            return
+        m = self._method()
+        if m is not None and base.value in m.self_aliases:  # `origin = self; origin.rope(q)`
+            chain, top, i = self._chain(node)
+            self._self_attr(m, chain, top, i, m.span)
+            return
+        self.external.add(node.attr.value)
+        self._param_read(node, base.value)
+
+    def _param_read(self, node: cst.Attribute, param: str) -> None:
+        """`attn.to_q` in a function that receives the module as parameter `attn`."""
+        if not self.funcs:
+            return
+        f = self.funcs[-1]
+        if param in f.params or param in f.inner_params:
+            chain, top, i = self._chain(node)
+            kind = classify(self.stack, chain, top, i)
+            if kind != "write":
+                f.param_reads.append(F.ParamRead(param, chain, kind, f.span))
+
+    def _self_attr(self, m: _Func, chain: tuple[str, ...], top: cst.CSTNode, i: int, span: F.Span) -> None:
+        owner = m.owner
+        assert owner is not None
+        parent = self.stack[i] if i >= 0 else None
+        name = chain[0]
+        if len(chain) == 1 and isinstance(parent, cst.Call) and parent.func is top and name in (
+            "register_buffer",
+            "register_parameter",
+            "add_module",
+            "register_module",
+        ):
+            self._register_call(m, name, parent, span)
+            return
+        if name in DYNAMIC_SELF_ATTRS and len(chain) == 1:
+            m.dynamic.append(f"self.{name}")
+        kind = classify(self.stack, chain, top, i)
+        if kind == "write":
+            if len(chain) == 1:
+                value = assigned_value(self.stack, top, i)
+                self._record_write(m, name, value, span, "assign")
+            return
+        owner.reads.append(F.Read(chain, m.name, span, kind, self.conds[-1] if self.conds else None))
+
+    # -- writes ----------------------------------------------------------------------------
+    def _record_write(self, m: _Func, attr: str, value: cst.BaseExpression | None, span: F.Span, via: str) -> None:
+        """`self.<attr> = value` (or add_module/setattr): what the value creates decides the kind."""
+        kind, ctor, elements, kwargs, cond = value_kind(value, m.local_values, self.code_for)
+        source = value.value if isinstance(value, cst.Name) else None
+        self._append_write(m, attr, span, kind, via, ctor, elements=elements, kwargs=kwargs, cond=cond, source=source)
+
+    def _append_write(
+        self, m: _Func, attr: str, span: F.Span, kind: str, via: str, ctor: str | None, *,
+        elements: tuple[str, ...] = (), kwargs: tuple[tuple[str, str], ...] = (),
+        cond: str | None = None, source: str | None = None,
+    ) -> None:
+        owner = m.owner
+        assert owner is not None
+        condition = cond if cond is not None else (self.conds[-1] if self.conds else None)
+        owner.writes.append(
+            F.Write(
+                attr=attr,
+                method=m.name,
+                span=span,
+                kind=kind,
+                ctor=ctor,
+                via=via,
+                conditional=self.cond_depth > 0 or cond is not None,
+                condition=condition or None,
+                elements=elements,
+                kwargs=kwargs,
+                before_super_init=m.name == "__init__" and m.super_init_at is None,
+                statement=m.stmt_index,
+                source=source,
+            )
+        )
+
+    def _register_call(self, m: _Func, fn: str, call: cst.Call, span: F.Span) -> None:
+        args = [a for a in call.args if a.keyword is None]
+        kw = {a.keyword.value: a.value for a in call.args if a.keyword is not None}
+        name_expr = args[0].value if args else kw.get("name")
+        name = string_name(name_expr) if name_expr is not None else None
+        if name is None:
+            m.dynamic.append(f"self.{fn}(<dynamic name>)")
+            return
+        value = args[1].value if len(args) > 1 else kw.get("tensor", kw.get("param", kw.get("module")))
+        if fn == "register_buffer":
+            kind = F.NONE if value is not None and is_none(value) else F.BUFFER
+            persistent = kw.get("persistent", args[2].value if len(args) > 2 else None)
+            kwargs = (("persistent", self.code_for(persistent)),) if persistent is not None else ()
+            self._record_raw(m, name, span, kind, fn, value, kwargs)
+        elif fn == "register_parameter":
+            kind = F.NONE if value is None or is_none(value) else F.PARAMETER
+            self._record_raw(m, name, span, kind, fn, value)
+        else:
+            self._record_write(m, name, value, span, "add_module")
+
+    def _record_raw(
+        self, m: _Func, name: str, span: F.Span, kind: str, via: str, value: cst.BaseExpression | None,
+        kwargs: tuple[tuple[str, str], ...] = (),
+    ) -> None:
+        """register_buffer / register_parameter: the call itself says what the weight is."""
+        ctor = dotted(value.func) if isinstance(value, cst.Call) else None
+        self._append_write(m, name, span, kind, via, ctor, kwargs=kwargs)
+
+    # -- calls -----------------------------------------------------------------------------
+    def _call(self, node: cst.Call) -> None:
+        if not self.funcs:
+            return
+        f = self.funcs[-1]
+        func = node.func
+        # super().m(...) / super(Cls, self).m(...)
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Call) and dotted(func.value.func) == "super":
+            f.super_calls.append(func.attr.value)
+            if func.attr.value == "__init__" and f.super_init_at is None:
+                f.super_init_at = f.stmt_index
+            return
+        fname = dotted(func)
+        if fname == "getattr" and node.args and is_self(node.args[0].value):
+            if self._method() is None:
+                self.pos.self_call(node)
+                self._param_getattr(f, node)
+            else:
+                self._getattr(f, node)
+            return
+        if fname == "getattr" and len(node.args) >= 2 and isinstance(node.args[0].value, cst.Name):
+            self._param_getattr(f, node)
+        if fname in ("setattr", "hasattr", "delattr") and node.args and is_self(node.args[0].value):
+            self._self_named_call(f, fname, node)
+            return
+        # local `x = Ctor(...)` later stored as `self.y = x`
+        for idx, a in enumerate(node.args):
+            if is_self(a.value) and fname not in _NOT_PASSING:
+                if fname in ("vars",):
+                    f.dynamic.append("vars(self)")
+                    continue
+                f.passes_self.append(
+                    F.Call(fname or self.code_for(func)[:60], idx if a.keyword is None else -1, a.keyword.value if a.keyword else None, f.span)
+                )
+
+    def _param_getattr(self, f: _Func, node: cst.Call) -> None:
+        """`getattr(attn, "to_q")` / `getattr(self, "fc" + suffix)` in a function given the module."""
+        param = node.args[0].value
+        if not isinstance(param, cst.Name) or len(node.args) < 2 or (param.value not in f.params and param.value not in f.inner_params):
+            return
+        name = string_name(node.args[1].value)
+        if name is not None:
+            f.param_reads.append(F.ParamRead(param.value, (name,), F.VALUE, f.span))
+
+    def _getattr(self, f: _Func, node: cst.Call) -> None:
+        span = self.pos.self_call(node)
+        if len(node.args) < 2:
+            return
+        name = string_name(node.args[1].value)
+        m = self._method()
+        if name is None:
+            f.dynamic.append("getattr(self, <name>)")
+            return
+        if "*" in name:
+            f.patterns.append("^" + ".*".join(re.escape(p) for p in name.split("*")) + "$")
+            return
+        if m is not None and m.owner is not None:
+            m.owner.reads.append(F.Read((name,), m.name, span, F.VALUE, self.conds[-1] if self.conds else None))
+
+    def _self_named_call(self, f: _Func, fname: str, node: cst.Call) -> None:
+        span = self.pos.self_call(node)
+        m = self._method()
+        if m is None or m.owner is None or len(node.args) < 2:
+            return
+        name = string_name(node.args[1].value)
+        if name is None:
+            if fname == "setattr":
+                f.dynamic.append("setattr(self, <name>, ...)")
+            return
+        if fname == "hasattr":
+            m.owner.reads.append(F.Read((name,), m.name, span, F.HASATTR, self.conds[-1] if self.conds else None))
+        elif fname == "delattr":
+            m.owner.reads.append(F.Read((name,), m.name, span, F.DELETE, None))
+        elif len(node.args) >= 3:
+            self._record_write(m, name, node.args[2].value, span, "setattr")
+
+    # -- module-level assignments and locals -----------------------------------------------
+    def _assign(self, node: cst.Assign) -> None:
+        """Locals (`layer = nn.Linear(..)` then `self.proj = layer`) and module-level aliases."""
+        if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+            return
+        target = node.targets[0].target.value
+        if self.funcs:
+            self.funcs[-1].local_values[target] = node.value
+            if is_self(node.value):
+                self.funcs[-1].self_aliases.add(target)
+        elif not self.classes:
+            value = node.value
+            if isinstance(value, cst.Call) and dotted(value.func) in ("partial", "functools.partial") and value.args:
+                value = value.args[0].value
+            name = dotted(value)
+            if name:
+                self.assignments.append((target, name))
+
+
+def collect(module: cst.Module, positions: Positions) -> Collector:
+    """Run the collector over a module."""
+    c = Collector(positions, module.code_for_node)
+    walk(module, c.on_visit, c.on_leave)
+    return c

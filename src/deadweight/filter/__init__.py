@@ -1,0 +1,54 @@
+"""The filter stage: from every finding the rules produced to the findings a run reports.
+
+In order: per-file ignores and inline suppressions (DW001 for stale ones), the reported file
+set (`only_files`), the confidence floor, and the baseline. Each step counts what it hid in
+the summary, so a report always says how much it is not showing. The first three steps are
+part of the cached result; the baseline is applied afterwards, because the baseline file can
+change while the project does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from pathlib import Path
+
+from deadweight.extract.facts import FileFacts
+from deadweight.filter import baseline
+from deadweight.filter.suppressions import apply_suppressions
+from deadweight.findings import Finding, Result, Summary, confidence_rank
+from deadweight.rules.base import Rule
+from deadweight.settings import Settings
+
+
+def select_reported(
+    findings: list[Finding],
+    facts: list[FileFacts],
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    summary: Summary,
+    only_files: set[str] | None,
+    root: Path | None,
+) -> list[Finding]:
+    """Suppressions (with stale ones reported), then the reported file set and the confidence floor."""
+    visible, suppressed = apply_suppressions(findings, facts, settings, rules, root=root)
+    if only_files is not None:
+        visible = [f for f in visible if f.path in only_files]
+        suppressed = [f for f in suppressed if f.path in only_files]
+    summary.suppressed += len(suppressed)
+    min_rank = confidence_rank(settings.min_confidence)
+    kept = []
+    for finding in visible:
+        if confidence_rank(finding.confidence) < min_rank:
+            summary.hidden_low_confidence += 1
+            continue
+        kept.append(finding)
+    summary.recount(kept)
+    return kept
+
+
+def apply_baseline(
+    result: Result, path: Path, *, only_files: Collection[str] | None, inactive_codes: Collection[str]
+) -> None:
+    """Hide the findings the baseline records; stale entries go to `result.stale_baseline`."""
+    stale = baseline.apply(path, result, only_files=only_files, inactive_codes=inactive_codes)
+    result.stale_baseline = [e.describe() for e in stale]

@@ -1,0 +1,455 @@
+"""FileFacts[] -> Project: names resolved across files, module classes, MROs and weights.
+
+Resolution follows what Python would do at import time, without importing: a file's names
+come from its imports (absolute, relative, aliased), its own classes and its module-level
+aliases; `__init__` re-exports are followed. When a scan root is not the import root (a
+`src/` layout, or a sub-folder given on the command line) absolute imports fall back to the
+unique module whose dotted name ends with the imported one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from deadweight.conventions import (
+    ACTIVATION_REGISTRIES,
+    CONTAINER_BASES,
+    CONTAINERS,
+    LAYER_ARGUMENT_PATTERN,
+    MODULE_BASES,
+    MODULE_FACTORY_PATTERN,
+    MODULE_NAMESPACES,
+    NOT_MODULES,
+    is_entry_point,
+    is_init_method,
+    is_parameter_free,
+)
+from deadweight.extract import facts as F
+from deadweight.settings import Settings
+
+WEIGHT_KINDS = frozenset({F.PARAMETER, F.BUFFER, F.MODULE})
+
+
+@dataclass(eq=False)
+class ClassInfo:
+    key: str  # "pkg.mod.Outer.Inner"
+    facts: F.ClassFacts
+    file: F.FileFacts
+    bases: list[ClassInfo | str] = field(default_factory=list)  # repo class or external qualname
+    unresolved_bases: list[str] = field(default_factory=list)
+    subclasses: list[ClassInfo] = field(default_factory=list)
+    mro: list[ClassInfo] = field(default_factory=list)
+    is_module: bool = False
+    module_certain: bool = True  # False when module-ness was inferred from weak evidence
+
+    @property
+    def name(self) -> str:
+        return self.facts.qualname
+
+    @property
+    def path(self) -> str:
+        return self.file.path
+
+    def __repr__(self) -> str:
+        return f"<ClassInfo {self.key}>"
+
+
+@dataclass(eq=False)
+class Weight:
+    """An attribute a module class creates as a parameter, buffer or submodule."""
+
+    cls: ClassInfo
+    name: str
+    write: F.Write  # the definition reported (first weight-kind write in init order)
+    writes: tuple[F.Write, ...]
+    kind: str  # parameter | buffer | module
+    ctor: str | None  # resolved qualified name of the constructor, if known
+    parameter_free: bool
+    conditional: bool  # some configuration leaves it None or unset
+    certain: bool  # False when the constructor could not be shown to build a module
+    aliases: tuple[str, ...] = ()  # other attributes bound to the same object (`self.conv = self.Conv2d_0 = conv`)
+
+    @property
+    def owner(self) -> str:
+        return self.cls.name
+
+    @property
+    def path(self) -> str:
+        return self.cls.path
+
+
+class Project:
+    """The linked model every semantic rule reads."""
+
+    def __init__(self, files: list[F.FileFacts], settings: Settings | None = None) -> None:
+        settings = settings or Settings()
+        self.settings = settings
+        self.files = sorted(files, key=lambda f: f.path)
+        self.entry_points = frozenset(settings.entry_points)
+        self.init_methods = frozenset(settings.init_methods)
+        self.module_bases = frozenset(settings.module_bases)
+        self.modules: dict[str, F.FileFacts] = {}
+        for f in self.files:
+            self.modules.setdefault(f.module, f)
+        self._suffix_cache: dict[str, F.FileFacts | None] = {}
+        self._descendants: dict[str, list[ClassInfo]] = {}
+        self.classes: dict[str, ClassInfo] = {}
+        self._file_classes: dict[str, dict[str, ClassInfo]] = {}
+        for f in self.files:
+            local: dict[str, ClassInfo] = {}
+            for c in f.classes:
+                key = f"{f.module}.{c.qualname}"
+                info = ClassInfo(key, c, f)
+                if key in self.classes:  # redefinition (if/else at module level): keep both
+                    key = f"{key}@{c.span.line}"
+                    info.key = key
+                self.classes[key] = info
+                local[c.qualname] = info  # the last definition wins, as at runtime
+            self._file_classes[f.path] = local
+        self.functions: dict[str, tuple[F.FileFacts, F.FunctionFacts]] = {}
+        for f in self.files:
+            for fn in f.functions:
+                self.functions[f"{f.module}.{fn.name}"] = (f, fn)
+        self.external_reads: frozenset[str] = frozenset().union(*(f.external_reads for f in self.files)) if self.files else frozenset()
+        self._link_bases()
+        self._mark_modules()
+        self._compute_mros()
+        self._weights: dict[str, list[Weight]] = {}
+        self._builders: dict[str, set[str]] = {}
+        # Method names repeat across thousands of classes: classify each name once.
+        self._entry_names: dict[str, bool] = {}
+        self._init_names: dict[str, bool] = {}
+
+    def all_weights(self) -> list[Weight]:
+        return [w for c in self.module_classes() for w in self.weights(c)]
+
+    # -- names ---------------------------------------------------------------------------
+    def _package(self, f: F.FileFacts) -> str:
+        is_init = f.path.endswith("__init__.py")
+        return f.module if is_init else f.module.rpartition(".")[0]
+
+    def find_module(self, name: str) -> F.FileFacts | None:
+        if name in self.modules:
+            return self.modules[name]
+        if name not in self._suffix_cache:
+            suffix = "." + name
+            hits = [m for m in self.modules if m.endswith(suffix)]
+            self._suffix_cache[name] = self.modules[hits[0]] if len(hits) == 1 else None
+        return self._suffix_cache[name]
+
+    def _import_target(self, f: F.FileFacts, imp: F.Import) -> str:
+        base = imp.module or ""
+        if imp.level:
+            pkg = self._package(f).split(".") if self._package(f) else []
+            if imp.level > 1:
+                pkg = pkg[: len(pkg) - (imp.level - 1)] if imp.level - 1 <= len(pkg) else []
+            base = ".".join([*pkg, *([base] if base else [])])
+        if imp.name is None:
+            return base
+        return f"{base}.{imp.name}" if base else imp.name
+
+    def resolve(self, f: F.FileFacts, dotted: str, _depth: int = 0) -> str | ClassInfo | None:
+        """A dotted name as written in file f -> a repo class, or an external qualified name."""
+        if _depth > 12 or not dotted:
+            return None
+        head, _, rest = dotted.partition(".")
+        local = self._file_classes.get(f.path, {})
+        if head in local and not rest:
+            return local[head]
+        if dotted in local:
+            return local[dotted]
+        for imp in reversed(f.imports):
+            if imp.local == head or (imp.name is None and imp.local == dotted):
+                target = self._import_target(f, imp)
+                full = f"{target}.{rest}" if rest and imp.local == head else target
+                return self.resolve_qualified(full, _depth + 1)
+        for alias, value in f.assignments:
+            if alias == head and value != dotted:
+                r = self.resolve(f, value, _depth + 1)
+                if rest:
+                    return None if isinstance(r, ClassInfo) else (f"{r}.{rest}" if r else None)
+                return r
+        for imp in f.imports:
+            if imp.local == "*":
+                target = self._import_target(f, F.Import("*", imp.module, None, imp.level))
+                mod = self.find_module(target)
+                if mod is not None and mod is not f:
+                    r = self.resolve(mod, dotted, _depth + 1)
+                    if r is not None:
+                        return r
+        return None
+
+    def resolve_function(self, f: F.FileFacts, callee: str) -> F.FunctionFacts | None:
+        """A dotted callee as written in file f -> a module-level function of the repo."""
+        local = f"{f.module}.{callee}"
+        if local in self.functions:
+            return self.functions[local][1]
+        head, _, rest = callee.partition(".")
+        for imp in f.imports:
+            if imp.local == head:
+                target = self._import_target(f, imp)
+                full = f"{target}.{rest}" if rest else target
+                mod_name, _, fname = full.rpartition(".")
+                mod = self.find_module(mod_name)
+                if mod is not None and f"{mod.module}.{fname}" in self.functions:
+                    return self.functions[f"{mod.module}.{fname}"][1]
+        return None
+
+    def resolve_qualified(self, qualname: str, _depth: int = 0) -> str | ClassInfo | None:
+        """"pkg.mod.Class" -> the repo class (following re-exports) or the name itself."""
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            mod = self.find_module(".".join(parts[:cut]))
+            if mod is None:
+                continue
+            rest = ".".join(parts[cut:])
+            r = self.resolve(mod, rest, _depth + 1)
+            if r is not None:
+                return r
+            return qualname
+        return qualname
+
+    # -- classes ---------------------------------------------------------------------------
+    def _link_bases(self) -> None:
+        for info in self.classes.values():
+            for b in info.facts.bases:
+                r = self.resolve(info.file, b)
+                if isinstance(r, ClassInfo):
+                    if r is not info:
+                        info.bases.append(r)
+                        r.subclasses.append(info)
+                elif r is not None:
+                    info.bases.append(r)
+                else:
+                    info.unresolved_bases.append(b)
+                    info.bases.append(b)
+
+    def is_module_qualname(self, qualname: str) -> bool:
+        if qualname in NOT_MODULES:
+            return False
+        if qualname in MODULE_BASES or qualname in self.module_bases:
+            return True
+        last = qualname.rsplit(".", 1)[-1]
+        if last in self.module_bases:
+            return True
+        return any(qualname.startswith(p) for p in MODULE_NAMESPACES) and last[:1].isupper()
+
+    def _mark_modules(self) -> None:
+        def visit(info: ClassInfo, seen: set[int]) -> tuple[bool, bool]:
+            if id(info) in seen:
+                return False, True
+            seen.add(id(info))
+            for b in info.bases:
+                if isinstance(b, ClassInfo):
+                    mod, certain = visit(b, seen)
+                    if mod:
+                        return True, certain
+                elif self.is_module_qualname(b):
+                    return True, True
+            if info.unresolved_bases and self._looks_like_module(info):
+                return True, False
+            return False, True
+
+        for info in self.classes.values():
+            info.is_module, info.module_certain = visit(info, set())
+
+    def _looks_like_module(self, info: ClassInfo) -> bool:
+        """Strong evidence for an unresolvable base: assigns nn-ish layers and defines forward."""
+        has_forward = info.facts.method("forward") is not None
+        layers = any(
+            w.kind in (F.PARAMETER, F.BUFFER) or (w.kind == F.MODULE and w.ctor and w.ctor.split(".")[0] in ("nn", "torch"))
+            for w in info.facts.writes
+        )
+        return has_forward and layers
+
+    def _compute_mros(self) -> None:
+        for info in self.classes.values():
+            info.mro = self._c3(info, set())
+
+    def _c3(self, info: ClassInfo, active: set[int]) -> list[ClassInfo]:
+        if info.mro:
+            return info.mro
+        if id(info) in active:
+            return [info]
+        active.add(id(info))
+        seqs = [list(self._c3(b, active)) for b in info.bases if isinstance(b, ClassInfo)]
+        seqs.append([b for b in info.bases if isinstance(b, ClassInfo)])
+        out = [info]
+        while True:
+            seqs = [s for s in seqs if s]
+            if not seqs:
+                break
+            for s in seqs:
+                head = s[0]
+                if not any(head in t[1:] for t in seqs):
+                    break
+            else:  # inconsistent hierarchy: fall back to depth-first order
+                for s in seqs:
+                    for c in s:
+                        if c not in out:
+                            out.append(c)
+                break
+            out.append(head)
+            for s in seqs:
+                if s and s[0] is head:
+                    del s[0]
+        active.discard(id(info))
+        return out
+
+    def is_container(self, info: ClassInfo) -> bool:
+        """A Sequential/ModuleList/ModuleDict subclass: its children are consumed by iteration."""
+        return any(isinstance(b, str) and b in CONTAINER_BASES for c in info.mro for b in c.bases)
+
+    def module_classes(self) -> list[ClassInfo]:
+        return [c for c in self.classes.values() if c.is_module]
+
+    def descendants(self, info: ClassInfo) -> list[ClassInfo]:
+        """Every repo subclass, transitively (cached: weights of a popular base ask often)."""
+        cached = self._descendants.get(info.key)
+        if cached is None:
+            cached = self._descendants[info.key] = self._collect_descendants(info)
+        return cached
+
+    def _collect_descendants(self, info: ClassInfo) -> list[ClassInfo]:
+        out: list[ClassInfo] = []
+        stack = list(info.subclasses)
+        seen: set[int] = set()
+        while stack:
+            c = stack.pop()
+            if id(c) in seen:
+                continue
+            seen.add(id(c))
+            out.append(c)
+            stack.extend(c.subclasses)
+        return out
+
+    # -- methods ---------------------------------------------------------------------------
+    def lookup(self, info: ClassInfo, name: str, after: ClassInfo | None = None) -> tuple[ClassInfo, F.MethodFacts] | None:
+        """Resolve a method through info's MRO (optionally starting after a class, for super())."""
+        mro = info.mro
+        if after is not None:
+            try:
+                mro = mro[mro.index(after) + 1 :]
+            except ValueError:
+                mro = after.mro[1:]
+        for c in mro:
+            m = c.facts.method(name)
+            if m is not None:
+                return c, m
+            for attr, value in c.facts.class_attrs:  # `__call__ = forward`
+                if attr == name and value.isidentifier():
+                    m = c.facts.method(value)
+                    if m is not None:
+                        return c, m
+        return None
+
+    def is_entry(self, name: str) -> bool:
+        hit = self._entry_names.get(name)
+        if hit is None:
+            hit = self._entry_names[name] = is_entry_point(name, self.entry_points)
+        return hit
+
+    def is_init(self, name: str) -> bool:
+        hit = self._init_names.get(name)
+        if hit is None:
+            hit = self._init_names[name] = is_init_method(name, self.init_methods)
+        return hit
+
+    # -- weights ---------------------------------------------------------------------------
+    def weights(self, info: ClassInfo) -> list[Weight]:
+        """Weights a class itself defines in __init__ or a builder __init__ reaches."""
+        if info.key not in self._weights:
+            self._weights[info.key] = self._find_weights(info)
+        return self._weights[info.key]
+
+    def builder_methods(self, info: ClassInfo) -> set[str]:
+        """Public, cached: the methods that build `info` (see `_builder_methods`)."""
+        cached = self._builders.get(info.key)
+        if cached is None:
+            cached = self._builders[info.key] = self._builder_methods(info)
+        return cached
+
+    def _builder_methods(self, info: ClassInfo) -> set[str]:
+        """__init__ and the methods of this class it calls on self (self._build_layers())."""
+        names = {"__init__", "setup", "build"}
+        frontier = list(names)
+        own = {m.name for m in info.facts.methods}
+        while frontier:
+            name = frontier.pop()
+            for r in info.facts.reads:
+                if r.method == name and len(r.chain) == 1 and r.kind == F.VALUE and r.chain[0] in own and r.chain[0] not in names:
+                    if not self.is_entry(r.chain[0]):
+                        names.add(r.chain[0])
+                        frontier.append(r.chain[0])
+        return names
+
+    def _find_weights(self, info: ClassInfo) -> list[Weight]:
+        builders = self.builder_methods(info)
+        by_attr: dict[str, list[F.Write]] = {}
+        for w in info.facts.writes:
+            if w.method in builders:
+                by_attr.setdefault(w.attr, []).append(w)
+        deleted = {r.chain[0] for r in info.facts.reads if r.kind == F.DELETE and r.method in builders and len(r.chain) == 1}
+        out: list[Weight] = []
+        for attr, writes in by_attr.items():
+            if "*" in attr or attr in deleted:  # `self.weight = self.W; del self.W`
+                continue
+            weighty = [w for w in writes if w.kind in WEIGHT_KINDS]
+            if not weighty:
+                continue
+            resolved = [(w, self._weight_ctor(info, w)) for w in weighty]
+            real = [(w, r) for w, r in resolved if r[0]]
+            if not real:
+                continue
+            write, (_, ctor, certain) = real[0]
+            kind = write.kind
+            pfree = all(
+                is_parameter_free((r[1] or w.ctor or "").rsplit(".", 1)[-1], dict(w.kwargs)) for w, r in real
+            ) and kind == F.MODULE
+            conditional = any(w.kind == F.NONE for w in writes) or all(w.conditional for w in weighty) and write.condition is not None
+            out.append(Weight(info, attr, write, tuple(writes), kind, ctor, pfree, conditional, certain))
+        sources: dict[tuple[str, str], list[Weight]] = {}
+        for w in out:
+            for wr in w.writes:
+                if wr.source:
+                    sources.setdefault((wr.method, wr.source), []).append(w)
+        for group in sources.values():
+            for w in group:
+                w.aliases = tuple(dict.fromkeys(a.name for a in group if a is not w))
+        return out
+
+    def _weight_ctor(self, info: ClassInfo, w: F.Write) -> tuple[bool, str | None, bool]:
+        """(is a weight, resolved ctor name, certain) for one write."""
+        if w.kind in (F.PARAMETER, F.BUFFER):
+            return True, w.ctor, True
+        if not w.ctor:
+            return False, None, False
+        r = self.resolve(info.file, w.ctor)
+        if isinstance(r, ClassInfo):
+            return r.is_module, r.key, r.module_certain
+        last = w.ctor.rsplit(".", 1)[-1]
+        if last in ACTIVATION_REGISTRIES:
+            return True, r or w.ctor, True
+        if r is not None and self.is_module_qualname(r):
+            return True, r, True
+        if last in CONTAINERS and (r is None or r.startswith("torch.")):
+            return True, r or w.ctor, True
+        if MODULE_FACTORY_PATTERN.match(last):
+            return True, r or w.ctor, False
+        if r is None and "." not in w.ctor and LAYER_ARGUMENT_PATTERN.match(w.ctor):
+            return True, w.ctor, False  # `self.norm = norm_layer(dim)`: a layer class passed in
+        for alt in w.elements:  # `norm_layer(d) if flag else nn.Identity()`: one branch is known
+            ra = self.resolve(info.file, alt)
+            if (isinstance(ra, ClassInfo) and ra.is_module) or (isinstance(ra, str) and self.is_module_qualname(ra)):
+                return True, w.ctor, False
+        return False, None, False
+
+    def attribute_type(self, info: ClassInfo, attr: str) -> ClassInfo | None:
+        """The repo class an attribute of `info` (or its bases) is built from, if unique."""
+        for c in info.mro:
+            for w in c.facts.writes:
+                if w.attr == attr and w.ctor:
+                    r = self.resolve(c.file, w.ctor)
+                    if isinstance(r, ClassInfo):
+                        return r
+        return None

@@ -1,0 +1,369 @@
+"""Per class: which methods its entry points reach, and whether each weight is consumed there.
+
+Weights are judged per concrete class, because the same attribute can be live in a base
+class and dead in a subclass whose `forward` override no longer reaches it (the image-to-video
+variant dropping what the text-to-video base used). A method is reached through `self.m()`,
+`super().m()`, properties, bound-method references (`checkpoint(self._block, x)`) and nested
+functions, always resolved through the MRO of the class being judged.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import dataclass, field
+
+from deadweight.conventions import EXTERNAL_BASE_READS, TIED_WEIGHTS_ATTR
+from deadweight.extract import facts as F
+from deadweight.model.project import ClassInfo, Project, Weight
+
+_POPULATE = frozenset({"append", "extend", "update", "insert", "add_module", "__setitem__"})
+USE_KINDS = frozenset({F.VALUE, F.PASSED})  # what consumes a weight outside init-only methods
+Reached = dict[tuple[str, str], tuple[ClassInfo, F.MethodFacts]]
+
+
+@dataclass(frozen=True)
+class Use:
+    """A mention of a weight somewhere, with where it is (for related notes)."""
+
+    cls: ClassInfo
+    method: str
+    read: F.Read
+
+    @property
+    def where(self) -> str:
+        return f"{self.cls.name}.{self.method}"
+
+
+@dataclass
+class Liveness:
+    """Everything known about how one weight is used; the DW1xx rules read verdicts off it."""
+
+    weight: Weight
+    value_uses: list[Use] = field(default_factory=list)  # real uses outside init-only methods
+    init_uses: list[Use] = field(default_factory=list)  # reads in init-only methods / initialisers
+    meta_uses: list[Use] = field(default_factory=list)  # .shape, is None, hasattr
+    keepalive_uses: list[Use] = field(default_factory=list)
+    holder_uses: list[Use] = field(default_factory=list)  # parent modules reading self.child.<w>
+    passed_self: bool = False  # consumed by a function or processor that receives the module
+    pattern: bool = False  # matched by getattr(self, f"...")
+    judged: list[ClassInfo] = field(default_factory=list)  # concrete classes that inherit it
+    live_in: list[ClassInfo] = field(default_factory=list)  # judged classes whose forward consumes it
+    dynamic: list[str] = field(default_factory=list)  # reasons any weight may be reached by name
+    read_elsewhere: bool = False  # name read on some untyped object (a holder we cannot type)
+    shared_uses: list[Use] = field(default_factory=list)  # passed to a child's constructor in __init__
+    container: bool = False  # owner subclasses Sequential/ModuleList/ModuleDict
+    populated: bool = False  # a ModuleList/ModuleDict filled item by item in __init__
+    tied: bool = False  # named in a `_tied_weights_keys` map: the framework ties it after loading
+
+    @property
+    def consumed_anywhere(self) -> bool:
+        return bool(self.value_uses or self.holder_uses or self.passed_self or self.pattern or self.escapes)
+
+    @property
+    def escapes(self) -> bool:
+        """Handed to other code we do not follow (a child module, a container's iteration)."""
+        return bool(self.shared_uses) or self.container or self.tied
+
+
+def _matches(name: str, names: set[str]) -> bool:
+    """Exact names, or `*` templates from getattr(obj, "fc" + suffix)."""
+    return name in names or any("*" in n and fnmatch.fnmatchcase(name, n) for n in names)
+
+
+class Analysis:
+    """Reachability and liveness over a linked Project; results are cached per class."""
+
+    def __init__(self, project: Project) -> None:
+        self.p = project
+        self._reach: dict[str, Reached] = {}
+        self._reads: dict[tuple[str, str], list[F.Read]] = {}
+        for info in project.classes.values():
+            for r in info.facts.reads:
+                self._reads.setdefault((info.key, r.method), []).append(r)
+        self._holders: dict[str, dict[str, list[Use]]] | None = None
+        self._untyped_holder_names: set[str] = set()
+        self._by_position: dict[tuple[str, int], set[str]] | None = None
+        self._live: dict[int, Liveness] = {}
+        self._tied_pairs: set[tuple[str, str]] | None = None
+        self._entries: dict[str, list[tuple[ClassInfo, F.MethodFacts]]] = {}
+        self._attr_index: dict[str, dict[str, list[F.Read]]] = {}
+        self._held_as: dict[str, set[str]] | None = None
+
+    def _reads_by_attr(self, info: ClassInfo) -> dict[str, list[F.Read]]:
+        """A class's reads indexed by the attribute they start with (liveness looks up by name)."""
+        index = self._attr_index.get(info.key)
+        if index is None:
+            index = {}
+            for r in info.facts.reads:
+                index.setdefault(r.chain[0], []).append(r)
+            self._attr_index[info.key] = index
+        return index
+
+    def reads(self, info: ClassInfo, method: str) -> list[F.Read]:
+        return self._reads.get((info.key, method), [])
+
+    # -- reachability ----------------------------------------------------------------------
+    def entry_methods(self, info: ClassInfo) -> list[tuple[ClassInfo, F.MethodFacts]]:
+        cached = self._entries.get(info.key)
+        if cached is None:
+            cached = self._entries[info.key] = self._entry_methods(info)
+        return cached
+
+    def _entry_methods(self, info: ClassInfo) -> list[tuple[ClassInfo, F.MethodFacts]]:
+        names: dict[str, None] = {}
+        for c in info.mro:
+            for m in c.facts.methods:
+                if self.p.is_entry(m.name):
+                    names.setdefault(m.name)
+            for attr, _ in c.facts.class_attrs:
+                if self.p.is_entry(attr):
+                    names.setdefault(attr)
+        out = []
+        for n in names:
+            r = self.p.lookup(info, n)
+            if r is not None and not r[1].abstract:
+                out.append(r)
+        return out
+
+    def is_judged(self, info: ClassInfo) -> bool:
+        """A concrete module: one with an entry point that is not abstract."""
+        return info.is_module and bool(self.entry_methods(info))
+
+    def reachable(self, info: ClassInfo) -> Reached:
+        if info.key in self._reach:
+            return self._reach[info.key]
+        seen: Reached = {}
+        queue = list(self.entry_methods(info))
+        while queue:
+            cls, m = queue.pop()
+            k = (cls.key, m.name)
+            if k in seen:
+                continue
+            seen[k] = (cls, m)
+            for r in self.reads(cls, m.name):
+                if r.kind in (F.DELETE, "store"):
+                    continue
+                target = self.p.lookup(info, r.chain[0])
+                if target is not None and not self.p.is_init(target[1].name):
+                    queue.append(target)
+            for name in m.super_calls:
+                target = self.p.lookup(info, name, after=cls)
+                if target is not None:
+                    queue.append(target)
+        self._reach[info.key] = seen
+        return seen
+
+    # -- consumption from outside the class --------------------------------------------------
+    def holders(self) -> dict[str, dict[str, list[Use]]]:
+        """Reads of `self.<child>.<attr>` in other classes, keyed by the child's class."""
+        if self._holders is not None:
+            return self._holders
+        out: dict[str, dict[str, list[Use]]] = {}
+        for h in self.p.classes.values():
+            if h.is_module:
+                methods = [(c, m.name) for c, m in self.reachable(h).values()]
+            else:
+                methods = [(h, m.name) for m in h.facts.methods if not self.p.is_init(m.name)]
+            for c, name in methods:
+                for r in self.reads(c, name):
+                    if len(r.chain) < 2 or r.kind not in USE_KINDS:
+                        continue
+                    child = self.p.attribute_type(h, r.chain[0])
+                    if child is None:
+                        self._untyped_holder_names.add(r.chain[1])
+                        continue
+                    out.setdefault(child.key, {}).setdefault(r.chain[1], []).append(Use(c, name, r))
+        self._holders = out
+        return out
+
+    def _position_reads(self) -> dict[tuple[str, int], set[str]]:
+        """Attributes any repo function reads through its n-th parameter (fallback targets)."""
+        if self._by_position is not None:
+            return self._by_position
+        out: dict[tuple[str, int], set[str]] = {}
+        for f in self.p.files:
+            for fn in f.functions:
+                self._add_param_reads(out, "function", fn.params, fn.param_reads)
+            for c in f.classes:
+                for m in c.methods:
+                    self._add_param_reads(out, "method", m.params, m.param_reads)
+        self._by_position = out
+        return out
+
+    @staticmethod
+    def _add_param_reads(out: dict[tuple[str, int], set[str]], kind: str, params: tuple[str, ...], reads: tuple[F.ParamRead, ...]) -> None:
+        for pr in reads:
+            if pr.kind not in USE_KINDS or pr.param not in params:
+                continue
+            out.setdefault((kind, params.index(pr.param)), set()).add(pr.chain[0])
+
+    def _callee_reads(self, info: ClassInfo, cls: ClassInfo, call: F.Call) -> set[str]:
+        """Attributes the callee reads on the module passed to it (processors, helpers)."""
+        if call.position < 0:
+            return set()
+        if call.callee.startswith("self."):
+            attr = call.callee.split(".")[1]
+            ptype = self.p.attribute_type(info, attr)
+            if ptype is not None:
+                target = self.p.lookup(ptype, "__call__") or self.p.lookup(ptype, "forward")
+                if target is not None:
+                    return self._reads_of_param(target[1].params, target[1].param_reads, call.position + 1)
+            return self._position_reads().get(("method", call.position + 1), set())
+        fn = self.p.resolve_function(cls.file, call.callee)
+        if fn is not None:
+            return self._reads_of_param(fn.params, fn.param_reads, call.position)
+        r = self.p.resolve(cls.file, call.callee)
+        if isinstance(r, ClassInfo):  # SomeClass(self): its __init__ may keep the module
+            return set()
+        return self._position_reads().get(("function", call.position), set())
+
+    def _decorator_reads(self, cls: ClassInfo, m: F.MethodFacts) -> set[str]:
+        """What a decorator's wrapper reads on the module (`@dynamic_rope_update` reading
+        `self.original_inv_freq`), following one call that hands the module on."""
+        out: set[str] = set()
+        for name in m.decorators:
+            fn = self.p.resolve_function(cls.file, name)
+            if fn is None or not fn.inner_params:
+                continue
+            out |= {pr.chain[0] for pr in fn.param_reads if pr.param in fn.inner_params and pr.kind in USE_KINDS}
+            for call in fn.passes_self:
+                target = self.p.resolve_function(cls.file, call.callee) if call.position >= 0 else None
+                if target is not None:
+                    out |= self._reads_of_param(target.params, target.param_reads, call.position)
+        return out
+
+    @staticmethod
+    def _reads_of_param(params: tuple[str, ...], reads: tuple[F.ParamRead, ...], index: int) -> set[str]:
+        if index >= len(params):
+            return set()
+        name = params[index]
+        return {pr.chain[0] for pr in reads if pr.param == name and pr.kind in USE_KINDS}
+
+    # -- liveness ---------------------------------------------------------------------------
+    def liveness(self, w: Weight) -> Liveness:
+        if id(w) in self._live:
+            return self._live[id(w)]
+        lv = Liveness(w)
+        d = w.cls
+        related = [*d.mro, *self.p.descendants(d)]
+        names = {w.name, *w.aliases}
+        for c in related:
+            by_attr = self._reads_by_attr(c)
+            if not any(n in by_attr for n in names):
+                continue
+            builders = self.p.builder_methods(c)
+            for r in (r for n in names for r in by_attr.get(n, ())):
+                m_name = r.method
+                init = self.p.is_init(m_name) or m_name in builders
+                if init and (r.kind == "store" or (len(r.chain) == 2 and r.chain[1] in _POPULATE)):
+                    lv.populated = True  # filled with modules that may be used through another reference
+                if r.kind in ("store", F.DELETE):
+                    continue
+                use = Use(c, m_name, r)
+                if r.kind == F.PASSED and init:
+                    lv.shared_uses.append(use)
+                elif r.kind in USE_KINDS:
+                    (lv.init_uses if init else lv.value_uses).append(use)
+                elif r.kind == F.INIT:
+                    lv.init_uses.append(use)
+                elif r.kind == F.KEEPALIVE:
+                    lv.keepalive_uses.append(use)
+                else:
+                    lv.meta_uses.append(use)
+        holders = self.holders()
+        for c in related:
+            for name in names:
+                lv.holder_uses.extend(holders.get(c.key, {}).get(name, []))
+        lv.read_elsewhere = w.name in self._untyped_holder_names or w.name in self.p.external_reads
+        lv.container = self.p.is_container(d)
+        lv.tied = self._is_tied(w)
+        lv.judged = [c for c in [d, *self.p.descendants(d)] if self.is_judged(c) and not self._deletes(c, w)]
+        for c in lv.judged:
+            if self._consumed_in(c, w, lv):
+                lv.live_in.append(c)
+        return self._live.setdefault(id(w), lv)
+
+    def _consumed_in(self, c: ClassInfo, w: Weight, lv: Liveness) -> bool:
+        reached = self.reachable(c)
+        hit = False
+        for cls, m in reached.values():
+            for r in self.reads(cls, m.name):
+                if (r.chain[0] == w.name or r.chain[0] in w.aliases) and r.kind in USE_KINDS:
+                    hit = True
+            for reason in m.dynamic:
+                if reason not in lv.dynamic:
+                    lv.dynamic.append(f"{reason} in {cls.name}.{m.name}")
+            for pattern in m.dynamic_patterns:
+                if re.match(pattern, w.name):
+                    lv.pattern = True
+                    hit = True
+            for call in m.passes_self:
+                if _matches(w.name, self._callee_reads(c, cls, call)):
+                    lv.passed_self = True
+                    hit = True
+            if w.name in EXTERNAL_BASE_READS and any(self.p.lookup(c, s, after=cls) is None for s in m.super_calls):
+                lv.passed_self = hit = True  # super().forward() into nn.Embedding/nn.Linear reads self.weight
+            if m.decorators and _matches(w.name, self._decorator_reads(cls, m)):
+                lv.passed_self = True
+                hit = True
+        if hit:
+            return True
+        holders = self.holders()
+        return any(k.key in holders and w.name in holders[k.key] for k in c.mro)
+
+    def _tied(self) -> set[tuple[str, str]]:
+        """(holder attribute, weight) pairs named in `_tied_weights_keys` maps anywhere.
+
+        transformers ties `cls.predictions.bias` to `cls.predictions.decoder.bias` after
+        loading: the parameter is used through the decoder even though no method reads it."""
+        if self._tied_pairs is None:
+            pairs: set[tuple[str, str]] = set()
+            for info in self.p.classes.values():
+                for name, code in info.facts.class_attrs:
+                    if TIED_WEIGHTS_ATTR.search(name):
+                        for key in re.findall(r"[\"']([\w.]+)[\"']", code):
+                            parts = key.split(".")
+                            pairs.update(zip(parts, parts[1:]))
+            self._tied_pairs = pairs
+        return self._tied_pairs
+
+    def _holder_names(self, c: ClassInfo) -> set[str]:
+        """Attribute names under which other classes hold an instance of `c`."""
+        if self._held_as is None:
+            held: dict[str, set[str]] = {}
+            for h in self.p.classes.values():
+                for wr in h.facts.writes:
+                    if wr.ctor:
+                        r = self.p.resolve(h.file, wr.ctor)
+                        if isinstance(r, ClassInfo):
+                            held.setdefault(r.key, set()).add(wr.attr)
+            self._held_as = held
+        return self._held_as.get(c.key, set())
+
+    def _is_tied(self, w: Weight) -> bool:
+        pairs = self._tied()
+        if not pairs:
+            return False
+        return any((h, w.name) in pairs for c in [w.cls, *self.p.descendants(w.cls)] for h in self._holder_names(c))
+
+    def _deletes(self, c: ClassInfo, w: Weight) -> bool:
+        """`del self.encoder_attn` in a subclass's __init__: the subclass does not have it."""
+        for k in c.mro:
+            if k is w.cls:
+                return False
+            if any(r.kind == F.DELETE and r.chain == (w.name,) and self.p.is_init(r.method) for r in k.facts.reads):
+                return True
+            init = k.facts.method("__init__")
+            if init is not None and "__init__" not in init.super_calls and not any(
+                call.callee.endswith(".__init__") and not call.callee.endswith(("Module.__init__", "nn.Module.__init__"))
+                for call in init.passes_self
+            ):
+                return True  # `nn.Module.__init__(self)`: the base __init__ never runs
+        return False
+
+    def dynamic_reasons(self, c: ClassInfo) -> list[str]:
+        out = []
+        for cls, m in self.reachable(c).values():
+            out.extend(f"`{r}` in `{cls.name}.{m.name}`" for r in m.dynamic)
+        return out

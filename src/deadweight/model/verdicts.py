@@ -1,0 +1,150 @@
+"""From a weight's liveness to at most one DW101/DW102/DW104/DW105 verdict.
+
+The four codes are one decision seen from different sides (never read, read only off the
+forward path, only inspected, a parameter-free layer never applied), so they are decided
+here once, and each rule file reports the verdicts that carry its code. DW103 is per
+subclass and lives in its own rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from deadweight.extract import facts as F
+from deadweight.findings import Related
+from deadweight.model.project import Project, Weight
+from deadweight.model.reach import Analysis, Liveness, Use
+
+
+@dataclass(frozen=True)
+class Verdict:
+    code: str
+    confidence: str
+    message: str
+    related: tuple[Related, ...]
+
+
+def describe(w: Weight) -> str:
+    """`parameter `pos``, `submodule `head` (`nn.Linear`)`: what the weight is, by name."""
+    if w.kind == F.PARAMETER:
+        return f"parameter `{w.name}`"
+    if w.kind == F.BUFFER:
+        return f"buffer `{w.name}`"
+    ctor = w.write.ctor or (w.ctor or "module").rsplit(".", 1)[-1]
+    return f"{'layer' if w.parameter_free else 'submodule'} `{w.name}` (`{ctor}`)"
+
+
+def non_persistent(w: Weight) -> bool:
+    return w.kind == F.BUFFER and ("persistent", "False") in w.write.kwargs
+
+
+def checkpoint_note(w: Weight) -> str:
+    """The state-dict keys a fix would remove: what maintainers weigh before deleting."""
+    if non_persistent(w):
+        return "it is a non-persistent buffer, so removing it changes no checkpoint key"
+    if w.parameter_free:
+        return "it holds no parameters, so removing it changes no checkpoint key"
+    if w.kind == F.MODULE:
+        return f"removing it drops the checkpoint keys `{w.name}.*`"
+    return f"removing it drops the checkpoint key `{w.name}`"
+
+
+def created(w: Weight) -> str:
+    if w.write.condition:
+        cond = w.write.condition if len(w.write.condition) <= 60 else w.write.condition[:57] + "..."
+        return f" (created only when `{cond}`)"
+    return ""
+
+
+def use_note(u: Use, message: str) -> Related:
+    return Related(u.cls.path, u.read.span.line, u.read.span.column, message)
+
+
+def base_confidence(project: Project, lv: Liveness) -> str:
+    w = lv.weight
+    if lv.dynamic:
+        return "low"
+    if not w.certain or not w.cls.module_certain or lv.read_elsewhere:
+        return "medium"
+    return "high"
+
+
+def _dynamic_anywhere(project: Project, lv: Liveness) -> list[str]:
+    """Dynamic access in any non-init method of the classes that can see the weight."""
+    out = []
+    d = lv.weight.cls
+    for c in [*d.mro, *project.descendants(d)]:
+        for m in c.facts.methods:
+            if not project.is_init(m.name):
+                out.extend(f"`{r}` in `{c.name}.{m.name}`" for r in m.dynamic)
+    return out
+
+
+def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | None:
+    w = lv.weight
+    what = describe(w)
+    if w.parameter_free and any(not project.is_init(u.method) for u in lv.meta_uses):
+        return None  # `self.dropout.p` handed to an attention kernel: the layer's setting is used
+    if not lv.consumed_anywhere:
+        dyn = _dynamic_anywhere(project, lv)
+        conf = "low" if dyn else base_confidence(project, lv)
+        if lv.populated or not lv.judged or non_persistent(w):
+            # Filled item by item (the modules may be called through another list), or no class
+            # that inherits it has a forward to judge against (a container kept for state_dict).
+            conf = "low"
+        related = tuple(use_note(u, f"inspected here (`{'.'.join(u.read.chain)}`), which does not use its value") for u in lv.meta_uses[:3])
+        related += tuple(use_note(u, f"read here, in `{u.where}`, which only initialises") for u in lv.init_uses[:3])
+        related += tuple(use_note(u, "multiplied by zero here: a keep-alive term, not a use") for u in lv.keepalive_uses[:3])
+        if lv.keepalive_uses:
+            msg = f"{what} is only kept alive by a term multiplied by zero{created(w)}; {checkpoint_note(w)}"
+            code = "DW101"
+        elif lv.meta_uses and not lv.init_uses:
+            reads = sorted({f"`{'.'.join(u.read.chain)}`" if u.read.kind == F.META else "a `None` test" for u in lv.meta_uses})
+            if all(u.read.chain[-1] in ("device", "dtype") for u in lv.meta_uses):
+                conf = "low"  # a device/dtype anchor: intended, if wasteful
+            msg = f"{what} is only inspected ({', '.join(reads)}), never used as a value{created(w)}; {checkpoint_note(w)}"
+            code = "DW104"
+        elif lv.init_uses:
+            where = sorted({f"`{u.method}`" for u in lv.init_uses})
+            msg = f"{what} is read only in {', '.join(where)}, never on the forward path{created(w)}; {checkpoint_note(w)}"
+            code = "DW102"
+            if lv.read_elsewhere and conf != "low":
+                conf = "low"  # read on some object we cannot type: maybe the host model uses it
+        else:
+            msg = f"{what} is never used: no method reads it{created(w)}{_silent_hooks(analysis, w)}; {checkpoint_note(w)}"
+            code = "DW101"
+        if dyn:
+            msg += f" (low confidence: {dyn[0]} may reach it by name)"
+        if w.parameter_free:
+            code = "DW105"
+        return Verdict(code, conf, msg, related)
+    if not lv.judged or lv.live_in or lv.escapes:
+        return None
+    # Used somewhere, but no entry point of any concrete class reaches that use.
+    public = [u for u in lv.value_uses if not u.method.startswith("_")]
+    conf = base_confidence(project, lv)
+    if public:
+        conf = "low"
+    elif conf == "high":
+        conf = "medium"
+    where = sorted({f"`{u.where}`" for u in lv.value_uses})
+    entry = ", ".join(sorted({f"`{m.name}`" for c in lv.judged[:1] for _, m in analysis.entry_methods(c)})) or "its entry points"
+    msg = (
+        f"{what} is used only in {', '.join(where[:3])}, which {entry} never reaches{created(w)}; "
+        f"{checkpoint_note(w)}"
+    )
+    if public:
+        msg += " (public method: maybe called from outside the class)"
+    related = tuple(use_note(u, f"used here, in `{u.where}`, which no entry point reaches") for u in lv.value_uses[:3])
+    return Verdict("DW105" if w.parameter_free else "DW102", conf, msg, related)
+
+
+def _silent_hooks(analysis: Analysis, w: Weight) -> str:
+    """The CogVideo shape: a hook of the class that returns only None (where the weight was
+    presumably meant to be returned)."""
+    hooks = [
+        f"`{c.name}.{m.name}`"
+        for c, m in analysis.entry_methods(w.cls)
+        if m.returns_only_none and m.name != "forward"
+    ]
+    return f" and {', '.join(hooks)} returns None" if hooks else ""

@@ -1,0 +1,66 @@
+"""What every rule is handed: one typed context per run, built once, shared by all rules.
+
+Rules read the linked project (classes, weights, resolution), reachability (which methods an
+entry point reaches, who reads what) and the liveness verdicts that DW101-DW105 share. The
+verdicts are computed on first use and then reused, so four rules judging the same weights
+cost one judgement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from deadweight.extract.facts import FileFacts
+from deadweight.findings import Finding
+from deadweight.model.project import Project, Weight
+from deadweight.model.reach import Analysis
+from deadweight.model.verdicts import Verdict, verdict
+from deadweight.rules.base import Rule
+from deadweight.settings import Settings
+
+
+@dataclass
+class Context:
+    project: Project
+    reach: Analysis
+    settings: Settings = field(default_factory=Settings)
+
+    @classmethod
+    def build(cls, facts: list[FileFacts], settings: Settings) -> Context:
+        project = Project(facts, settings)
+        return cls(project, Analysis(project), settings)
+
+    @cached_property
+    def _verdicts(self) -> list[tuple[Weight, Verdict]]:
+        out = []
+        for w in self.project.all_weights():
+            v = verdict(self.project, self.reach, self.reach.liveness(w))
+            if v is not None:
+                out.append((w, v))
+        return out
+
+    @cached_property
+    def verdicts(self) -> dict[str, list[tuple[Weight, Verdict]]]:
+        """Every weight's liveness verdict, grouped by the rule code it carries."""
+        out: dict[str, list[tuple[Weight, Verdict]]] = {}
+        for w, v in self._verdicts:
+            out.setdefault(v.code, []).append((w, v))
+        return out
+
+    @cached_property
+    def _verdict_by_weight(self) -> dict[int, Verdict]:
+        return {id(w): v for w, v in self._verdicts}
+
+    def verdict(self, weight: Weight) -> Verdict | None:
+        """The liveness verdict of one weight of `project.all_weights()`, or None if it is live."""
+        return self._verdict_by_weight.get(id(weight))
+
+
+def run_rules(facts: list[FileFacts], settings: Settings, rules: list[type[Rule]]) -> list[Finding]:
+    """Every selected rule over one shared context; findings deduplicated and in report order."""
+    ctx = Context.build(facts, settings)
+    out: list[Finding] = []
+    for rule in rules:
+        out.extend(rule().check(ctx))
+    return sorted(set(out), key=Finding.sort_key)

@@ -1,0 +1,125 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from deadweight.findings import Finding, Related
+from deadweight.model.project import ClassInfo, Project, Weight
+from deadweight.model.reach import Analysis, Liveness
+from deadweight.model.verdicts import base_confidence, checkpoint_note, describe
+from deadweight.rules.base import Rule
+from deadweight.rules.context import Context
+
+
+class OverrideDropsWeight(Rule):
+    code = "DW103"
+    name = "override-drops-weight"
+    summary = "A subclass overrides a method so that an inherited weight is no longer used"
+    rationale = (
+        "The base class creates and uses the weight; a subclass overrides `forward` (or a helper "
+        "it calls) and the new code path never reaches it. Every instance of the subclass still "
+        "creates, initialises and checkpoints the weight, which never trains: the image-to-video "
+        "variant that drops the position embedding its text-to-video base used."
+    )
+    fix = (
+        "Use the weight in the override (often by calling `super().forward(...)` or the base "
+        "helper), or stop creating it for the subclass (a constructor flag). Either choice changes "
+        "the subclass's checkpoint keys; keep old checkpoints loading in `_load_from_state_dict`."
+    )
+    bad = (
+        '''
+# file: models/base.py
+import torch
+import torch.nn as nn
+
+class VideoDiT(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim)
+        self.pos_embed = nn.Parameter(torch.zeros(1, 64, dim))  # expect: DW103
+
+    def forward(self, x):
+        return self.proj(x + self.pos_embed)
+
+# file: models/i2v.py
+from .base import VideoDiT
+
+class ImageToVideoDiT(VideoDiT):
+    def forward(self, x):
+        return self.proj(x)
+''',
+    )
+    good = (
+        '''
+import torch
+import torch.nn as nn
+
+class VideoDiT(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim)
+        self.pos_embed = nn.Parameter(torch.zeros(1, 64, dim))
+
+    def forward(self, x):
+        return self.proj(x + self.pos_embed)
+
+class ImageToVideoDiT(VideoDiT):
+    def forward(self, x):
+        return super().forward(x * 2)
+''',
+    )
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+
+        project = ctx.project
+        analysis: Analysis = ctx.reach
+        for w in project.all_weights():
+            lv = analysis.liveness(w)
+            if not lv.live_in or lv.escapes:
+                continue
+            for c in lv.judged:
+                if c in lv.live_in:
+                    continue
+                yield self._report(project, analysis, lv, w, c)
+
+    def _report(self, project: Project, analysis: Analysis, lv: Liveness, w: Weight, c: ClassInfo) -> Finding:
+        base = next((b for b in c.mro[1:] if b in lv.live_in), None)
+        conf = base_confidence(project, lv)
+        related: list[Related] = []
+        if base is None:
+            sibling = lv.live_in[0]
+            msg = (
+                f"{describe(w)} from `{w.owner}` is used by `{sibling.name}` but not by `{c.name}`, "
+                f"whose entry points never reach it; {checkpoint_note(w)}"
+            )
+            conf = "medium" if conf == "high" else conf
+        else:
+            # Prefer the override of the very method that read the weight in the base, then
+            # the override of an entry point on the way to it.
+            reading = [u.method for u in lv.value_uses if (u.cls.key, u.method) in analysis.reachable(base)]
+            names = [*dict.fromkeys(reading), *(m.name for _, m in analysis.entry_methods(base))]
+            overrides = []
+            for name in names:
+                mine = project.lookup(c, name)
+                theirs = project.lookup(base, name)
+                if mine and theirs and mine[0] is not theirs[0]:
+                    overrides.append((mine, theirs))
+            if overrides:
+                (mc, mm), (bc, bm) = overrides[0]
+                msg = (
+                    f"{describe(w)} is not used by `{c.name}`: `{mc.name}.{mm.name}` overrides "
+                    f"`{bc.name}.{bm.name}`, which used it; {checkpoint_note(w)}"
+                )
+                related.append(Related(mc.path, mm.span.line, mm.span.column, f"`{mc.name}.{mm.name}` no longer reaches `{w.name}`"))
+            else:
+                msg = (
+                    f"{describe(w)} is not used by `{c.name}`, although its base `{base.name}` uses it; "
+                    f"an override in `{c.name}` no longer reaches it; {checkpoint_note(w)}"
+                )
+            for u in lv.value_uses:
+                if (u.cls.key, u.method) in analysis.reachable(base):
+                    related.append(Related(u.cls.path, u.read.span.line, u.read.span.column, f"used here by `{base.name}`"))
+                    break
+        dyn = analysis.dynamic_reasons(c)
+        if dyn:
+            conf = "low"
+        return self.finding(w, msg, confidence=conf, class_name=c.name, related=related)

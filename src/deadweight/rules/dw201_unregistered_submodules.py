@@ -1,0 +1,168 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from deadweight.conventions import is_parameter_free
+from deadweight.extract import facts as F
+from deadweight.findings import Finding
+from deadweight.model.project import ClassInfo
+from deadweight.rules._common import CHECKPOINT_NOTE, at, module_ctor
+from deadweight.rules.base import Rule
+from deadweight.rules.context import Context
+
+
+class UnregisteredSubmodules(Rule):
+    code = "DW201"
+    name = "unregistered-submodules"
+    summary = "Modules or parameters kept in a plain `list`, `dict` or `tuple` attribute"
+    rationale = (
+        "`nn.Module` registers a submodule only when it is assigned directly or held by "
+        "`nn.ModuleList`/`nn.ModuleDict`/`nn.Sequential`. Layers kept in a plain list are invisible "
+        "to `parameters()` (the optimizer never updates them: they stay at their random "
+        "initialisation), to `state_dict()` (they are not saved, so a reloaded model silently "
+        "re-randomises them), to `.to(device)`/`.half()` (device mismatch at the first forward on "
+        "GPU) and to `.train()`/`.eval()` (dropout and batch-norm stay in the wrong mode)."
+    )
+    fix = (
+        "Wrap the container: `nn.ModuleList([...])` for lists and tuples of modules, "
+        "`nn.ModuleDict({...})` for dicts, `nn.ParameterList`/`nn.ParameterDict` for parameters. "
+        "This adds new state-dict keys (`blocks.0.weight`, ...): checkpoints saved before the fix "
+        "lack them, so load those with `strict=False` (the new keys are reported as missing and "
+        "keep their fresh initialisation, which is what the old model effectively had) or fill "
+        "them in `_load_from_state_dict`."
+    )
+    bad = (
+        '''
+import torch.nn as nn
+
+class Block(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.fc = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        return self.fc(x)
+
+class Tower(nn.Module):
+    def __init__(self, dim, depth):
+        super().__init__()
+        self.blocks = [Block(dim) for _ in range(depth)]  # expect: DW201
+        self.heads = {"cls": nn.Linear(dim, 10), "box": nn.Linear(dim, 4)}  # expect: DW201
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return {k: h(x) for k, h in self.heads.items()}
+''',
+        '''
+import torch
+import torch.nn as nn
+
+class Scales(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.scales = [nn.Parameter(torch.ones(1)) for _ in range(n)]  # expect: DW201
+
+    def forward(self, xs):
+        return [x * s for x, s in zip(xs, self.scales)]
+''',
+    )
+    good = (
+        '''
+import torch.nn as nn
+
+class Tower(nn.Module):
+    def __init__(self, dim, depth):
+        super().__init__()
+        self.blocks = nn.ModuleList([nn.Linear(dim, dim) for _ in range(depth)])
+        self.heads = nn.ModuleDict({"cls": nn.Linear(dim, 10)})
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return self.heads["cls"](x)
+''',
+        # hard negatives: a list converted to a ModuleList later; lists of plain values, of
+        # shapes, of functions; a list that wraps an existing model on purpose (kept out of the
+        # state dict: a frozen teacher); a class that is not a module
+        '''
+import torch.nn as nn
+import torch.nn.functional as F
+
+class Tower(nn.Module):
+    def __init__(self, dim, depth, teacher):
+        super().__init__()
+        layers = []
+        self.blocks = [nn.Linear(dim, dim) for _ in range(depth)]
+        self.blocks = nn.ModuleList(self.blocks)
+        self.dims = [int(dim * 2 ** i) for i in range(depth)]
+        self.acts = (F.relu, F.gelu)
+        self.teacher = [teacher]
+
+    def forward(self, x):
+        for block, act in zip(self.blocks, self.acts):
+            x = act(block(x))
+        return x, self.dims, self.teacher[0](x)
+
+class Builder:
+    def __init__(self, dim):
+        self.layers = [nn.Linear(dim, dim)]
+''',
+        # hard negatives: a list registered right away under computed names (keeps
+        # nn.Sequential-style checkpoint keys), and a list of stateless loss modules
+        '''
+import torch.nn as nn
+
+class PredictionBlock(nn.Module):
+    def __init__(self, dim, depth):
+        super().__init__()
+        self.layers = [nn.Linear(dim, dim), nn.ReLU()]
+        for i, layer in enumerate(self.layers):
+            self.add_module(str(i), layer)
+        self.losses = [nn.SmoothL1Loss(), nn.CrossEntropyLoss()]
+
+    def forward(self, x, y):
+        for layer in self.layers:
+            x = layer(x)
+        return sum(loss(x, y) for loss in self.losses)
+''',
+    )
+
+    def check(self, ctx: Context) -> Iterable[Finding]:  # noqa: C901 - one pass, several exits
+
+        project = ctx.project
+        for info in project.module_classes():
+            writes = info.facts.writes
+            for w in writes:
+                if w.kind != F.PLAIN_CONTAINER or not project.is_init(w.method) and w.method not in ("setup", "build"):
+                    continue
+                mods = [c for c in (module_ctor(project, info, e) for e in w.elements) if c]
+                if not mods or all(_stateless(c) for c in mods):
+                    continue  # losses and parameter-free layers: nothing to register
+                if _registers_by_name(info, w.method):
+                    continue  # `for i, m in enumerate(self.layers): self.add_module(str(i), m)`
+                # re-registered later: `self.blocks = nn.ModuleList(self.blocks)`
+                if any(o.attr == w.attr and o.kind in (F.MODULE, F.PARAMETER) and o.statement > w.statement for o in writes):
+                    continue
+                params = all(c == "nn.Parameter" for c in mods)
+                wrapper = "nn.ParameterList` / `nn.ParameterDict" if params else "nn.ModuleList` / `nn.ModuleDict"
+                what = "parameters" if params else f"modules (`{mods[0].rsplit('.', 1)[-1]}`)"
+                msg = (
+                    f"`{w.attr}` keeps {what} in a plain container: they are not registered, so "
+                    "`parameters()`, the optimizer, `state_dict()`, `.to(device)` and `.train()/.eval()` "
+                    f"never see them; use `{wrapper}`; {CHECKPOINT_NOTE}"
+                )
+                conf = "high" if info.module_certain else "medium"
+                yield at(self, info, w.span, w.attr, msg, confidence=conf)
+
+
+def _stateless(ctor: str) -> bool:
+    """Modules that hold no parameters or buffers (losses, activations, dropout)."""
+    last = ctor.rsplit(".", 1)[-1]
+    return (last.endswith("Loss") and last != "Loss") or is_parameter_free(last, {})
+
+
+def _registers_by_name(info: ClassInfo, method: str) -> bool:
+    """The builder registers modules under computed names (`self.add_module(str(i), layer)`)."""
+    m = info.facts.method(method)
+    return m is not None and any(r.startswith(("self.add_module", "self.register_module", "self.register_parameter")) for r in m.dynamic)

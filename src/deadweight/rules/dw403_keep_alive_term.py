@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from deadweight.extract import facts as F
+from deadweight.findings import Finding
+from deadweight.rules._common import at
+from deadweight.rules.base import Rule
+from deadweight.rules.context import Context
+
+
+class KeepAliveTerm(Rule):
+    code = "DW403"
+    name = "keep-alive-term"
+    summary = "A weight kept 'used' by a term multiplied by zero (the DDP unused-parameter hack)"
+    severity = "info"
+    rationale = (
+        "`loss + 0.0 * self.head.weight.sum()` or `0 * sum(p.sum() for p in "
+        "self.vision.parameters())` silences DistributedDataParallel's 'parameters that were "
+        "not used in producing loss' error without using the weight: it receives an all-zero "
+        "gradient, so it is still not trained, yet weight decay and optimizer state keep "
+        "touching it and every checkpoint carries it. The hack hides the dead weight it was "
+        "written for; deadweight does not count it as a use (DW101 still reports the weight)."
+    )
+    fix = (
+        "Decide whether the weight should take part in the computation: use it for real, freeze "
+        "it (`requires_grad_(False)`) for the configurations that skip it, or remove it. Removing "
+        "it drops its checkpoint keys: load released checkpoints with `strict=False` or drop the "
+        "keys in `_load_from_state_dict`. If the hack must stay, `find_unused_parameters=True` "
+        "in DDP states the intent more honestly."
+    )
+    bad = (
+        '''
+import torch.nn as nn
+
+class Model(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.vision = nn.Linear(dim, dim)
+        self.text = nn.Linear(dim, dim)
+        self.head = nn.Linear(dim, 2)
+
+    def forward(self, x):
+        loss = self.text(x).sum()
+        loss = loss + 0.0 * self.head.weight.sum()  # expect: DW403
+        loss = loss + 0 * sum(p.sum() for p in self.vision.parameters())  # expect: DW403
+        return loss
+''',
+    )
+    good = (
+        '''
+import torch.nn as nn
+
+class Model(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.text = nn.Linear(dim, dim)
+        self.head = nn.Linear(dim, 2)
+        self.scale = 0.0
+
+    def forward(self, x):
+        loss = self.text(x).sum()
+        loss = loss + 0.1 * self.head.weight.sum()
+        return loss + self.scale * x.sum()
+''',
+    )
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+
+        project = ctx.project
+        seen: set[tuple[str, int, int]] = set()
+        for info in project.module_classes():
+            for r in info.facts.reads:
+                if r.kind != F.KEEPALIVE:
+                    continue
+                key = (info.path, r.span.line, r.span.column)
+                if key in seen:
+                    continue
+                seen.add(key)
+                chain = ".".join(r.chain)
+                msg = (
+                    f"`self.{chain}` appears only in a term multiplied by zero: a keep-alive hack that "
+                    f"silences DDP's unused-parameter error while `{r.chain[0]}` still gets a zero "
+                    "gradient; use the weight, freeze it, or remove it"
+                )
+                yield at(self, info, r.span, r.chain[0], msg, confidence="high")
