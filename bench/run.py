@@ -201,6 +201,7 @@ def _discover(corpus: Path) -> list[Path]:
 def _touch_target(files: list[Path], corpus: Path) -> Path:
     """The median-size file among the modeling files (transformers' modeling_*.py, or any file
     under a models/ or model directory), as a typical single edit."""
+
     def rel(p: Path) -> str:
         return p.relative_to(corpus).as_posix()
 
@@ -232,7 +233,9 @@ def _libcst_version() -> str:
         return "?"
 
 
-def _markdown(info: dict[str, object], rows: list[dict[str, object]], targets: list[tuple[str, str, bool | None]]) -> str:
+def _markdown(
+    info: dict[str, object], rows: list[dict[str, object]], targets: list[tuple[str, str, bool | None]]
+) -> str:
     p = next(r for r in rows if r["name"] == "P")
     lines = [
         f"### {info['corpus_name']}",
@@ -272,9 +275,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, help="write the Markdown table here")
     ap.add_argument("--json", type=Path, help="write the raw measurements here")
     ap.add_argument("--keep", action="store_true", help="keep the work dir (reports, stderr)")
-    ap.add_argument("--jobs", default=str(os.cpu_count() or 1),
-                    help="--jobs of the cold-N, warm and touched runs (default: nproc; note that "
-                         "deadweight 0.1.0 runs `--jobs 0` in-process, see docs/benchmarks.md)")
+    ap.add_argument(
+        "--jobs",
+        default=str(os.cpu_count() or 1),
+        help="--jobs of the cold-N, warm and touched runs (default: nproc; note that "
+        "deadweight 0.1.0 runs `--jobs 0` in-process, see docs/benchmarks.md)",
+    )
     args = ap.parse_args(argv)
     corpus = args.corpus.resolve()
     command_line = shlex.join(["python", "bench/run.py", *argv])
@@ -300,8 +306,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{corpus}: {len(files)} files, {lines:,} lines; work dir {workdir}", file=sys.stderr)
 
     def dw(name: str, *extra: str) -> list[str]:
-        return [deadweight, "check", str(corpus), "-q", "--output-format", "json", "--exit-zero",
-                "--config", str(config), "-o", str(workdir / f"{name}.json"), *extra]
+        return [
+            deadweight,
+            "check",
+            str(corpus),
+            "-q",
+            "--output-format",
+            "json",
+            "--exit-zero",
+            "--config",
+            str(config),
+            "-o",
+            str(workdir / f"{name}.json"),
+            *extra,
+        ]
 
     rows: list[dict[str, object]] = []
     rows.append(_run("P", [sys.executable, "-c", _PARSE_SCRIPT, "libcst", str(listing)], workdir))
@@ -368,8 +386,16 @@ def main(argv: list[str] | None = None) -> int:
     main_peak = max(r["rss_main_mb"] for r in dw_rows)
     worker_peak = max(r["rss_worker_mb"] for r in dw_rows)
     targets: list[tuple[str, str, bool | None]] = [
-        ("cold wall (all cores) <= 0.6 x P", f"{by['cold-N']['wall'] / p['wall']:.2f} x P", by["cold-N"]["wall"] <= 0.6 * p["wall"]),
-        ("cold CPU (all cores) <= 1.2 x P", f"{by['cold-N']['cpu'] / p['cpu']:.2f} x P (cold-1: {by['cold-1']['cpu'] / p['cpu']:.2f} x P)", by["cold-N"]["cpu"] <= 1.2 * p["cpu"]),
+        (
+            "cold wall (all cores) <= 0.6 x P",
+            f"{by['cold-N']['wall'] / p['wall']:.2f} x P",
+            by["cold-N"]["wall"] <= 0.6 * p["wall"],
+        ),
+        (
+            "cold CPU (all cores) <= 1.2 x P",
+            f"{by['cold-N']['cpu'] / p['cpu']:.2f} x P (cold-1: {by['cold-1']['cpu'] / p['cpu']:.2f} x P)",
+            by["cold-N"]["cpu"] <= 1.2 * p["cpu"],
+        ),
         ("warm re-scan <= 1 s", f"{by['warm']['wall']:.2f} s", by["warm"]["wall"] <= 1.0),
         ("one edited file <= 3 s", f"{by['touched']['wall']:.2f} s", by["touched"]["wall"] <= 3.0),
         ("peak RSS per worker <= 150 MB", f"{worker_peak:.0f} MB", worker_peak <= 150),
@@ -381,10 +407,14 @@ def main(argv: list[str] | None = None) -> int:
     header = f"{'run':8s} {'wall s':>8s} {'CPU s':>8s} {'RSS main':>9s} {'max wkr':>8s} {'wall/P':>7s} {'CPU/P':>7s}"
     print(header)
     for r in rows:
-        print(f"{r['name']:8s} {r['wall']:8.2f} {r['cpu']:8.2f} {r['rss_main_mb']:9.0f} {r['rss_worker_mb']:8.0f} "
-              f"{r['wall'] / p['wall']:7.2f} {r['cpu'] / p['cpu']:7.2f}")
-    print(f"\n{len(files)} files, {lines:,} lines; s per 1k lines: "
-          + ", ".join(f"{n} {1000 * by[n]['wall'] / max(1, lines):.3f}" for n in ("P", "cold-1", "cold-N")))
+        print(
+            f"{r['name']:8s} {r['wall']:8.2f} {r['cpu']:8.2f} {r['rss_main_mb']:9.0f} {r['rss_worker_mb']:8.0f} "
+            f"{r['wall'] / p['wall']:7.2f} {r['cpu'] / p['cpu']:7.2f}"
+        )
+    print(
+        f"\n{len(files)} files, {lines:,} lines; s per 1k lines: "
+        + ", ".join(f"{n} {1000 * by[n]['wall'] / max(1, lines):.3f}" for n in ("P", "cold-1", "cold-N"))
+    )
     print(f"machine load: {info['load']}")
     print(f"findings identical (cold-1, cold-N, warm, touched): {info['identical']}")
     for name, value, met in targets:
@@ -410,8 +440,10 @@ def _difference(a: object, b: object) -> str:
         left = {json.dumps(x, sort_keys=True) for x in a.get(key, [])}
         right = {json.dumps(x, sort_keys=True) for x in b.get(key, [])}
         if left != right:
-            parts.append(f"{key}: {len(left - right)} only in cold-1, {len(right - left)} only here, e.g. "
-                         + "; ".join(sorted(left ^ right)[:3]))
+            parts.append(
+                f"{key}: {len(left - right)} only in cold-1, {len(right - left)} only here, e.g. "
+                + "; ".join(sorted(left ^ right)[:3])
+            )
     return " | ".join(parts) or "summary only"
 
 

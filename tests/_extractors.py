@@ -111,11 +111,7 @@ def run_with_cache(
 
     time.sleep(max(0.0, start_at - time.time()))
     cache = Cache(Path(directory), salt=salt)
-    jobs = [
-        Job(path=rel, abspath=abspath, module=rel.removesuffix(".py").replace("/", "."))
-        for rel, abspath in files
-    ]
+    jobs = [Job(path=rel, abspath=abspath, module=rel.removesuffix(".py").replace("/", ".")) for rel, abspath in files]
     results = run_jobs(jobs, workers=workers, extractor=lines_extractor, cache=cache)
     cache.flush()
     return results
-

@@ -104,7 +104,13 @@ def test_run_step_passes_args_and_paths(tmp_path: Path) -> None:
     step = action["runs"]["steps"][-1]
     workspace = tmp_path / "workspace"
     shutil.copytree(FIXTURES / "unused_layers", workspace / "models dir")
-    inputs = {"paths": "models*", "args": "--exit-zero --no-cache", "output-format": "concise", "python-version": "3.12", "version": ""}
+    inputs = {
+        "paths": "models*",
+        "args": "--exit-zero --no-cache",
+        "output-format": "concise",
+        "python-version": "3.12",
+        "version": "",
+    }
     done = run_step(step, inputs, workspace)
     # `models*` is not globbed (noglob): the path does not exist, a usage error.
     assert done.returncode == 2

@@ -35,8 +35,20 @@ def test_write_records_sorted_findings_and_exits_0(tmp_path: Path) -> None:
         {
             "version": 1,
             "findings": [
-                {"fingerprint": fingerprint("DW105", "mlp.py", "MLP", "act"), "code": "DW105", "path": "mlp.py", "class": "MLP", "attribute": "act"},
-                {"fingerprint": fingerprint("DW105", "mlp.py", "MLP", "dropout"), "code": "DW105", "path": "mlp.py", "class": "MLP", "attribute": "dropout"},
+                {
+                    "fingerprint": fingerprint("DW105", "mlp.py", "MLP", "act"),
+                    "code": "DW105",
+                    "path": "mlp.py",
+                    "class": "MLP",
+                    "attribute": "act",
+                },
+                {
+                    "fingerprint": fingerprint("DW105", "mlp.py", "MLP", "dropout"),
+                    "code": "DW105",
+                    "path": "mlp.py",
+                    "class": "MLP",
+                    "attribute": "dropout",
+                },
             ],
         },
         indent=2,
@@ -168,7 +180,9 @@ def test_stale_suppressions_can_be_baselined_separately(tmp_path: Path) -> None:
         "\n\nclass Other(Clean):  # deadweight: ignore[DW101]\n    pass\n"
     )
     root = project(tmp_path, {"clean.py": source})
-    assert run("--write-baseline", "baseline.json", cwd=root).stderr == "deadweight: wrote 2 findings to baseline.json\n"
+    assert (
+        run("--write-baseline", "baseline.json", cwd=root).stderr == "deadweight: wrote 2 findings to baseline.json\n"
+    )
     assert [e["code"] for e in entries(root / "baseline.json")] == ["DW001", "DW001"]
     assert run("--baseline", "baseline.json", cwd=root).exit_code == 0
 

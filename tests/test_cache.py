@@ -19,7 +19,6 @@ if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 import _extractors  # noqa: E402
 from _extractors import lines_extractor, nonce_extractor, run_with_cache  # noqa: E402
-
 from deadweight.engine.cache import Cache, decode_result, encode_result  # noqa: E402
 from deadweight.engine.workers import Job, run_jobs  # noqa: E402
 from deadweight.extract.facts import (  # noqa: E402
@@ -278,9 +277,7 @@ def test_an_unusable_cache_directory_means_no_cache(tmp_path: Path) -> None:
     cache.flush()
 
 
-def test_a_read_only_or_full_disk_degrades_to_no_writes(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_read_only_or_full_disk_degrades_to_no_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     directory = tmp_path / "cache"
     jobs = make_jobs(tmp_path, sources(3))
     extract_inline(jobs, Cache(directory, salt=SALT))  # warm it first: reads keep working

@@ -105,9 +105,21 @@ def test_exit_zero_forces_0_but_still_reports(tmp_path: Path) -> None:
     ("args", "config", "message"),
     [
         (["missing_dir"], "", "deadweight: error: missing_dir: no such file or directory"),
-        (["--select", "DW999"], "", "deadweight: error: select: unknown rule code or prefix 'DW999' (see `deadweight rules`)"),
-        (["."], "jobs = -1\n", "deadweight: error: pyproject.toml: tool.deadweight.jobs: expected an integer >= 0, got -1"),
-        (["."], "no-such-key = 1\n", "deadweight: error: pyproject.toml: tool.deadweight.no-such-key: unknown key (valid keys: "),
+        (
+            ["--select", "DW999"],
+            "",
+            "deadweight: error: select: unknown rule code or prefix 'DW999' (see `deadweight rules`)",
+        ),
+        (
+            ["."],
+            "jobs = -1\n",
+            "deadweight: error: pyproject.toml: tool.deadweight.jobs: expected an integer >= 0, got -1",
+        ),
+        (
+            ["."],
+            "no-such-key = 1\n",
+            "deadweight: error: pyproject.toml: tool.deadweight.no-such-key: unknown key (valid keys: ",
+        ),
     ],
 )
 def test_exit_2_on_usage_and_config_errors(tmp_path: Path, args: list[str], config: str, message: str) -> None:
@@ -176,7 +188,9 @@ def test_explicit_files_use_whole_project_facts_but_report_only_those_files(tmp_
 
 def test_explicit_file_given_from_another_directory(tmp_path: Path) -> None:
     root = project(tmp_path / "proj", {"pkg/mlp.py": MLP.format(dropout_comment=""), "pkg/clean.py": CLEAN})
-    result = run("--output-format", "concise", str(root / "pkg" / "mlp.py"), str(root / "pkg" / "clean.py"), cwd=tmp_path)
+    result = run(
+        "--output-format", "concise", str(root / "pkg" / "mlp.py"), str(root / "pkg" / "clean.py"), cwd=tmp_path
+    )
     assert result.exit_code == 1
     assert concise(result) == [f"pkg/mlp.py:8:14: DW105 {DROPOUT_MESSAGE}", "Found 1 finding."]
 
@@ -199,7 +213,9 @@ def test_line_suppression_hides_and_is_counted(tmp_path: Path) -> None:
 def test_noqa_and_class_level_suppression(tmp_path: Path) -> None:
     noqa = project(tmp_path / "a", {"mlp.py": MLP.format(dropout_comment="  # noqa: DW105")})
     assert run("--output-format", "json", cwd=noqa).exit_code == 0
-    source = MLP.format(dropout_comment="").replace("class MLP(nn.Module):", "class MLP(nn.Module):  # deadweight: ignore[DW1]")
+    source = MLP.format(dropout_comment="").replace(
+        "class MLP(nn.Module):", "class MLP(nn.Module):  # deadweight: ignore[DW1]"
+    )
     by_class = project(tmp_path / "b", {"mlp.py": source})
     result = run("--output-format", "json", cwd=by_class)
     assert result.exit_code == 0
@@ -215,13 +231,41 @@ def test_stale_suppression_is_reported_as_dw001(tmp_path: Path) -> None:
     assert result.exit_code == 1
     findings = json.loads(result.stdout)["findings"]
     assert [
-        (f["code"], f["rule"], f["severity"], f["confidence"], f["line"], f["column"], f["class"], f["attribute"], f["message"])
+        (
+            f["code"],
+            f["rule"],
+            f["severity"],
+            f["confidence"],
+            f["line"],
+            f["column"],
+            f["class"],
+            f["attribute"],
+            f["message"],
+        )
         for f in findings
     ] == [
-        ("DW001", "unused-suppression", "warning", "high", 7, 40, "", "",
-         "unused suppression: `# deadweight: ignore` matches no finding on this line"),
-        ("DW001", "unused-suppression", "warning", "high", 8, 39, "", "",
-         "unused suppression: DW101 matches no finding on this line"),
+        (
+            "DW001",
+            "unused-suppression",
+            "warning",
+            "high",
+            7,
+            40,
+            "",
+            "",
+            "unused suppression: `# deadweight: ignore` matches no finding on this line",
+        ),
+        (
+            "DW001",
+            "unused-suppression",
+            "warning",
+            "high",
+            8,
+            39,
+            "",
+            "",
+            "unused suppression: DW101 matches no finding on this line",
+        ),
     ]
     assert findings[0]["fingerprint"] != findings[1]["fingerprint"]
 
@@ -272,7 +316,13 @@ def test_per_file_ignores_also_silence_dw001(tmp_path: Path) -> None:
 
 
 def git(root: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@t"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "t",
+        "GIT_AUTHOR_EMAIL": "t@t",
+        "GIT_COMMITTER_NAME": "t",
+        "GIT_COMMITTER_EMAIL": "t@t",
+    }
     return subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True, env=env).stdout
 
 
@@ -347,15 +397,25 @@ def console_script() -> str:
 def test_console_script_exit_codes_and_output(tmp_path: Path) -> None:
     script = console_script()
     root = project(tmp_path, {"mlp.py": MLP.format(dropout_comment=""), "clean.py": CLEAN})
-    dirty = subprocess.run([script, "check", "--no-cache", "--output-format", "concise", "."], cwd=root, capture_output=True, text=True)
+    dirty = subprocess.run(
+        [script, "check", "--no-cache", "--output-format", "concise", "."], cwd=root, capture_output=True, text=True
+    )
     assert dirty.returncode == 1
     assert dirty.stdout.splitlines() == [f"mlp.py:8:14: DW105 {DROPOUT_MESSAGE}", "Found 1 finding."]
     clean = subprocess.run([script, "check", "--no-cache", "clean.py"], cwd=root, capture_output=True, text=True)
     assert clean.returncode == 0
-    zero = subprocess.run([script, "check", "--no-cache", "--exit-zero", "-o", "out.txt", "--output-format", "github"], cwd=root, capture_output=True, text=True)
+    zero = subprocess.run(
+        [script, "check", "--no-cache", "--exit-zero", "-o", "out.txt", "--output-format", "github"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+    )
     assert zero.returncode == 0
     assert zero.stdout == ""
     assert (root / "out.txt").read_text().startswith("::warning file=mlp.py,line=8,")
     usage = subprocess.run([script, "check", "--select", "XX1"], cwd=root, capture_output=True, text=True)
     assert usage.returncode == 2
-    assert usage.stderr == "deadweight: error: select: expected a rule code or prefix such as 'DW101', 'DW1' or 'DW', got 'XX1'\n"
+    assert (
+        usage.stderr
+        == "deadweight: error: select: expected a rule code or prefix such as 'DW101', 'DW1' or 'DW', got 'XX1'\n"
+    )

@@ -217,8 +217,16 @@ def test_error_message_reads_like_a_compiler(project: Path) -> None:
     [
         ('select = "DW1"', "select", "expected a list of strings, got 'DW1'"),
         ('select = ["X101"]', "select", "expected a rule code or prefix such as 'DW101', 'DW1' or 'DW', got 'X101'"),
-        ('extend-select = ["DW1011"]', "extend-select", "expected a rule code or prefix such as 'DW101', 'DW1' or 'DW', got 'DW1011'"),
-        ('ignore = ["dw101"]', "ignore", "expected a rule code or prefix such as 'DW101', 'DW1' or 'DW', got 'dw101', did you mean 'DW101'?"),
+        (
+            'extend-select = ["DW1011"]',
+            "extend-select",
+            "expected a rule code or prefix such as 'DW101', 'DW1' or 'DW', got 'DW1011'",
+        ),
+        (
+            'ignore = ["dw101"]',
+            "ignore",
+            "expected a rule code or prefix such as 'DW101', 'DW1' or 'DW', got 'dw101', did you mean 'DW101'?",
+        ),
         ("ignore = [101]", "ignore", "expected a list of non-empty strings, got an item 101"),
         ('exclude = "venv"', "exclude", "expected a list of strings, got 'venv'"),
         ('extend-exclude = [""]', "extend-exclude", "expected a list of non-empty strings, got an item ''"),
@@ -237,7 +245,11 @@ def test_error_message_reads_like_a_compiler(project: Path) -> None:
         ("plugins = [false]", "plugins", "expected a list of non-empty strings, got an item false"),
         ('per-file-ignores = ["DW1"]', "per-file-ignores", "expected a table of glob = [codes], got a list"),
         ('per-file-ignores = { "t/*" = "DW1" }', 'per-file-ignores."t/*"', "expected a list of strings, got 'DW1'"),
-        ('per-file-ignores = { "t/*" = ["W1"] }', 'per-file-ignores."t/*"', "expected a rule code or prefix such as 'DW101', 'DW1' or 'DW', got 'W1'"),
+        (
+            'per-file-ignores = { "t/*" = ["W1"] }',
+            'per-file-ignores."t/*"',
+            "expected a rule code or prefix such as 'DW101', 'DW1' or 'DW', got 'W1'",
+        ),
     ],
 )
 def test_each_bad_value_names_key_and_file(project: Path, body: str, key: str, message: str) -> None:
@@ -250,7 +262,12 @@ def test_each_bad_value_names_key_and_file(project: Path, body: str, key: str, m
 
 @pytest.mark.parametrize(
     ("key", "suggestion"),
-    [("extend-selct", "extend-select"), ("extend_select", "extend-select"), ("min_confidence", "min-confidence"), ("exlude", "exclude")],
+    [
+        ("extend-selct", "extend-select"),
+        ("extend_select", "extend-select"),
+        ("min_confidence", "min-confidence"),
+        ("exlude", "exclude"),
+    ],
 )
 def test_unknown_key_suggests_the_closest(project: Path, key: str, suggestion: str) -> None:
     err = config_error(project, f'{key} = ["DW1"]\n')
@@ -302,7 +319,9 @@ def test_override_errors_name_the_bare_key_and_no_file(project: Path) -> None:
     assert str(info.value) == "jobz: unknown key, did you mean 'jobs'?"
 
 
-def test_error_outside_the_working_directory_shows_the_full_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_error_outside_the_working_directory_shows_the_full_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     root = tmp_path / "elsewhere"
     pyproject(root, "jobs = -2\n")
     (tmp_path / "cwd").mkdir()

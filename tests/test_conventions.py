@@ -56,7 +56,14 @@ EXPECTED: dict[str, set[Row]] = {
     # @rope_update wrapper -> _refresh(self, x) reads original_inv_freq (nn.Buffer and
     # register_buffer); an undecorated forward leaves it unread.
     "decorator_wrapper": {
-        ("DW101", "rotary.py", 51, "PlainRotary", "original_inv_freq", "low"),  # non-persistent buffer: no checkpoint key at stake
+        (
+            "DW101",
+            "rotary.py",
+            51,
+            "PlainRotary",
+            "original_inv_freq",
+            "low",
+        ),  # non-persistent buffer: no checkpoint key at stake
     },
     # del self.encoder_attn in the subclass vs an override that just stops using it.
     "subclass_del": {("DW103", "layers.py", 12, "ForgetfulLayer", "encoder_attn", "high")},
@@ -74,9 +81,7 @@ EXPECTED: dict[str, set[Row]] = {
 
 def findings(name: str) -> set[Row]:
     root = CONVENTIONS / name
-    settings = Settings(
-        select=("DW1",), min_confidence="low", use_cache=False, jobs=1, project_root=str(root)
-    )
+    settings = Settings(select=("DW1",), min_confidence="low", use_cache=False, jobs=1, project_root=str(root))
     result = check([root], settings)
     assert result.errors == []
     return {(f.code, f.path, f.line, f.class_name, f.attribute, f.confidence) for f in result.findings}
@@ -99,9 +104,7 @@ def test_modular_file_would_be_reported_without_its_generated_sibling(tmp_path: 
     root = tmp_path / "modular_generated"
     shutil.copytree(CONVENTIONS / "modular_generated", root)
     (root / "foo" / "modeling_foo.py").unlink()
-    settings = Settings(
-        select=("DW1",), min_confidence="low", use_cache=False, jobs=1, project_root=str(root)
-    )
+    settings = Settings(select=("DW1",), min_confidence="low", use_cache=False, jobs=1, project_root=str(root))
     result = check([root], settings)
     got = {(f.code, f.path, f.line, f.class_name, f.attribute, f.confidence) for f in result.findings}
     assert got == {

@@ -60,7 +60,7 @@ def _cycle() -> list[str] | None:
         stack.append(m)
         for n in sorted(GRAPH[m]):
             if state.get(n) == 1:
-                return stack[stack.index(n) :] + [n]
+                return [*stack[stack.index(n) :], n]
             if n not in state and (found := visit(n)):
                 return found
         stack.pop()
@@ -79,7 +79,19 @@ def test_no_import_cycle() -> None:
 
 # Stages, upstream first; a stage may import only itself and stages to its left. Shared plain
 # data (settings, findings) and the conventions' tables sit at the bottom.
-STAGES = ["settings", "conventions", "extract", "findings", "discover", "engine", "model", "rules", "filter", "report", "api"]
+STAGES = [
+    "settings",
+    "conventions",
+    "extract",
+    "findings",
+    "discover",
+    "engine",
+    "model",
+    "rules",
+    "filter",
+    "report",
+    "api",
+]
 
 
 def _stage(module: str) -> str | None:

@@ -41,9 +41,12 @@ FIXED = DEAD.replace("return self.fc(x)", "return self.dropout(self.fc(x))")
 def git(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {
         **os.environ,
-        "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.com",
-        "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.com",
-        "GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_AUTHOR_NAME": "test",
+        "GIT_AUTHOR_EMAIL": "test@example.com",
+        "GIT_COMMITTER_NAME": "test",
+        "GIT_COMMITTER_EMAIL": "test@example.com",
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": os.devnull,
     }
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env)
 
@@ -136,13 +139,35 @@ def test_try_repo_with_file_arguments_uses_cross_file_facts(
     assert git(repo, "init", "-q").returncode == 0
     assert git(repo, "add", "-A").returncode == 0
     run = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_path), "deadweight", "--files", "vision/classifier.py"],
-        cwd=repo, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(hook_path),
+            "deadweight",
+            "--files",
+            "vision/classifier.py",
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
     )
     assert run.returncode == 1, run.stdout + run.stderr
     assert "vision/classifier.py:9:14  DW101  submodule `aux_head` (`tnn.Linear`) is never used" in run.stdout
     clean = subprocess.run(
-        [sys.executable, "-m", "pre_commit", "try-repo", str(hook_path), "deadweight", "--files", "vision/backbones/base.py"],
-        cwd=repo, capture_output=True, text=True,
+        [
+            sys.executable,
+            "-m",
+            "pre_commit",
+            "try-repo",
+            str(hook_path),
+            "deadweight",
+            "--files",
+            "vision/backbones/base.py",
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
     )
     assert clean.returncode == 0, clean.stdout + clean.stderr

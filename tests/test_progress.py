@@ -20,7 +20,9 @@ def _stderr_on_terminal(*args: str, ci: bool) -> str:
         env["CI"] = "true"
     proc = subprocess.Popen(
         [*DEADWEIGHT, "check", str(FIXTURE), "--no-cache", *args],
-        stdout=subprocess.DEVNULL, stderr=follower, env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=follower,
+        env=env,
     )
     os.close(follower)
     chunks = []
@@ -47,5 +49,7 @@ def test_no_progress_in_ci_or_quiet() -> None:
 
 
 def test_no_progress_when_piped() -> None:
-    proc = subprocess.run([*DEADWEIGHT, "check", str(FIXTURE), "--no-cache"], capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [*DEADWEIGHT, "check", str(FIXTURE), "--no-cache"], capture_output=True, text=True, timeout=60
+    )
     assert "extracting" not in proc.stderr

@@ -101,13 +101,35 @@ class PositionMixin(BaseMixin):
 """
 
 
-def _finding(code: str, rule: str, severity: str, confidence: str, message: str, path: str, line: int,
-             column: int, end_column: int, class_name: str, attribute: str,
-             related: tuple[Related, ...] = ()) -> Finding:
+def _finding(
+    code: str,
+    rule: str,
+    severity: str,
+    confidence: str,
+    message: str,
+    path: str,
+    line: int,
+    column: int,
+    end_column: int,
+    class_name: str,
+    attribute: str,
+    related: tuple[Related, ...] = (),
+) -> Finding:
     return Finding(
-        code=code, rule=rule, severity=severity, confidence=confidence, message=message, path=path,
-        line=line, column=column, end_line=line, end_column=end_column, class_name=class_name,
-        attribute=attribute, defined_in=class_name, related=related,
+        code=code,
+        rule=rule,
+        severity=severity,
+        confidence=confidence,
+        message=message,
+        path=path,
+        line=line,
+        column=column,
+        end_line=line,
+        end_column=end_column,
+        class_name=class_name,
+        attribute=attribute,
+        defined_in=class_name,
+        related=related,
     ).with_fingerprint()
 
 
@@ -119,22 +141,60 @@ def make_result(root: Path) -> Result:
     (root / "mixins" / "position.py").write_text(POSITION, encoding="utf-8")
     findings = [
         # Deliberately out of order: every emitter must sort.
-        _finding("DW105", "unused-layer", "info", "medium", "`dropout` (nn.Dropout) is never applied",
-                 "models/vit.py", 10, 14, 21, "ViT", "dropout"),
-        _finding("DW101", "unused-weight", "error", "high",
-                 "`pos_embedding` is created but no method of `PositionMixin` uses it",
-                 "mixins/position.py", 5, 18, 31, "PositionMixin", "pos_embedding"),
-        _finding("DW104", "metadata-only-weight", "warning", "medium",
-                 "`pos_embed` is only inspected, never used as a value",
-                 "models/vit.py", 8, 14, 23, "ViT", "pos_embed",
-                 related=(Related("models/vit.py", 13, 13, "read only for `.shape`"),
-                          Related("models/vit.py", 12, 5, "`forward` does not use it"))),
+        _finding(
+            "DW105",
+            "unused-layer",
+            "info",
+            "medium",
+            "`dropout` (nn.Dropout) is never applied",
+            "models/vit.py",
+            10,
+            14,
+            21,
+            "ViT",
+            "dropout",
+        ),
+        _finding(
+            "DW101",
+            "unused-weight",
+            "error",
+            "high",
+            "`pos_embedding` is created but no method of `PositionMixin` uses it",
+            "mixins/position.py",
+            5,
+            18,
+            31,
+            "PositionMixin",
+            "pos_embedding",
+        ),
+        _finding(
+            "DW104",
+            "metadata-only-weight",
+            "warning",
+            "medium",
+            "`pos_embed` is only inspected, never used as a value",
+            "models/vit.py",
+            8,
+            14,
+            23,
+            "ViT",
+            "pos_embed",
+            related=(
+                Related("models/vit.py", 13, 13, "read only for `.shape`"),
+                Related("models/vit.py", 12, 5, "`forward` does not use it"),
+            ),
+        ),
     ]
     summary = Summary(
-        files=3, errors=1, findings=3,
+        files=3,
+        errors=1,
+        findings=3,
         by_code={"DW101": 1, "DW104": 1, "DW105": 1},
         by_confidence={"high": 1, "medium": 2},
-        hidden_low_confidence=2, suppressed=1, baselined=0, seconds=0.25,
+        hidden_low_confidence=2,
+        suppressed=1,
+        baselined=0,
+        seconds=0.25,
     )
     errors = [FileError("broken.py", "could not parse: unexpected indent at line 3")]
     return Result(root=str(root), findings=findings, errors=errors, summary=summary)
@@ -159,8 +219,10 @@ def assert_snapshot(name: str, actual: str) -> None:
     if actual != expected:
         diff = "".join(
             difflib.unified_diff(
-                expected.splitlines(keepends=True), actual.splitlines(keepends=True),
-                fromfile=f"snapshots/{name}", tofile="actual",
+                expected.splitlines(keepends=True),
+                actual.splitlines(keepends=True),
+                fromfile=f"snapshots/{name}",
+                tofile="actual",
             )
         )
         pytest.fail(f"output differs from snapshot {name} (DEADWEIGHT_UPDATE_SNAPSHOTS=1 to accept):\n{diff}")
@@ -231,7 +293,7 @@ def test_text_plain_shows_source_line_and_underline(result: Result) -> None:
     underline = lines[source + 1]
     caret = underline.index("^")
     assert underline[caret:] == "^" * len("pos_embed")
-    assert lines[source][caret:caret + len("pos_embed")] == "pos_embed"
+    assert lines[source][caret : caret + len("pos_embed")] == "pos_embed"
     assert "= note: models/vit.py:13: read only for `.shape`" in text
     assert "broken.py: could not parse: unexpected indent at line 3" in text
     assert text.rstrip().splitlines()[-1] == (
@@ -241,9 +303,7 @@ def test_text_plain_shows_source_line_and_underline(result: Result) -> None:
     )
 
 
-def test_text_color_highlights_instead_of_underlining(
-    result: Result, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_text_color_highlights_instead_of_underlining(result: Result, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("TERM", "xterm-256color")  # rich emits no styles at all for TERM=dumb
     monkeypatch.delenv("COLORTERM", raising=False)
     text = render("text", result, color=True)
@@ -268,8 +328,7 @@ def test_text_tolerates_missing_and_undecodable_sources(tmp_path: Path) -> None:
     (tmp_path / "latin1.py").write_bytes(b"x = 1\n\tself.w\xe9ight = nn.Parameter(t)  # \x1b[31m\n")
     findings = [
         _finding("DW101", "unused-weight", "error", "high", "unused", "gone.py", 3, 1, 2, "A", "w"),
-        _finding("DW101", "unused-weight", "error", "high", "unused", "latin1.py", 2, 7, 13, "B",
-                 "w\xe9ight"),
+        _finding("DW101", "unused-weight", "error", "high", "unused", "latin1.py", 2, 7, 13, "B", "w\xe9ight"),
         _finding("DW101", "unused-weight", "error", "high", "unused", "latin1.py", 99, 1, 2, "C", "w"),
     ]
     partial = Result(root=str(tmp_path), findings=findings, errors=[], summary=Summary(files=2))
@@ -280,7 +339,7 @@ def test_text_tolerates_missing_and_undecodable_sources(tmp_path: Path) -> None:
     source = next(i for i, line in enumerate(lines) if "self.w\ufffdight" in line)
     # The tab is expanded, and the underline still sits under the attribute.
     caret = lines[source + 1].index("^")
-    assert lines[source][caret:caret + 6] == "w\ufffdight"
+    assert lines[source][caret : caret + 6] == "w\ufffdight"
     assert lines[source + 1][caret:] == "^" * 6
 
 
@@ -288,7 +347,8 @@ def test_text_span_over_several_lines_is_marked_to_end_of_line(tmp_path: Path) -
     (tmp_path / "m.py").write_text("self.blocks = nn.ModuleList([\n    Block(),\n])\n", encoding="utf-8")
     span = replace(
         _finding("DW101", "unused-weight", "error", "high", "unused", "m.py", 1, 1, 2, "A", "blocks"),
-        end_line=3, end_column=3,
+        end_line=3,
+        end_column=3,
     )
     text = render("text", Result(root=str(tmp_path), findings=[span], errors=[], summary=Summary(files=1)))
     first = "self.blocks = nn.ModuleList(["
@@ -375,8 +435,9 @@ def test_sarif_lists_sub_codes_a_rule_emits(result: Result) -> None:
 
 def test_github_escapes_message_and_properties(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
-    odd = _finding("DW101", "unused-weight", "warning", "high", "100% dead:\r\nsee a, b", "dir,x/a:b.py",
-                   1, 1, 2, "A", "w")
+    odd = _finding(
+        "DW101", "unused-weight", "warning", "high", "100% dead:\r\nsee a, b", "dir,x/a:b.py", 1, 1, 2, "A", "w"
+    )
     one = Result(root=str(tmp_path), findings=[odd], errors=[], summary=Summary(files=1))
     assert render("github", one) == (
         "::warning file=dir%2Cx/a%3Ab.py,line=1,col=1,endLine=1,endColumn=2,"
@@ -397,15 +458,12 @@ def test_github_escaping_is_reversible_and_one_line(text: str) -> None:
     assert ":" not in escape_property(text) and "," not in escape_property(text)
 
 
-def test_github_paths_relative_to_cwd(
-    result: Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_github_paths_relative_to_cwd(result: Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path.parent)
     lines = render("github", result).splitlines()
     assert lines[0].startswith(f"::error file={tmp_path.name}/mixins/position.py,line=5,")
     assert lines[-1] == (
-        f"::error file={tmp_path.name}/broken.py,title=deadweight::"
-        "could not parse: unexpected indent at line 3"
+        f"::error file={tmp_path.name}/broken.py,title=deadweight::could not parse: unexpected indent at line 3"
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

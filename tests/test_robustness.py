@@ -61,9 +61,7 @@ def scan(root: Path, **overrides: object) -> Result:
 
 def keys(result: Result, path: str | None = None) -> list[tuple[str, str, int, str, str]]:
     return [
-        (f.code, f.path, f.line, f.class_name, f.attribute)
-        for f in result.findings
-        if path is None or f.path == path
+        (f.code, f.path, f.line, f.class_name, f.attribute) for f in result.findings if path is None or f.path == path
     ]
 
 
@@ -98,20 +96,35 @@ def repo_with(root: Path, name: str, data: bytes) -> Path:
 # --------------------------------------------------------------------------- files that fail
 
 ERROR_CASES: dict[str, tuple[bytes, str]] = {
-    "python2": (b'import os\n\nprint "x"\n', 'syntax error at line 3, column 1: parser error: error at 3:9: expected one of'),
+    "python2": (
+        b'import os\n\nprint "x"\n',
+        "syntax error at line 3, column 1: parser error: error at 3:9: expected one of",
+    ),
     "python2_print": (b'print "x"\n', "(Python 2 syntax?)"),
     "syntax_error": (b"x = 1\ny = = 2\n", "syntax error at line 2"),
     "nul_bytes": (b"x = 1\n\x00\x00\x00y = 2\n", "file contains NUL bytes (binary file?)"),
     # Invalid UTF-8 without a coding cookie, on the first line (where PEP 263 detection looks)
     # and further down: the same reason either way.
     "latin1_line1": ('NAME = "caf\xe9"\n'.encode("latin-1"), "not valid utf-8: byte 0xe9 at offset 11"),
-    "latin1_line4": ('x = 1\ny = 2\nz = 3\nNAME = "caf\xe9"\n'.encode("latin-1"), "not valid utf-8: byte 0xe9 at offset 29"),
+    "latin1_line4": (
+        'x = 1\ny = 2\nz = 3\nNAME = "caf\xe9"\n'.encode("latin-1"),
+        "not valid utf-8: byte 0xe9 at offset 29",
+    ),
     "unknown_cookie": (b"# -*- coding: klingon -*-\nx = 1\n", "unknown encoding: klingon"),
     "bom_and_latin1_cookie": (b"\xef\xbb\xbf# coding: latin-1\nx = 1\n", "invalid encoding declaration"),
-    "tabs_and_spaces": (b"if True:\n\tif True:\n\t\ty = 1\n        z = 2\n", "syntax error at line 4, column 1: tokenizer error: inconsistent mixing of tabs and spaces"),
+    "tabs_and_spaces": (
+        b"if True:\n\tif True:\n\t\ty = 1\n        z = 2\n",
+        "syntax error at line 4, column 1: tokenizer error: inconsistent mixing of tabs and spaces",
+    ),
     # libcst puts tokenizer errors at 1:1; the reason must name the real line.
-    "unterminated_string": (b'x = 1\ny = "abc\n', "syntax error at line 2, column 5: tokenizer error: unterminated string literal"),
-    "unterminated_triple": (b'x = 1\n\ny = """abc\n', "syntax error at line 3, column 5: tokenizer error: unterminated triple-quoted string literal"),
+    "unterminated_string": (
+        b'x = 1\ny = "abc\n',
+        "syntax error at line 2, column 5: tokenizer error: unterminated string literal",
+    ),
+    "unterminated_triple": (
+        b'x = 1\n\ny = """abc\n',
+        "syntax error at line 3, column 5: tokenizer error: unterminated triple-quoted string literal",
+    ),
 }
 
 
@@ -226,13 +239,15 @@ ANALYZED_CASES: dict[str, bytes] = {
     ).encode(),
     "pep695": (
         "type Alias = list[int]\ntype Pair[T] = tuple[T, T]\n\n\ndef ident[T](x: T) -> T:\n    return x\n\n\n"
-        + odd(
-            "    def forward[T](self, x: T) -> T:\n        return self.head(x)\n"
-        ).replace("class Odd(nn.Module)", "class Odd[T: int, *Ts, **P](nn.Module)")
+        + odd("    def forward[T](self, x: T) -> T:\n        return self.head(x)\n").replace(
+            "class Odd(nn.Module)", "class Odd[T: int, *Ts, **P](nn.Module)"
+        )
     ).encode(),
     "fstring_312": (
         'd = {"a": {"b": 1}}\ns = f"{d["a"]["b"]:>{10}} {f"{d["a"]}"} {"\\n".join([])}"\n'
-        + odd('    def forward(self, x):\n        label = f"{x["a"]!r:>{4}}"\n        return self.head(x[f"{label}"])\n')
+        + odd(
+            '    def forward(self, x):\n        label = f"{x["a"]!r:>{4}}"\n        return self.head(x[f"{label}"])\n'
+        )
     ).encode(),
     "fstring_multiline_312": odd(
         '    def forward(self, x):\n        return f"{\n            self.head(x)  # a comment\n        }"\n'
@@ -259,9 +274,9 @@ ANALYZED_CASES: dict[str, bytes] = {
         "    async def forward(self, x):\n        async with x as y:\n            async for z in y:\n                await z\n        return await self.head(x)\n"
     ).encode(),
     "decorators": odd(
-        "    @torch.no_grad()\n    @(lambda f: f)\n    @registry[f\"{1}\"].hooks[0](key=lambda m: m.x, *[], **{})\n    @a if b else c\n"
+        '    @torch.no_grad()\n    @(lambda f: f)\n    @registry[f"{1}"].hooks[0](key=lambda m: m.x, *[], **{})\n    @a if b else c\n'
         + PLAIN_FORWARD,
-        decorator="@registry.register(name=\"odd\")\n@(lambda cls: cls)\n",
+        decorator='@registry.register(name="odd")\n@(lambda cls: cls)\n',
     ).encode(),
     # libcst accepts Python 2's `except A, e:` (CPython does not); the file is analyzed.
     "python2_except_comma": odd(
@@ -300,7 +315,9 @@ def test_parenthesized_annotated_target_is_analyzed(tmp_path: Path, baseline: li
     assert keys(result, "annotated.py") == [("DW101", "annotated.py", 10, "Odd", "spare")]
 
 
-@pytest.mark.parametrize("data", [b"", b"   \n\n\t\n", b"\n", b"\x0c\n", b"\xef\xbb\xbf", b"# just a comment\n", b"\r\n\r\n"])
+@pytest.mark.parametrize(
+    "data", [b"", b"   \n\n\t\n", b"\n", b"\x0c\n", b"\xef\xbb\xbf", b"# just a comment\n", b"\r\n\r\n"]
+)
 def test_empty_and_blank_files_are_analyzed_without_error(
     tmp_path: Path, baseline: list[dict[str, object]], data: bytes
 ) -> None:
@@ -405,7 +422,10 @@ def test_analyzed_code_is_never_imported_or_executed(tmp_path: Path) -> None:
     for jobs in ("1", "2"):
         run = subprocess.run(
             [console_script(), "check", "--no-cache", "-j", jobs, "--output-format", "json", "."],
-            cwd=repo, capture_output=True, text=True, timeout=120,
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=120,
             env={**os.environ, "PYTHONPATH": str(repo)},
         )
         assert run.returncode == 1, run.stderr
@@ -446,7 +466,10 @@ def test_plugins_load_only_when_config_names_them(tmp_path: Path) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [console_script(), "check", "--no-cache", "-j", "1", "--output-format", "concise", *args, "."],
-            cwd=repo, capture_output=True, text=True, timeout=120,
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     # A rules/ folder that no config names is analyzed like any other code, never imported.
@@ -473,7 +496,19 @@ def test_plugins_load_only_when_config_names_them(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- fuzzing
 
 FIXTURE_SOURCES = sorted(FIXTURES.rglob("*.py"))
-INTERESTING = list("()[]{}:;,.=+*@#\\'\"\n\t\x0c\r ") + ["\n    ", "def ", "class ", "self.", "lambda", "f'", '"""', "\x00", "\ufeff", "é"]
+INTERESTING = [
+    *list("()[]{}:;,.=+*@#\\'\"\n\t\x0c\r "),
+    "\n    ",
+    "def ",
+    "class ",
+    "self.",
+    "lambda",
+    "f'",
+    '"""',
+    "\x00",
+    "\ufeff",
+    "é",
+]
 
 
 def check_extract_result(path: str, data: bytes) -> ExtractResult:
@@ -514,7 +549,11 @@ def mutated_fixture(draw: st.DrawFn) -> bytes:
                 lines[i], lines[j] = lines[j], lines[i]
             source = "".join(lines)
     encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "utf-16", "latin-1"]))
-    return source.encode(encoding, errors="replace") if encoding != "utf-8" or draw(st.booleans()) else source.encode("utf-8", "surrogatepass")
+    return (
+        source.encode(encoding, errors="replace")
+        if encoding != "utf-8" or draw(st.booleans())
+        else source.encode("utf-8", "surrogatepass")
+    )
 
 
 def test_fixture_sources_extract_cleanly() -> None:
@@ -550,7 +589,9 @@ def test_generated_programs_extract(source: str) -> None:
     for what libcst itself does not accept, an error), never raise."""
     result = check_extract_result("generated.py", source.encode("utf-8", "surrogatepass"))
     if result.error is not None:
-        assert result.error.reason.startswith(("syntax error", "parser error", "too deeply nested", "not valid utf-8")), result.error.reason
+        assert result.error.reason.startswith(
+            ("syntax error", "parser error", "too deeply nested", "not valid utf-8")
+        ), result.error.reason
 
 
 # --------------------------------------------------------------------------- the standard library
@@ -571,8 +612,10 @@ def test_stdlib(capsys: pytest.CaptureFixture[str]) -> None:
     assert all(e.reason for e in result.errors)
     groups = collections.Counter(_reason_group(e.reason) for e in result.errors)
     with capsys.disabled():
-        print(f"\nstdlib {stdlib}: {result.summary.files} files analyzed, {len(result.errors)} errors, "
-              f"{len(result.findings)} findings, {result.summary.seconds:.1f} s")
+        print(
+            f"\nstdlib {stdlib}: {result.summary.files} files analyzed, {len(result.errors)} errors, "
+            f"{len(result.findings)} findings, {result.summary.seconds:.1f} s"
+        )
         for group, count in groups.most_common():
             print(f"  {count:5}  {group}")
         for e in result.errors:

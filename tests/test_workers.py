@@ -14,7 +14,6 @@ _HERE = str(Path(__file__).parent)
 if _HERE not in sys.path:
     sys.path.insert(0, _HERE)
 from _extractors import libcst_extractor, lines_extractor  # noqa: E402
-
 from deadweight.engine.workers import (  # noqa: E402
     Job,
     _batches,
@@ -78,7 +77,7 @@ def test_results_are_ordered_and_complete(tmp_path: Path, workers: int) -> None:
     progress: list[int] = []
     results = run_jobs(jobs, workers=workers, extractor=lines_extractor, on_progress=progress.append)
     assert len(results) == len(jobs)
-    for job, result in zip(jobs, results):
+    for job, result in zip(jobs, results, strict=False):
         assert_ok(result, job)
     assert progress == sorted(progress) and progress[-1] == len(jobs)
     assert no_child_processes()
@@ -106,7 +105,7 @@ def test_a_crashing_file_is_isolated_from_its_batch(tmp_path: Path, directive: s
     assert batch[0].path < "pkg/m100.py" < batch[-1].path  # finished, crashing and unstarted files
 
     results = run_jobs(jobs, workers=2, extractor=lines_extractor)
-    for job, result in zip(jobs, results):
+    for job, result in zip(jobs, results, strict=False):
         if job.path == "pkg/m100.py":
             assert result.facts is None and result.error is not None
             assert result.error.reason == reason
@@ -122,7 +121,7 @@ def test_a_file_that_crashes_only_once_is_analyzed(tmp_path: Path) -> None:
     jobs = make_jobs(tmp_path, sources)
     results = run_jobs(jobs, workers=2, extractor=lines_extractor)
     assert (tmp_path / "crashed-once").exists()  # it did crash the first time
-    for job, result in zip(jobs, results):
+    for job, result in zip(jobs, results, strict=False):
         assert_ok(result, job)
 
 
@@ -131,7 +130,7 @@ def test_a_slow_file_times_out_and_the_rest_goes_on(tmp_path: Path) -> None:
     sources["pkg/slow.py"] = "# sleep: 60\n"
     jobs = make_jobs(tmp_path, sources)
     results = run_jobs(jobs, workers=2, extractor=lines_extractor, timeout=1.0)
-    for job, result in zip(jobs, results):
+    for job, result in zip(jobs, results, strict=False):
         if job.path == "pkg/slow.py":
             assert result.error is not None and result.error.reason == "timed out after 1 s"
         else:

@@ -55,19 +55,40 @@ def main() -> None:
 @click.option("--extend-select", help="Rule codes or prefixes to enable in addition (e.g. preview rules).")
 @click.option("--ignore", help="Rule codes or prefixes to disable.")
 @click.option("--output-format", "output_format", type=click.Choice(sorted(FORMATS)), default="text", show_default=True)
-@click.option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=str), help="Write the report to FILE.")
-@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), help="Hide findings below this confidence [default: medium].")
+@click.option(
+    "-o", "--output", "output", type=click.Path(dir_okay=False, path_type=str), help="Write the report to FILE."
+)
+@click.option(
+    "--min-confidence",
+    type=click.Choice(["low", "medium", "high"]),
+    help="Hide findings below this confidence [default: medium].",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core, 1 = in-process).")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=str), help="Read settings from FILE instead of the nearest pyproject.toml.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Read settings from FILE instead of the nearest pyproject.toml.",
+)
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
-@click.option("--baseline", type=click.Path(dir_okay=False, path_type=str), help="Hide the findings recorded in this baseline file.")
-@click.option("--write-baseline", type=click.Path(dir_okay=False, path_type=str), help="Record the current findings as a baseline and exit 0.")
+@click.option(
+    "--baseline",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Hide the findings recorded in this baseline file.",
+)
+@click.option(
+    "--write-baseline",
+    type=click.Path(dir_okay=False, path_type=str),
+    help="Record the current findings as a baseline and exit 0.",
+)
 @click.option("--diff-base", help="Report only findings in files changed since this git revision.")
 @click.option("--show-settings", is_flag=True, help="Print the resolved settings as JSON and exit.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the report.")
-@click.option("--color/--no-color", default=None, help="Force or disable colour (default: when the output is a terminal).")
+@click.option(
+    "--color/--no-color", default=None, help="Force or disable colour (default: when the output is a terminal)."
+)
 def check(
     paths: tuple[str, ...],
     select: str | None,
@@ -115,7 +136,11 @@ def check(
     except (ConfigError, PluginError) as exc:
         _fail(str(exc))
         return
-    for key, values in (("select", settings.select or ()), ("extend-select", settings.extend_select), ("ignore", settings.ignore)):
+    for key, values in (
+        ("select", settings.select or ()),
+        ("extend-select", settings.extend_select),
+        ("ignore", settings.ignore),
+    ):
         bad = unknown_codes(rules, tuple(values))
         if bad:
             _fail(f"{key}: unknown rule code or prefix {', '.join(repr(b) for b in bad)} (see `deadweight rules`)")
@@ -157,7 +182,9 @@ def check(
             result = api.check(targets, run_settings, only_files=only_files, progress=progress)
         if write_baseline is not None:
             written = bl.write(Path(write_baseline), result)
-            click.echo(f"deadweight: wrote {written} finding{'s' if written != 1 else ''} to {write_baseline}", err=True)
+            click.echo(
+                f"deadweight: wrote {written} finding{'s' if written != 1 else ''} to {write_baseline}", err=True
+            )
             sys.exit(EXIT_CLEAN)
         if settings.baseline and result.stale_baseline:
             _note_stale(result.stale_baseline, settings.baseline)
@@ -250,11 +277,16 @@ def _progress(enabled: bool) -> Iterator[object]:
     )
 
     bar = Progress(
-        TextColumn("extracting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=Console(stderr=True), transient=True,
+        TextColumn("extracting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
     )
     task = bar.add_task("extract", total=None)
     with bar:
+
         def update(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
@@ -274,10 +306,21 @@ def rules_command(output_format: str) -> None:
         _fail(str(exc))
         return
     if output_format == "json":
-        click.echo(json.dumps([
-            {"code": r.code, "name": r.name, "summary": r.summary, "severity": r.severity, "default": "preview" if r.preview else "enabled"}
-            for r in rules
-        ], indent=2))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "code": r.code,
+                        "name": r.name,
+                        "summary": r.summary,
+                        "severity": r.severity,
+                        "default": "preview" if r.preview else "enabled",
+                    }
+                    for r in rules
+                ],
+                indent=2,
+            )
+        )
         return
     table = Table(title="deadweight rules")
     for col in ("code", "name", "default", "summary"):

@@ -154,9 +154,7 @@ def load_settings(
     return Settings(**values, project_root=str(root), config_file=config)
 
 
-def _read_config(
-    root: Path, config_file: str | None
-) -> tuple[Mapping[str, object], _Source | None]:
+def _read_config(root: Path, config_file: str | None) -> tuple[Mapping[str, object], _Source | None]:
     """The raw deadweight table and its source, or ({}, None) when no file applies."""
     if config_file is not None:
         path = Path(os.path.abspath(Path(config_file).expanduser()))
@@ -288,18 +286,14 @@ def _check_code(key: str, code: str, source: _Source) -> str:
     if _CODE_RE.match(code):
         return code
     hint = f", did you mean '{code.upper()}'?" if _CODE_RE.match(code.upper()) else ""
-    raise source.error(
-        key, f"expected a rule code or prefix such as 'DW101', 'DW1' or 'DW', got {code!r}{hint}"
-    )
+    raise source.error(key, f"expected a rule code or prefix such as 'DW101', 'DW1' or 'DW', got {code!r}{hint}")
 
 
 def _codes(key: str, value: object, source: _Source) -> tuple[str, ...]:
     return tuple(_check_code(key, code, source) for code in _strings(key, value, source))
 
 
-def _per_file_ignores(
-    key: str, value: object, source: _Source
-) -> tuple[tuple[str, tuple[str, ...]], ...]:
+def _per_file_ignores(key: str, value: object, source: _Source) -> tuple[tuple[str, tuple[str, ...]], ...]:
     if not isinstance(value, Mapping):
         raise source.error(key, f"expected a table of glob = [codes], got {_show(value)}")
     entries = []

@@ -294,9 +294,7 @@ def _initial_layers(target: _Target) -> tuple[_Rules, ...]:
     return layers
 
 
-def _discover_target(
-    target: _Target, settings: Settings, exclude: _Rules, collector: _Collector
-) -> None:
+def _discover_target(target: _Target, settings: Settings, exclude: _Rules, collector: _Collector) -> None:
     """An argument itself is never excluded: naming a path is the strongest signal there is."""
     scope = _Scope(target.base, exclude, settings.respect_gitignore)
     try:

@@ -74,8 +74,7 @@ class Finding:
             "attribute": self.attribute,
             "defined_in": self.defined_in,
             "related": [
-                {"path": r.path, "line": r.line, "column": r.column, "message": r.message}
-                for r in self.related
+                {"path": r.path, "line": r.line, "column": r.column, "message": r.message} for r in self.related
             ],
             "fingerprint": self.fingerprint,
         }

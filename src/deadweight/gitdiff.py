@@ -20,7 +20,13 @@ class GitError(Exception):
 def _git(args: list[str], cwd: Path) -> str:
     try:
         done = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, encoding="utf-8", errors="surrogateescape", check=False
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            check=False,
         )
     except FileNotFoundError:
         raise GitError("--diff-base needs git, but the `git` executable was not found") from None

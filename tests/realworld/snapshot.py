@@ -133,7 +133,11 @@ def from_json(path: Path) -> tuple[list[Entry], dict[str, int]]:
         if f["confidence"] == "low":
             low[f["code"]] = low.get(f["code"], 0) + 1
             continue
-        entries.append(Entry(Key(f["code"], f["path"], f["class"], f["attribute"]), f["line"], f["confidence"], message=f["message"]))
+        entries.append(
+            Entry(
+                Key(f["code"], f["path"], f["class"], f["attribute"]), f["line"], f["confidence"], message=f["message"]
+            )
+        )
     return entries, dict(sorted(low.items()))
 
 
@@ -149,7 +153,10 @@ def update(name: str, saved: Path | None = None) -> None:
 
 def summary() -> str:
     """Markdown: per corpus, findings per rule and confidence, verdicts and precision."""
-    out = ["| corpus | findings (medium+high) | by rule | TP | FP | intended | precision | hidden low |", "|---|---|---|---|---|---|---|---|"]
+    out = [
+        "| corpus | findings (medium+high) | by rule | TP | FP | intended | precision | hidden low |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for name in CORPORA:
         entries, low = load(name)
         by_rule: dict[str, int] = {}

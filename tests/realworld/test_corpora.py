@@ -30,7 +30,9 @@ def test_findings_match_reviewed_snapshot(name: str) -> None:
     changed = [got[k] for k in got.keys() & expected.keys() if got[k].confidence != expected[k].confidence]
     problems = []
     if new:
-        problems.append("new findings (review them, then update the snapshot):\n" + "\n".join(map(_row, sorted(new, key=_row))))
+        problems.append(
+            "new findings (review them, then update the snapshot):\n" + "\n".join(map(_row, sorted(new, key=_row)))
+        )
     if gone:
         problems.append("vanished findings:\n" + "\n".join(map(_row, sorted(gone, key=_row))))
     if changed:

@@ -43,7 +43,6 @@ def _any_of(name: str) -> re.Pattern[str]:
     return re.compile("|".join(f"(?:{p})" for p in patterns) if patterns else r"(?!)")
 
 
-
 MODULE_BASES = _union("module_bases")
 MODULE_NAMESPACES = _concat("module_namespaces")
 NOT_MODULES = _union("not_modules")
@@ -68,7 +67,9 @@ LAYER_ARGUMENT_PATTERN = _any_of("layer_argument_patterns")
 PARAMETER_FREE_ARGUMENTS = _any_of("parameter_free_argument_patterns")
 TIED_WEIGHTS_ATTR = _any_of("tied_weights_attr_patterns")
 EXTERNAL_BASE_READS = _union("external_base_reads")
-GENERATED_FROM: tuple[tuple[str, str], ...] = tuple(dict.fromkeys(g for c in FAMILIES.values() for g in c.generated_from))
+GENERATED_FROM: tuple[tuple[str, str], ...] = tuple(
+    dict.fromkeys(g for c in FAMILIES.values() for g in c.generated_from)
+)
 
 
 def is_entry_point(name: str, extra: frozenset[str] = frozenset()) -> bool:

@@ -5,10 +5,24 @@ from deadweight.conventions._schema import Convention
 CONVENTION = Convention(
     module_namespaces=("timm.layers.", "timm.models.layers."),
     entry_point_patterns=(r"^forward_\w+$",),
-    init_methods=frozenset({"_init_weights", "init_weights", "_initialize_weights", "initialize_weights", "initialize_parameters", "reset_params", "_reset_params", "init_params", "fix_init_weight"}),
+    init_methods=frozenset(
+        {
+            "_init_weights",
+            "init_weights",
+            "_initialize_weights",
+            "initialize_weights",
+            "initialize_parameters",
+            "reset_params",
+            "_reset_params",
+            "init_params",
+            "fix_init_weight",
+        }
+    ),
     init_method_patterns=(r"^_?init_\w*weights?\w*$",),
     parameter_free_layers=frozenset({"DropPath"}),
-    init_functions=frozenset({"trunc_normal_tf_", "lecun_normal_", "variance_scaling_", "init_weight_vit", "named_apply"}),
+    init_functions=frozenset(
+        {"trunc_normal_tf_", "lecun_normal_", "variance_scaling_", "init_weight_vit", "named_apply"}
+    ),
     # `create_act_layer(...)`, `build_norm(...)`: functions named for the module they return.
     # (`get_act_layer`/`get_norm_layer` return classes, not instances, so they are not here.)
     module_factory_patterns=(

@@ -83,21 +83,15 @@ def _facts_classes() -> dict[type, tuple[str, ...]]:
     return {
         value: tuple(field.name for field in dataclasses.fields(value))
         for value in vars(_facts).values()
-        if isinstance(value, type)
-        and dataclasses.is_dataclass(value)
-        and value.__module__ == _facts.__name__
+        if isinstance(value, type) and dataclasses.is_dataclass(value) and value.__module__ == _facts.__name__
     }
 
 
 _FIELDS: dict[type, tuple[str, ...]] = _facts_classes()
-_ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {
-    (cls.__module__, cls.__qualname__): cls for cls in _FIELDS
-}
+_ALLOWED_GLOBALS: dict[tuple[str, str], Any] = {(cls.__module__, cls.__qualname__): cls for cls in _FIELDS}
 # Harmless constructors of plain containers. Our protocol-5 payloads never name them (they
 # have opcodes of their own); allowing them costs nothing and keeps older protocols decodable.
-_ALLOWED_GLOBALS.update(
-    {("builtins", "tuple"): tuple, ("builtins", "frozenset"): frozenset, ("builtins", "set"): set}
-)
+_ALLOWED_GLOBALS.update({("builtins", "tuple"): tuple, ("builtins", "frozenset"): frozenset, ("builtins", "set"): set})
 
 
 def schema_fingerprint() -> str:
@@ -218,9 +212,7 @@ class Cache:
 
     def __init__(self, directory: Path, *, salt: str) -> None:
         self.directory = Path(directory)
-        self._digest = hashlib.sha256(
-            f"{salt}\0{FORMAT_VERSION}\0{schema_fingerprint()}".encode()
-        ).digest()[:16]
+        self._digest = hashlib.sha256(f"{salt}\0{FORMAT_VERSION}\0{schema_fingerprint()}".encode()).digest()[:16]
         self._header_prefix = MAGIC + bytes([FORMAT_VERSION]) + self._digest
         self._entries = self.directory / _SUBDIR
         self._made_dirs: set[str] = set()
@@ -290,11 +282,7 @@ class Cache:
         """
         if self.disabled_reason is not None or self.read_only_reason is not None:
             return
-        header = (
-            self._header_prefix
-            + len(payload).to_bytes(8, "little")
-            + zlib.crc32(payload).to_bytes(4, "little")
-        )
+        header = self._header_prefix + len(payload).to_bytes(8, "little") + zlib.crc32(payload).to_bytes(4, "little")
         target = self._entry_path(key)
         folder = os.path.dirname(target)
         tmp = os.path.join(folder, f".tmp.{os.getpid()}.{next(self._tmp_names)}")

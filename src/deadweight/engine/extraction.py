@@ -37,12 +37,16 @@ def cache_dir(settings: Settings, root: Path) -> Path:
     return Path(settings.cache_dir) if settings.cache_dir else root / ".deadweight_cache"
 
 
-def extract_all(paths: Sequence[str | Path], settings: Settings, progress: Progress | None = None) -> tuple[Path, list[ExtractResult]]:
+def extract_all(
+    paths: Sequence[str | Path], settings: Settings, progress: Progress | None = None
+) -> tuple[Path, list[ExtractResult]]:
     """Discovery and (parallel, cached) extraction: everything that touches the files."""
     return extract_found(discover(paths, settings), settings, progress)
 
 
-def extract_found(found: Discovery, settings: Settings, progress: Progress | None = None) -> tuple[Path, list[ExtractResult]]:
+def extract_found(
+    found: Discovery, settings: Settings, progress: Progress | None = None
+) -> tuple[Path, list[ExtractResult]]:
     from deadweight.engine.workers import Job, run_jobs
 
     jobs = [Job(f.path, str(f.abspath), f.module) for f in found.files]

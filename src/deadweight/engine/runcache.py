@@ -57,7 +57,9 @@ def _settings_json(settings: Settings, only_files: set[str] | None) -> str:
     return json.dumps(data, sort_keys=True, default=str)
 
 
-def key(found: Discovery, settings: Settings, rules: Sequence[type[Rule]], only_files: set[str] | None) -> tuple[str, str]:
+def key(
+    found: Discovery, settings: Settings, rules: Sequence[type[Rule]], only_files: set[str] | None
+) -> tuple[str, str]:
     """(slot, key): the slot names the entry file, the key must match for a hit."""
     context = json.dumps([FORMAT, str(found.root), _settings_json(settings, only_files), [r.code for r in rules]])
     slot = hashlib.sha256(context.encode()).hexdigest()[:20]
@@ -114,9 +116,19 @@ def store(directory: Path, slot: str, run_key: str, result: Result) -> None:
 def _finding(d: dict) -> Finding:
     related = tuple(Related(r["path"], r["line"], r["column"], r["message"]) for r in d["related"])
     return Finding(
-        code=d["code"], rule=d["rule"], severity=d["severity"], confidence=d["confidence"],
-        message=d["message"], path=d["path"], line=d["line"], column=d["column"],
-        end_line=d["end_line"], end_column=d["end_column"], class_name=d["class"],
-        attribute=d["attribute"], defined_in=d["defined_in"], related=related,
+        code=d["code"],
+        rule=d["rule"],
+        severity=d["severity"],
+        confidence=d["confidence"],
+        message=d["message"],
+        path=d["path"],
+        line=d["line"],
+        column=d["column"],
+        end_line=d["end_line"],
+        end_column=d["end_column"],
+        class_name=d["class"],
+        attribute=d["attribute"],
+        defined_in=d["defined_in"],
+        related=related,
         fingerprint=d["fingerprint"],
     )

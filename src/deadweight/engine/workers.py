@@ -29,6 +29,7 @@ How it works:
 from __future__ import annotations
 
 import collections
+import contextlib
 import errno
 import multiprocessing
 import multiprocessing.connection
@@ -190,7 +191,7 @@ def _guarded_extract(extractor: Extractor, item: _Item, max_file_size: int) -> E
         return "too deeply nested"
     except MemoryError:
         return "out of memory"
-    except BaseException as exc:  # noqa: BLE001 -- see docstring
+    except BaseException as exc:
         return f"internal error: {type(exc).__name__}: {exc}"
     if not isinstance(result, ExtractResult):
         return f"internal error: extractor returned {type(result).__name__}, not ExtractResult"
@@ -223,9 +224,7 @@ def _start_deep_thread(target: Callable[..., None], *args: Any) -> threading.Thr
         for size in (*_STACK_SIZES, 0):
             try:
                 threading.stack_size(size)
-                thread = threading.Thread(
-                    target=body, args=(size != 0,), daemon=True, name="deadweight-extract"
-                )
+                thread = threading.Thread(target=body, args=(size != 0,), daemon=True, name="deadweight-extract")
                 thread.start()
             except (ValueError, RuntimeError, MemoryError):
                 if size == 0:
@@ -246,7 +245,7 @@ def _worker_main(conn: Connection, extractor: Extractor | None, max_file_size: i
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         function = extractor if extractor is not None else _default_extractor()
-    except BaseException as exc:  # noqa: BLE001 -- reported to the parent, which raises
+    except BaseException as exc:
         conn.send((_FATAL, f"{type(exc).__name__}: {exc}"))
         return
     parent = multiprocessing.parent_process()
@@ -277,7 +276,7 @@ def _serve(conn: Connection, extractor: Extractor, max_file_size: int) -> None:
                     continue
                 try:
                     payload = encode_result(outcome)
-                except Exception as exc:  # noqa: BLE001 -- a bug in the facts, reported per file
+                except Exception as exc:
                     conn.send((_FAILED, item.index, f"internal error: {type(exc).__name__}: {exc}"))
                     continue
                 conn.send((_DONE, item.index, payload, _deterministic(outcome)))
@@ -291,9 +290,7 @@ def _serve(conn: Connection, extractor: Extractor, max_file_size: int) -> None:
 class _Run:
     """Results in job order, cache lookups and stores, duplicate content, progress."""
 
-    def __init__(
-        self, jobs: Sequence[Job], cache: Cache | None, on_progress: ProgressCallback | None
-    ) -> None:
+    def __init__(self, jobs: Sequence[Job], cache: Cache | None, on_progress: ProgressCallback | None) -> None:
         self.jobs = jobs
         self.cache = cache
         self.on_progress = on_progress
@@ -417,7 +414,7 @@ def _run_inline(run: _Run, todo: list[_Item], extractor: Extractor | None, max_f
             if run.cache is not None and _deterministic(outcome):
                 try:
                     payload = encode_result(outcome)
-                except Exception:  # noqa: BLE001 -- unencodable facts are still valid results
+                except Exception:
                     payload = None
             run.finish(item.index, _Outcome(outcome, payload))
     finally:
@@ -486,17 +483,14 @@ class _Worker:
         self.acked = False
         self.finished = 0
         self.clock = time.monotonic()
-        try:
+        # If it died, its sentinel will say so and the batch is requeued then.
+        with contextlib.suppress(OSError):
             self.conn.send([tuple(item) for item in batch])
-        except OSError:
-            pass  # it died; its sentinel will say so and the batch is requeued then
 
     def stop(self) -> None:
         """Ask an idle worker to exit (reaped in `_Pool.shutdown`)."""
-        try:
+        with contextlib.suppress(OSError):
             self.conn.send(None)
-        except OSError:
-            pass
 
     def reap(self, *, force: bool) -> None:
         if force and self.process.is_alive():
@@ -705,10 +699,8 @@ class _Pool:
             if not force:
                 worker.stop()
         for worker in self.live + self.retired:
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 worker.reap(force=force)
-            except (OSError, ValueError):
-                pass
         self.live.clear()
         self.retired.clear()
 
@@ -719,6 +711,7 @@ def _batches(todo: list[_Item], workers: int) -> list[list[_Item]]:
     Largest-first lets small files fill the tail, so workers finish together; the byte target
     (total / (8 x workers)) keeps big files nearly alone and packs up to 64 small ones.
     """
+
     def size(item: _Item) -> int:
         if item.data is not None:
             return len(item.data)

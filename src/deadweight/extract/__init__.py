@@ -20,7 +20,11 @@ from deadweight.extract.facts import ExtractResult, FileError, FileFacts
 from deadweight.extract.positions import AstPositions, CstPositions, PositionMismatch
 from deadweight.extract.visitor import Collector, collect
 
-_PY2_HINTS = (re.compile(r"^\s*print\s+[^(=\s]"), re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:"), re.compile(r"^\s*exec\s+\""))
+_PY2_HINTS = (
+    re.compile(r"^\s*print\s+[^(=\s]"),
+    re.compile(r"^\s*except\s+[\w.]+\s*,\s*\w+\s*:"),
+    re.compile(r"^\s*exec\s+\""),
+)
 
 
 def decode(data: bytes) -> str:
@@ -38,7 +42,9 @@ def decode(data: bytes) -> str:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         declared = "" if encoding in ("utf-8", "utf-8-sig") else f" (declared {encoding})"
-        raise ValueError(f"not valid {encoding}{declared}: byte 0x{data[exc.start]:02x} at offset {exc.start}") from None
+        raise ValueError(
+            f"not valid {encoding}{declared}: byte 0x{data[exc.start]:02x} at offset {exc.start}"
+        ) from None
     except LookupError:
         raise ValueError(f"unknown encoding declared: {encoding}") from None
     return text[1:] if text.startswith("\ufeff") else text
@@ -94,7 +100,7 @@ def extract(path: str, data: bytes, module: str) -> ExtractResult:
         return ExtractResult(path, error=FileError(path, _syntax_reason(exc, lines)))
     except RecursionError:
         return ExtractResult(path, error=FileError(path, "too deeply nested to parse"))
-    except Exception as exc:  # noqa: BLE001 - the parser's own failures are a property of the file
+    except Exception as exc:
         return ExtractResult(path, error=FileError(path, f"parser error: {type(exc).__name__}: {exc}"))
     try:
         c = _collect(parsed, text, lines)

@@ -14,7 +14,16 @@ from deadweight.extract import facts as F
 from deadweight.extract.cstutil import dotted, is_none, is_self, is_zero
 
 _META_BUILTINS = frozenset({"isinstance", "len", "id", "type", "callable", "issubclass"})
-_PASS_THROUGH = (cst.IfExp, cst.BooleanOperation, cst.Element, cst.Tuple, cst.List, cst.Dict, cst.DictElement, cst.StarredElement)
+_PASS_THROUGH = (
+    cst.IfExp,
+    cst.BooleanOperation,
+    cst.Element,
+    cst.Tuple,
+    cst.List,
+    cst.Dict,
+    cst.DictElement,
+    cst.StarredElement,
+)
 
 
 def assigned_value(stack: list[cst.CSTNode], top: cst.CSTNode, i: int) -> cst.BaseExpression | None:
@@ -40,6 +49,7 @@ def assigned_value(stack: list[cst.CSTNode], top: cst.CSTNode, i: int) -> cst.Ba
         path.append(p)
         j -= 1
     return None
+
 
 def classify(stack: list[cst.CSTNode], chain: tuple[str, ...], top: cst.CSTNode, i: int) -> str:
     """What this mention of self.<chain> does; see facts.py for the kinds."""
@@ -112,6 +122,7 @@ def classify(stack: list[cst.CSTNode], chain: tuple[str, ...], top: cst.CSTNode,
             return F.PASSED
     return F.VALUE
 
+
 def _in_test_position(stack: list[cst.CSTNode], top: cst.CSTNode, i: int) -> bool:
     node = top
     j = i
@@ -123,10 +134,9 @@ def _in_test_position(stack: list[cst.CSTNode], top: cst.CSTNode, i: int) -> boo
         if isinstance(p, cst.BooleanOperation):
             node, j = p, j - 1
             continue
-        if isinstance(p, (cst.If, cst.While, cst.IfExp, cst.Assert)) and p.test is node:
-            return True
-        return False
+        return bool(isinstance(p, (cst.If, cst.While, cst.IfExp, cst.Assert)) and p.test is node)
     return False
+
 
 def _under_zero_product(stack: list[cst.CSTNode], top: cst.CSTNode, i: int) -> bool:
     """`0 * self.w.sum()`: a keep-alive term, not a use (DW403)."""

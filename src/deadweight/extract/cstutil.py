@@ -39,12 +39,20 @@ def string_name(node: cst.BaseExpression) -> str | None:
     if isinstance(node, cst.SimpleString):
         try:
             value = node.evaluated_value
-        except Exception:  # noqa: BLE001 - odd prefixes; not a name we can use
+        except Exception:
             return None
         return value if isinstance(value, str) else None
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
-        left = string_name(node.left) if isinstance(node.left, (cst.SimpleString, cst.FormattedString, cst.BinaryOperation)) else "*"
-        right = string_name(node.right) if isinstance(node.right, (cst.SimpleString, cst.FormattedString, cst.BinaryOperation)) else "*"
+        left = (
+            string_name(node.left)
+            if isinstance(node.left, (cst.SimpleString, cst.FormattedString, cst.BinaryOperation))
+            else "*"
+        )
+        right = (
+            string_name(node.right)
+            if isinstance(node.right, (cst.SimpleString, cst.FormattedString, cst.BinaryOperation))
+            else "*"
+        )
         if left is None or right is None or (left == "*" and right == "*"):
             return None
         return (left + right).replace("**", "*")  # "dense_h_to_4h" + suffix -> "dense_h_to_4h*"
@@ -83,7 +91,9 @@ def is_abstract(node: cst.FunctionDef) -> bool:
         for s in small:
             if isinstance(s, cst.Pass):
                 continue
-            if isinstance(s, cst.Expr) and isinstance(s.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)):
+            if isinstance(s, cst.Expr) and isinstance(
+                s.value, (cst.Ellipsis, cst.SimpleString, cst.ConcatenatedString)
+            ):
                 continue
             if isinstance(s, cst.Raise) and s.exc is not None:
                 exc = s.exc.func if isinstance(s.exc, cst.Call) else s.exc

@@ -61,7 +61,9 @@ class AstPositions:
                     and isinstance(node.args[0], ast.Name)
                     and node.args[0].id == "self"
                 ):
-                    calls.append((node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0))
+                    calls.append(
+                        (node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)
+                    )
         self._attrs = {k: sorted(v, reverse=True) for k, v in attrs.items()}
         self._classes = sorted(classes, reverse=True)
         self._funcs = sorted(funcs, reverse=True)

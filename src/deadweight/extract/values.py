@@ -12,11 +12,34 @@ from deadweight.extract import facts as F
 from deadweight.extract.cstutil import dotted, is_none
 from deadweight.extract.walk import walk
 
-_BUILTIN_CALLS = frozenset({"range", "len", "enumerate", "zip", "int", "float", "str", "list", "tuple", "dict", "min", "max", "sum", "reversed", "sorted", "map", "getattr"})
+_BUILTIN_CALLS = frozenset(
+    {
+        "range",
+        "len",
+        "enumerate",
+        "zip",
+        "int",
+        "float",
+        "str",
+        "list",
+        "tuple",
+        "dict",
+        "min",
+        "max",
+        "sum",
+        "reversed",
+        "sorted",
+        "map",
+        "getattr",
+    }
+)
 
 
 def value_kind(
-    value: cst.BaseExpression | None, locals_: dict[str, cst.BaseExpression], code_for: Callable[[cst.CSTNode], str], depth: int = 0
+    value: cst.BaseExpression | None,
+    locals_: dict[str, cst.BaseExpression],
+    code_for: Callable[[cst.CSTNode], str],
+    depth: int = 0,
 ) -> tuple[str, str | None, tuple[str, ...], tuple[tuple[str, str], ...], str | None]:
     """(kind, ctor, element ctors, literal kwargs, condition) of an assigned expression."""
     if value is None or depth > 4:
@@ -48,9 +71,7 @@ def value_kind(
         if name is None:
             return F.OTHER, None, (), (), None
         last = name.rsplit(".", 1)[-1]
-        kwargs = tuple(
-            (a.keyword.value, code_for(a.value)[:40]) for a in value.args if a.keyword is not None
-        )
+        kwargs = tuple((a.keyword.value, code_for(a.value)[:40]) for a in value.args if a.keyword is not None)
         if last == "Parameter":
             return F.PARAMETER, name, (), kwargs, None
         if last == "Buffer":
@@ -63,7 +84,9 @@ def value_kind(
             inner = dotted(value.args[0].value)
             return (F.MODULE, inner, (), kwargs, None) if inner else (F.OTHER, None, (), (), None)
         return F.MODULE, name, (), kwargs, None
-    if isinstance(value, (cst.List, cst.Tuple, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)):
+    if isinstance(
+        value, (cst.List, cst.Tuple, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
+    ):
         elements = element_ctors(value)
         if elements:
             return F.PLAIN_CONTAINER, None, elements, (), None
@@ -74,6 +97,7 @@ def value_kind(
             if k[0] == F.TENSOR:
                 return k
     return F.OTHER, None, (), (), None
+
 
 def element_ctors(node: cst.CSTNode) -> tuple[str, ...]:
     """Constructors called inside a container literal / comprehension / container call."""
@@ -87,6 +111,6 @@ def element_ctors(node: cst.CSTNode) -> tuple[str, ...]:
             return False
         return not isinstance(n, cst.Lambda)
 
-    for part in ([a.value for a in node.args] if isinstance(node, cst.Call) else [node]):
+    for part in [a.value for a in node.args] if isinstance(node, cst.Call) else [node]:
         walk(part, enter)
     return tuple(dict.fromkeys(found))

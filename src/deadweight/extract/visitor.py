@@ -9,8 +9,9 @@ Nothing here knows which classes are modules: that is decided later, across file
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 import libcst as cst
 
@@ -222,12 +223,19 @@ class Collector:
             )
         else:
             self.functions.append(
-                F.FunctionFacts(f.name, f.span, f.params, tuple(f.param_reads), tuple(sorted(f.inner_params)), tuple(f.passes_self))
+                F.FunctionFacts(
+                    f.name, f.span, f.params, tuple(f.param_reads), tuple(sorted(f.inner_params)), tuple(f.passes_self)
+                )
             )
 
     def _method(self) -> _Func | None:
         """The method whose body we are in (nested functions and lambdas included)."""
-        if self.funcs and self.funcs[-1].owner is not None and self.classes and self.funcs[-1].owner is self.classes[-1]:
+        if (
+            self.funcs
+            and self.funcs[-1].owner is not None
+            and self.classes
+            and self.funcs[-1].owner is self.classes[-1]
+        ):
             return self.funcs[-1]
         return None
 
@@ -315,11 +323,17 @@ class Collector:
         assert owner is not None
         parent = self.stack[i] if i >= 0 else None
         name = chain[0]
-        if len(chain) == 1 and isinstance(parent, cst.Call) and parent.func is top and name in (
-            "register_buffer",
-            "register_parameter",
-            "add_module",
-            "register_module",
+        if (
+            len(chain) == 1
+            and isinstance(parent, cst.Call)
+            and parent.func is top
+            and name
+            in (
+                "register_buffer",
+                "register_parameter",
+                "add_module",
+                "register_module",
+            )
         ):
             self._register_call(m, name, parent, span)
             return
@@ -341,9 +355,18 @@ class Collector:
         self._append_write(m, attr, span, kind, via, ctor, elements=elements, kwargs=kwargs, cond=cond, source=source)
 
     def _append_write(
-        self, m: _Func, attr: str, span: F.Span, kind: str, via: str, ctor: str | None, *,
-        elements: tuple[str, ...] = (), kwargs: tuple[tuple[str, str], ...] = (),
-        cond: str | None = None, source: str | None = None,
+        self,
+        m: _Func,
+        attr: str,
+        span: F.Span,
+        kind: str,
+        via: str,
+        ctor: str | None,
+        *,
+        elements: tuple[str, ...] = (),
+        kwargs: tuple[tuple[str, str], ...] = (),
+        cond: str | None = None,
+        source: str | None = None,
     ) -> None:
         owner = m.owner
         assert owner is not None
@@ -387,7 +410,13 @@ class Collector:
             self._record_write(m, name, value, span, "add_module")
 
     def _record_raw(
-        self, m: _Func, name: str, span: F.Span, kind: str, via: str, value: cst.BaseExpression | None,
+        self,
+        m: _Func,
+        name: str,
+        span: F.Span,
+        kind: str,
+        via: str,
+        value: cst.BaseExpression | None,
         kwargs: tuple[tuple[str, str], ...] = (),
     ) -> None:
         """register_buffer / register_parameter: the call itself says what the weight is."""
@@ -426,13 +455,22 @@ class Collector:
                     f.dynamic.append("vars(self)")
                     continue
                 f.passes_self.append(
-                    F.Call(fname or self.code_for(func)[:60], idx if a.keyword is None else -1, a.keyword.value if a.keyword else None, f.span)
+                    F.Call(
+                        fname or self.code_for(func)[:60],
+                        idx if a.keyword is None else -1,
+                        a.keyword.value if a.keyword else None,
+                        f.span,
+                    )
                 )
 
     def _param_getattr(self, f: _Func, node: cst.Call) -> None:
         """`getattr(attn, "to_q")` / `getattr(self, "fc" + suffix)` in a function given the module."""
         param = node.args[0].value
-        if not isinstance(param, cst.Name) or len(node.args) < 2 or (param.value not in f.params and param.value not in f.inner_params):
+        if (
+            not isinstance(param, cst.Name)
+            or len(node.args) < 2
+            or (param.value not in f.params and param.value not in f.inner_params)
+        ):
             return
         name = string_name(node.args[1].value)
         if name is not None:

@@ -16,10 +16,33 @@ import libcst as cst
 
 _SKIP = frozenset(
     {
-        "lpar", "rpar", "leading_lines", "lines_after_decorators", "comma", "semicolon", "dot",
-        "equal", "colon", "header", "footer", "trailing_whitespace", "indent", "lbracket",
-        "rbracket", "lbrace", "rbrace", "star", "asynchronous", "operator", "keyword", "attr",
-        "conversion", "posonly_ind", "arrow", "first_line", "empty_lines",
+        "lpar",
+        "rpar",
+        "leading_lines",
+        "lines_after_decorators",
+        "comma",
+        "semicolon",
+        "dot",
+        "equal",
+        "colon",
+        "header",
+        "footer",
+        "trailing_whitespace",
+        "indent",
+        "lbracket",
+        "rbracket",
+        "lbrace",
+        "rbrace",
+        "star",
+        "asynchronous",
+        "operator",
+        "keyword",
+        "attr",
+        "conversion",
+        "posonly_ind",
+        "arrow",
+        "first_line",
+        "empty_lines",
     }
 )
 _ORDER: dict[type, tuple[str, ...]] = {
@@ -55,7 +78,9 @@ def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     return out
 
 
-def walk(root: cst.CSTNode, enter: Callable[[cst.CSTNode], bool], leave: Callable[[cst.CSTNode], None] | None = None) -> None:
+def walk(
+    root: cst.CSTNode, enter: Callable[[cst.CSTNode], bool], leave: Callable[[cst.CSTNode], None] | None = None
+) -> None:
     """Pre-order `enter` (return False to skip the children) and post-order `leave`, iteratively
     so that deeply nested code cannot overflow the interpreter's stack."""
     todo: list[tuple[cst.CSTNode, bool]] = [(root, False)]

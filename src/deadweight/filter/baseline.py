@@ -75,14 +75,16 @@ def load(path: Path) -> list[Entry]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise BaselineError(f"baseline {path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+        raise BaselineError(
+            f"baseline {path}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
     if not isinstance(data, dict):
-        raise BaselineError(f"baseline {path}: expected a JSON object with \"version\" and \"findings\"")
+        raise BaselineError(f'baseline {path}: expected a JSON object with "version" and "findings"')
     if data.get("version") != VERSION:
         raise BaselineError(f"baseline {path}: unsupported version {data.get('version')!r} (expected {VERSION})")
     items = data.get("findings")
     if not isinstance(items, list):
-        raise BaselineError(f"baseline {path}: \"findings\" must be a list")
+        raise BaselineError(f'baseline {path}: "findings" must be a list')
     entries = []
     for i, item in enumerate(items):
         where = f"baseline {path}: findings[{i}]"
@@ -90,16 +92,16 @@ def load(path: Path) -> list[Entry]:
             raise BaselineError(f"{where}: expected an object")
         fp = item.get("fingerprint")
         if not isinstance(fp, str) or not fp:
-            raise BaselineError(f"{where}: missing \"fingerprint\"")
+            raise BaselineError(f'{where}: missing "fingerprint"')
         fields = {}
         for key in ("code", "path", "class", "attribute"):
             value = item.get(key, "")
             if not isinstance(value, str):
-                raise BaselineError(f"{where}: \"{key}\" must be a string")
+                raise BaselineError(f'{where}: "{key}" must be a string')
             fields[key] = value
         reason = item.get("reason")
         if reason is not None and not isinstance(reason, str):
-            raise BaselineError(f"{where}: \"reason\" must be a string")
+            raise BaselineError(f'{where}: "reason" must be a string')
         entries.append(Entry(fp, fields["code"], fields["path"], fields["class"], fields["attribute"], reason))
     return entries
 
@@ -120,7 +122,10 @@ def write(path: Path, result: Result) -> int:
             f.fingerprint, Entry(f.fingerprint, f.code, f.path, f.class_name, f.attribute, reasons.get(f.fingerprint))
         )
     ordered = sorted(entries.values(), key=Entry.sort_key)
-    text = json.dumps({"version": VERSION, "findings": [e.to_dict() for e in ordered]}, indent=2, ensure_ascii=False) + "\n"
+    text = (
+        json.dumps({"version": VERSION, "findings": [e.to_dict() for e in ordered]}, indent=2, ensure_ascii=False)
+        + "\n"
+    )
     _atomic_write(path, text)
     return len(ordered)
 

@@ -24,4 +24,4 @@ def _sibling(path: str, rule: tuple[str, str]) -> str | None:
     head, sep, name = path.rpartition("/")
     if not name.startswith(source):
         return None
-    return f"{head}{sep}{generated}{name[len(source):]}"
+    return f"{head}{sep}{generated}{name[len(source) :]}"

@@ -110,7 +110,9 @@ class Project:
         for f in self.files:
             for fn in f.functions:
                 self.functions[f"{f.module}.{fn.name}"] = (f, fn)
-        self.external_reads: frozenset[str] = frozenset().union(*(f.external_reads for f in self.files)) if self.files else frozenset()
+        self.external_reads: frozenset[str] = (
+            frozenset().union(*(f.external_reads for f in self.files)) if self.files else frozenset()
+        )
         self._link_bases()
         self._mark_modules()
         self._compute_mros()
@@ -196,7 +198,7 @@ class Project:
         return None
 
     def resolve_qualified(self, qualname: str, _depth: int = 0) -> str | ClassInfo | None:
-        """"pkg.mod.Class" -> the repo class (following re-exports) or the name itself."""
+        """ "pkg.mod.Class" -> the repo class (following re-exports) or the name itself."""
         parts = qualname.split(".")
         for cut in range(len(parts) - 1, 0, -1):
             mod = self.find_module(".".join(parts[:cut]))
@@ -257,7 +259,8 @@ class Project:
         """Strong evidence for an unresolvable base: assigns nn-ish layers and defines forward."""
         has_forward = info.facts.method("forward") is not None
         layers = any(
-            w.kind in (F.PARAMETER, F.BUFFER) or (w.kind == F.MODULE and w.ctor and w.ctor.split(".")[0] in ("nn", "torch"))
+            w.kind in (F.PARAMETER, F.BUFFER)
+            or (w.kind == F.MODULE and w.ctor and w.ctor.split(".")[0] in ("nn", "torch"))
             for w in info.facts.writes
         )
         return has_forward and layers
@@ -324,7 +327,9 @@ class Project:
         return out
 
     # -- methods ---------------------------------------------------------------------------
-    def lookup(self, info: ClassInfo, name: str, after: ClassInfo | None = None) -> tuple[ClassInfo, F.MethodFacts] | None:
+    def lookup(
+        self, info: ClassInfo, name: str, after: ClassInfo | None = None
+    ) -> tuple[ClassInfo, F.MethodFacts] | None:
         """Resolve a method through info's MRO (optionally starting after a class, for super())."""
         mro = info.mro
         if after is not None:
@@ -377,10 +382,15 @@ class Project:
         while frontier:
             name = frontier.pop()
             for r in info.facts.reads:
-                if r.method == name and len(r.chain) == 1 and r.kind == F.VALUE and r.chain[0] in own and r.chain[0] not in names:
-                    if not self.is_entry(r.chain[0]):
-                        names.add(r.chain[0])
-                        frontier.append(r.chain[0])
+                if (
+                    r.method == name
+                    and len(r.chain) == 1
+                    and r.kind == F.VALUE
+                    and r.chain[0] in own
+                    and r.chain[0] not in names
+                ) and not self.is_entry(r.chain[0]):
+                    names.add(r.chain[0])
+                    frontier.append(r.chain[0])
         return names
 
     def _find_weights(self, info: ClassInfo) -> list[Weight]:
@@ -389,7 +399,9 @@ class Project:
         for w in info.facts.writes:
             if w.method in builders:
                 by_attr.setdefault(w.attr, []).append(w)
-        deleted = {r.chain[0] for r in info.facts.reads if r.kind == F.DELETE and r.method in builders and len(r.chain) == 1}
+        deleted = {
+            r.chain[0] for r in info.facts.reads if r.kind == F.DELETE and r.method in builders and len(r.chain) == 1
+        }
         out: list[Weight] = []
         for attr, writes in by_attr.items():
             if "*" in attr or attr in deleted:  # `self.weight = self.W; del self.W`
@@ -403,10 +415,13 @@ class Project:
                 continue
             write, (_, ctor, certain) = real[0]
             kind = write.kind
-            pfree = all(
-                is_parameter_free((r[1] or w.ctor or "").rsplit(".", 1)[-1], dict(w.kwargs)) for w, r in real
-            ) and kind == F.MODULE
-            conditional = any(w.kind == F.NONE for w in writes) or all(w.conditional for w in weighty) and write.condition is not None
+            pfree = (
+                all(is_parameter_free((r[1] or w.ctor or "").rsplit(".", 1)[-1], dict(w.kwargs)) for w, r in real)
+                and kind == F.MODULE
+            )
+            conditional = any(w.kind == F.NONE for w in writes) or (
+                all(w.conditional for w in weighty) and write.condition is not None
+            )
             out.append(Weight(info, attr, write, tuple(writes), kind, ctor, pfree, conditional, certain))
         sources: dict[tuple[str, str], list[Weight]] = {}
         for w in out:

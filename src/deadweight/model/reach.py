@@ -10,6 +10,7 @@ functions, always resolved through the MRO of the class being judged.
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import re
 from dataclasses import dataclass, field
 
@@ -192,7 +193,9 @@ class Analysis:
         return out
 
     @staticmethod
-    def _add_param_reads(out: dict[tuple[str, int], set[str]], kind: str, params: tuple[str, ...], reads: tuple[F.ParamRead, ...]) -> None:
+    def _add_param_reads(
+        out: dict[tuple[str, int], set[str]], kind: str, params: tuple[str, ...], reads: tuple[F.ParamRead, ...]
+    ) -> None:
         for pr in reads:
             if pr.kind not in USE_KINDS or pr.param not in params:
                 continue
@@ -324,7 +327,7 @@ class Analysis:
                     if TIED_WEIGHTS_ATTR.search(name):
                         for key in re.findall(r"[\"']([\w.]+)[\"']", code):
                             parts = key.split(".")
-                            pairs.update(zip(parts, parts[1:]))
+                            pairs.update(itertools.pairwise(parts))
             self._tied_pairs = pairs
         return self._tied_pairs
 
@@ -355,9 +358,14 @@ class Analysis:
             if any(r.kind == F.DELETE and r.chain == (w.name,) and self.p.is_init(r.method) for r in k.facts.reads):
                 return True
             init = k.facts.method("__init__")
-            if init is not None and "__init__" not in init.super_calls and not any(
-                call.callee.endswith(".__init__") and not call.callee.endswith(("Module.__init__", "nn.Module.__init__"))
-                for call in init.passes_self
+            if (
+                init is not None
+                and "__init__" not in init.super_calls
+                and not any(
+                    call.callee.endswith(".__init__")
+                    and not call.callee.endswith(("Module.__init__", "nn.Module.__init__"))
+                    for call in init.passes_self
+                )
             ):
                 return True  # `nn.Module.__init__(self)`: the base __init__ never runs
         return False

@@ -92,14 +92,21 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
             # Filled item by item (the modules may be called through another list), or no class
             # that inherits it has a forward to judge against (a container kept for state_dict).
             conf = "low"
-        related = tuple(use_note(u, f"inspected here (`{'.'.join(u.read.chain)}`), which does not use its value") for u in lv.meta_uses[:3])
+        related = tuple(
+            use_note(u, f"inspected here (`{'.'.join(u.read.chain)}`), which does not use its value")
+            for u in lv.meta_uses[:3]
+        )
         related += tuple(use_note(u, f"read here, in `{u.where}`, which only initialises") for u in lv.init_uses[:3])
-        related += tuple(use_note(u, "multiplied by zero here: a keep-alive term, not a use") for u in lv.keepalive_uses[:3])
+        related += tuple(
+            use_note(u, "multiplied by zero here: a keep-alive term, not a use") for u in lv.keepalive_uses[:3]
+        )
         if lv.keepalive_uses:
             msg = f"{what} is only kept alive by a term multiplied by zero{created(w)}; {checkpoint_note(w)}"
             code = "DW101"
         elif lv.meta_uses and not lv.init_uses:
-            reads = sorted({f"`{'.'.join(u.read.chain)}`" if u.read.kind == F.META else "a `None` test" for u in lv.meta_uses})
+            reads = sorted(
+                {f"`{'.'.join(u.read.chain)}`" if u.read.kind == F.META else "a `None` test" for u in lv.meta_uses}
+            )
             if all(u.read.chain[-1] in ("device", "dtype") for u in lv.meta_uses):
                 conf = "low"  # a device/dtype anchor: intended, if wasteful
             msg = f"{what} is only inspected ({', '.join(reads)}), never used as a value{created(w)}; {checkpoint_note(w)}"
@@ -128,10 +135,12 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
     elif conf == "high":
         conf = "medium"
     where = sorted({f"`{u.where}`" for u in lv.value_uses})
-    entry = ", ".join(sorted({f"`{m.name}`" for c in lv.judged[:1] for _, m in analysis.entry_methods(c)})) or "its entry points"
+    entry = (
+        ", ".join(sorted({f"`{m.name}`" for c in lv.judged[:1] for _, m in analysis.entry_methods(c)}))
+        or "its entry points"
+    )
     msg = (
-        f"{what} is used only in {', '.join(where[:3])}, which {entry} never reaches{created(w)}; "
-        f"{checkpoint_note(w)}"
+        f"{what} is used only in {', '.join(where[:3])}, which {entry} never reaches{created(w)}; {checkpoint_note(w)}"
     )
     if public:
         msg += " (public method: maybe called from outside the class)"
@@ -143,8 +152,6 @@ def _silent_hooks(analysis: Analysis, w: Weight) -> str:
     """The CogVideo shape: a hook of the class that returns only None (where the weight was
     presumably meant to be returned)."""
     hooks = [
-        f"`{c.name}.{m.name}`"
-        for c, m in analysis.entry_methods(w.cls)
-        if m.returns_only_none and m.name != "forward"
+        f"`{c.name}.{m.name}`" for c, m in analysis.entry_methods(w.cls) if m.returns_only_none and m.name != "forward"
     ]
     return f" and {', '.join(hooks)} returns None" if hooks else ""

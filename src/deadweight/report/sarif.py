@@ -99,9 +99,7 @@ def _descriptors(
                 descriptors.append(_rule_descriptor(finding.code, owner))
             else:
                 level = _level(finding.severity)
-                descriptors.append(
-                    {"id": finding.code, "name": finding.rule, "defaultConfiguration": {"level": level}}
-                )
+                descriptors.append({"id": finding.code, "name": finding.rule, "defaultConfiguration": {"level": level}})
     return descriptors, index
 
 

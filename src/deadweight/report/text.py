@@ -125,9 +125,7 @@ def _is_terminal(out: TextIO) -> bool:
         return False
 
 
-def _print_finding(
-    console: Console, finding: Finding, sources: _Sources, *, gutter: int, color: bool
-) -> None:
+def _print_finding(console: Console, finding: Finding, sources: _Sources, *, gutter: int, color: bool) -> None:
     """Header, source line with the attribute marked, then the related locations as notes."""
     console.print(
         Text.assemble(

@@ -57,8 +57,15 @@ class Rule:
     ) -> Finding:
         """A finding located at the weight's definition (the line a maintainer must edit)."""
         return self.finding_at(
-            weight.path, weight.write.span, class_name or weight.owner, weight.name, message,
-            confidence=confidence, defined_in=weight.owner, related=related, code=code,
+            weight.path,
+            weight.write.span,
+            class_name or weight.owner,
+            weight.name,
+            message,
+            confidence=confidence,
+            defined_in=weight.owner,
+            related=related,
+            code=code,
         )
 
     def finding_at(

@@ -33,7 +33,7 @@ class UnusedSuppression(Rule):
     )
     severity = "warning"
     bad = (
-        '''
+        """
 import torch.nn as nn
 
 class MLP(nn.Module):
@@ -43,8 +43,8 @@ class MLP(nn.Module):
 
     def forward(self, x):
         return self.fc(x)
-''',
-        '''
+""",
+        """
 import torch.nn as nn
 
 class MLP(nn.Module):
@@ -55,10 +55,10 @@ class MLP(nn.Module):
 
     def forward(self, x):
         return self.fc(x)
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch.nn as nn
 
 class MLP(nn.Module):
@@ -69,8 +69,8 @@ class MLP(nn.Module):
 
     def forward(self, x):
         return self.fc(x)
-''',
-        '''
+""",
+        """
 import torch.nn as nn
 
 class MLP(nn.Module):  # deadweight: ignore[DW105]
@@ -81,10 +81,8 @@ class MLP(nn.Module):  # deadweight: ignore[DW105]
 
     def forward(self, x):
         return self.fc(x)
-''',
+""",
     )
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-
-        project = ctx.project
         return ()

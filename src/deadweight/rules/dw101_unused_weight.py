@@ -20,7 +20,7 @@ class UnusedWeight(LivenessRule):
         "reported unexpected keys)."
     )
     bad = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -33,8 +33,8 @@ class PatchEmbed(nn.Module):
 
     def forward(self, x):
         return self.proj(x)
-''',
-        '''
+""",
+        """
 import torch.nn as nn
 
 class Mixer(nn.Module):
@@ -45,10 +45,10 @@ class Mixer(nn.Module):
 
     def forward(self, x):
         return self.fc1(x)
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -63,8 +63,8 @@ class PatchEmbed(nn.Module):
         if self.pos_embedding is not None:
             x = x + self.pos_embedding
         return x
-''',
-        '''
+""",
+        """
 import torch.nn as nn
 
 class Tower(nn.Module):
@@ -76,5 +76,5 @@ class Tower(nn.Module):
         for block in self.blocks:
             x = block(x)
         return x
-''',
+""",
     )

@@ -17,7 +17,7 @@ class WeightOutsideForward(LivenessRule):
         "`_load_from_state_dict` or load with `strict=False`."
     )
     bad = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -33,8 +33,8 @@ class Encoder(nn.Module):
 
     def forward(self, x):
         return self.proj(x)
-''',
-        '''
+""",
+        """
 import torch.nn as nn
 
 class Head(nn.Module):
@@ -48,10 +48,10 @@ class Head(nn.Module):
 
     def forward(self, x):
         return self.fc(x)
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch.nn as nn
 
 class Head(nn.Module):
@@ -65,5 +65,5 @@ class Head(nn.Module):
 
     def forward(self, x):
         return self._refine(self.fc(x))
-''',
+""",
     )

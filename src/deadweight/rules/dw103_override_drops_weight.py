@@ -26,7 +26,7 @@ class OverrideDropsWeight(Rule):
         "the subclass's checkpoint keys; keep old checkpoints loading in `_load_from_state_dict`."
     )
     bad = (
-        '''
+        """
 # file: models/base.py
 import torch
 import torch.nn as nn
@@ -46,10 +46,10 @@ from .base import VideoDiT
 class ImageToVideoDiT(VideoDiT):
     def forward(self, x):
         return self.proj(x)
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -65,11 +65,10 @@ class VideoDiT(nn.Module):
 class ImageToVideoDiT(VideoDiT):
     def forward(self, x):
         return super().forward(x * 2)
-''',
+""",
     )
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-
         project = ctx.project
         analysis: Analysis = ctx.reach
         for w in project.all_weights():
@@ -109,7 +108,11 @@ class ImageToVideoDiT(VideoDiT):
                     f"{describe(w)} is not used by `{c.name}`: `{mc.name}.{mm.name}` overrides "
                     f"`{bc.name}.{bm.name}`, which used it; {checkpoint_note(w)}"
                 )
-                related.append(Related(mc.path, mm.span.line, mm.span.column, f"`{mc.name}.{mm.name}` no longer reaches `{w.name}`"))
+                related.append(
+                    Related(
+                        mc.path, mm.span.line, mm.span.column, f"`{mc.name}.{mm.name}` no longer reaches `{w.name}`"
+                    )
+                )
             else:
                 msg = (
                     f"{describe(w)} is not used by `{c.name}`, although its base `{base.name}` uses it; "
@@ -117,7 +120,9 @@ class ImageToVideoDiT(VideoDiT):
                 )
             for u in lv.value_uses:
                 if (u.cls.key, u.method) in analysis.reachable(base):
-                    related.append(Related(u.cls.path, u.read.span.line, u.read.span.column, f"used here by `{base.name}`"))
+                    related.append(
+                        Related(u.cls.path, u.read.span.line, u.read.span.column, f"used here by `{base.name}`")
+                    )
                     break
         dyn = analysis.dynamic_reasons(c)
         if dyn:

@@ -15,7 +15,7 @@ class MetadataOnlyWeight(LivenessRule):
         "metadata it stands for (a shape in the config). Removing it drops its checkpoint keys."
     )
     bad = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -29,10 +29,10 @@ class Embed(nn.Module):
         if self.pos is not None:
             assert x.shape[1] == self.pos.shape[1]
         return self.proj(x)
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -45,5 +45,5 @@ class Embed(nn.Module):
     def forward(self, x):
         assert x.shape[1] == self.pos.shape[1]
         return self.proj(x) + self.pos
-''',
+""",
     )

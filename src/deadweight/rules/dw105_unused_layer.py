@@ -16,7 +16,7 @@ class UnusedLayer(LivenessRule):
         "no parameters, so neither change affects checkpoint keys."
     )
     bad = (
-        '''
+        """
 import torch.nn as nn
 
 class MLP(nn.Module):
@@ -27,10 +27,10 @@ class MLP(nn.Module):
 
     def forward(self, x):
         return self.fc(x)
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch.nn as nn
 
 class MLP(nn.Module):
@@ -41,5 +41,5 @@ class MLP(nn.Module):
 
     def forward(self, x):
         return self.dropout(self.fc(x))
-''',
+""",
     )

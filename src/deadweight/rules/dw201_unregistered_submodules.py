@@ -32,7 +32,7 @@ class UnregisteredSubmodules(Rule):
         "them in `_load_from_state_dict`."
     )
     bad = (
-        '''
+        """
 import torch.nn as nn
 
 class Block(nn.Module):
@@ -53,8 +53,8 @@ class Tower(nn.Module):
         for block in self.blocks:
             x = block(x)
         return {k: h(x) for k, h in self.heads.items()}
-''',
-        '''
+""",
+        """
 import torch
 import torch.nn as nn
 
@@ -65,10 +65,10 @@ class Scales(nn.Module):
 
     def forward(self, xs):
         return [x * s for x, s in zip(xs, self.scales)]
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch.nn as nn
 
 class Tower(nn.Module):
@@ -81,11 +81,11 @@ class Tower(nn.Module):
         for block in self.blocks:
             x = block(x)
         return self.heads["cls"](x)
-''',
+""",
         # hard negatives: a list converted to a ModuleList later; lists of plain values, of
         # shapes, of functions; a list that wraps an existing model on purpose (kept out of the
         # state dict: a frozen teacher); a class that is not a module
-        '''
+        """
 import torch.nn as nn
 import torch.nn.functional as F
 
@@ -107,10 +107,10 @@ class Tower(nn.Module):
 class Builder:
     def __init__(self, dim):
         self.layers = [nn.Linear(dim, dim)]
-''',
+""",
         # hard negatives: a list registered right away under computed names (keeps
         # nn.Sequential-style checkpoint keys), and a list of stateless loss modules
-        '''
+        """
 import torch.nn as nn
 
 class PredictionBlock(nn.Module):
@@ -125,16 +125,17 @@ class PredictionBlock(nn.Module):
         for layer in self.layers:
             x = layer(x)
         return sum(loss(x, y) for loss in self.losses)
-''',
+""",
     )
 
-    def check(self, ctx: Context) -> Iterable[Finding]:  # noqa: C901 - one pass, several exits
-
+    def check(self, ctx: Context) -> Iterable[Finding]:
         project = ctx.project
         for info in project.module_classes():
             writes = info.facts.writes
             for w in writes:
-                if w.kind != F.PLAIN_CONTAINER or not project.is_init(w.method) and w.method not in ("setup", "build"):
+                if w.kind != F.PLAIN_CONTAINER or (
+                    not project.is_init(w.method) and w.method not in ("setup", "build")
+                ):
                     continue
                 mods = [c for c in (module_ctor(project, info, e) for e in w.elements) if c]
                 if not mods or all(_stateless(c) for c in mods):
@@ -142,7 +143,9 @@ class PredictionBlock(nn.Module):
                 if _registers_by_name(info, w.method):
                     continue  # `for i, m in enumerate(self.layers): self.add_module(str(i), m)`
                 # re-registered later: `self.blocks = nn.ModuleList(self.blocks)`
-                if any(o.attr == w.attr and o.kind in (F.MODULE, F.PARAMETER) and o.statement > w.statement for o in writes):
+                if any(
+                    o.attr == w.attr and o.kind in (F.MODULE, F.PARAMETER) and o.statement > w.statement for o in writes
+                ):
                     continue
                 params = all(c == "nn.Parameter" for c in mods)
                 wrapper = "nn.ParameterList` / `nn.ParameterDict" if params else "nn.ModuleList` / `nn.ModuleDict"
@@ -165,4 +168,6 @@ def _stateless(ctor: str) -> bool:
 def _registers_by_name(info: ClassInfo, method: str) -> bool:
     """The builder registers modules under computed names (`self.add_module(str(i), layer)`)."""
     m = info.facts.method(method)
-    return m is not None and any(r.startswith(("self.add_module", "self.register_module", "self.register_parameter")) for r in m.dynamic)
+    return m is not None and any(
+        r.startswith(("self.add_module", "self.register_module", "self.register_parameter")) for r in m.dynamic
+    )

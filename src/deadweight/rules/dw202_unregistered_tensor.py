@@ -24,14 +24,14 @@ class UnregisteredTensor(Rule):
         "built with `requires_grad=True` the optimizer never sees it, so it is never trained."
     )
     fix = (
-        "Register it: `self.register_buffer(\"mask\", torch.ones(...), persistent=False)` for a "
+        'Register it: `self.register_buffer("mask", torch.ones(...), persistent=False)` for a '
         "constant that should follow the device but stay out of checkpoints (no key changes), "
-        "`register_buffer(\"mask\", ...)` to save it (adds a key: load older checkpoints with "
+        '`register_buffer("mask", ...)` to save it (adds a key: load older checkpoints with '
         "`strict=False` or add the key in `_load_from_state_dict`), or `nn.Parameter(...)` if it "
         "is meant to be learned."
     )
     bad = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -46,10 +46,10 @@ class Attention(nn.Module):
         q, k, v = self.qkv(x).chunk(3, dim=-1)
         a = (q @ k.transpose(-1, -2)) / self.temperature
         return a.masked_fill(self.mask == 0, float("-inf")).softmax(-1) @ v
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -64,10 +64,10 @@ class Attention(nn.Module):
         q, k, v = self.qkv(x).chunk(3, dim=-1)
         a = (q @ k.transpose(-1, -2)) / self.temperature
         return a.masked_fill(self.mask == 0, float("-inf")).softmax(-1) @ v
-''',
+""",
         # hard negatives: moved to the input's device at use; registered later; a cache rebuilt
         # in forward; only used in __init__; a tensor in a class that is not a module
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -92,11 +92,10 @@ class Sampler:
 
     def __call__(self, x):
         return x * self.steps
-''',
+""",
     )
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-
         project = ctx.project
         analysis = ctx.reach
         for info in project.module_classes():
@@ -142,10 +141,14 @@ class Sampler:
                     msg = (
                         f"`{w.attr}` is a tensor (`{w.ctor}`) assigned as a plain attribute and used in "
                         "forward: `.to(device)`/`.half()` do not move it and `state_dict()` does not save "
-                        f"it; use `register_buffer(\"{w.attr}\", ..., persistent=False)` (no checkpoint "
+                        f'it; use `register_buffer("{w.attr}", ..., persistent=False)` (no checkpoint '
                         "key changes) or a persistent buffer (load older checkpoints with `strict=False`)"
                     )
-                conf = "high" if grad else ("medium" if ctor in ("tensor", "as_tensor", "Tensor") or not info.module_certain else "high")
+                conf = (
+                    "high"
+                    if grad
+                    else ("medium" if ctor in ("tensor", "as_tensor", "Tensor") or not info.module_certain else "high")
+                )
                 upath, u = uses[w.attr][0]
                 related = [Related(upath, u.span.line, u.span.column, f"used here, in `{u.method}`")]
                 yield at(self, info, w.span, w.attr, msg, confidence=conf, related=related)

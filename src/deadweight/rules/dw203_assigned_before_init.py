@@ -25,7 +25,7 @@ class AssignedBeforeInit(Rule):
         "flags) may stay before it. Checkpoint keys do not change."
     )
     bad = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -39,10 +39,10 @@ class Head(nn.Module):
 
     def forward(self, x):
         return self.fc(x) + self.bias
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -56,10 +56,10 @@ class Head(nn.Module):
 
     def forward(self, x):
         return self.fc(x) + self.bias
-''',
+""",
         # hard negatives: a class initialised through `nn.Module.__init__(self)`; a class that
         # never calls super().__init__() (its base does the work, or it is not our concern)
-        '''
+        """
 import torch.nn as nn
 
 class Legacy(nn.Module):
@@ -69,11 +69,10 @@ class Legacy(nn.Module):
 
     def forward(self, x):
         return self.fc(x)
-''',
+""",
     )
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-
         project = ctx.project
         for info in project.module_classes():
             init = info.facts.method("__init__")

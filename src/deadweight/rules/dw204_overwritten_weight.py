@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 from deadweight.conventions import CONTAINERS, PARAMETER_FREE_LAYERS
@@ -28,7 +29,7 @@ class OverwrittenWeight(Rule):
         "`_load_from_state_dict`."
     )
     bad = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -43,10 +44,10 @@ class Block(nn.Module):
 
     def forward(self, x):
         return x + self.gamma * self.proj(self.norm(x))
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch.nn as nn
 
 class Block(nn.Module):
@@ -69,11 +70,10 @@ class Block(nn.Module):
 
     def forward(self, x):
         return self.stages(self.out(self.fc(self.proj(self.norm(x)))))
-''',
+""",
     )
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-
         project = ctx.project
         for info in project.module_classes():
             by_attr: dict[str, list[F.Write]] = {}
@@ -84,7 +84,7 @@ class Block(nn.Module):
                 if len(writes) < 2:
                     continue
                 writes.sort(key=lambda w: (w.statement, w.span.line))
-                for first, second in zip(writes, writes[1:]):
+                for first, second in itertools.pairwise(writes):
                     if first.conditional or second.conditional or first.statement == second.statement:
                         continue
                     if not (weight_write(project, info, first) and weight_write(project, info, second)):
@@ -112,7 +112,7 @@ class Block(nn.Module):
         return w.kind == F.MODULE and last in PARAMETER_FREE_LAYERS
 
     @staticmethod
-    def _read_between(info, attr: str, first: F.Write, second: F.Write) -> bool:  # noqa: ANN001
+    def _read_between(info, attr: str, first: F.Write, second: F.Write) -> bool:
         lo, hi = first.span.end_line, second.span.end_line
         for r in info.facts.reads:
             if r.method != "__init__" or r.chain[0] != attr or r.kind in (F.DELETE, F.INIT):
@@ -121,7 +121,12 @@ class Block(nn.Module):
                 return True
         # a helper called in between may read it: `self._init_proj()`
         for r in info.facts.reads:
-            if r.method == "__init__" and len(r.chain) == 1 and r.kind == F.VALUE and lo <= r.span.line <= hi:
-                if info.facts.method(r.chain[0]) is not None:
-                    return True
+            if (
+                r.method == "__init__"
+                and len(r.chain) == 1
+                and r.kind == F.VALUE
+                and lo <= r.span.line <= hi
+                and info.facts.method(r.chain[0]) is not None
+            ):
+                return True
         return False

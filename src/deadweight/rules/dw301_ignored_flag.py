@@ -23,9 +23,8 @@ def flags_in(condition: str, params: tuple[str, ...]) -> list[str]:
         head = name.split(".")[0]
         if keyword.iskeyword(head) or head in ("None", "True", "False"):
             continue
-        if head == "self" and "." in name or head != "self" and head in params:
-            if name not in out:
-                out.append(name)
+        if ((head == "self" and "." in name) or (head != "self" and head in params)) and name not in out:
+            out.append(name)
     return out
 
 
@@ -47,7 +46,7 @@ class IgnoredFlag(Rule):
         "checkpoints with `strict=False` or drop the stale keys in `_load_from_state_dict`."
     )
     bad = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -60,8 +59,8 @@ class PatchEmbed(nn.Module):
 
     def forward(self, x):
         return self.proj(x)
-''',
-        '''
+""",
+        """
 import torch.nn as nn
 
 class Block(nn.Module):
@@ -72,10 +71,10 @@ class Block(nn.Module):
 
     def forward(self, x):
         return self.fc(x)
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -91,10 +90,10 @@ class PatchEmbed(nn.Module):
         if hasattr(self, "pos_embedding"):
             x = x + self.pos_embedding
         return x
-''',
+""",
         # hard negatives: the flag is copied to self and consulted in forward (the weight is
         # then judged by DW101 alone); an unconditional dead weight is DW101's business
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -111,7 +110,7 @@ class PatchEmbed(nn.Module):
         if self.use_pos:
             x = x * 2
         return self.proj(x)
-''',
+""",
     )
 
     def check(self, ctx: Context) -> Iterable[Finding]:
@@ -119,7 +118,9 @@ class PatchEmbed(nn.Module):
         for w in project.all_weights():
             if w.parameter_free or not analysis.is_judged(w.cls):
                 continue  # an abstract holder (weights loaded into another model) is not judged here
-            cond_writes = [x for x in w.writes if x.conditional and x.condition and x.kind in (F.PARAMETER, F.BUFFER, F.MODULE)]
+            cond_writes = [
+                x for x in w.writes if x.conditional and x.condition and x.kind in (F.PARAMETER, F.BUFFER, F.MODULE)
+            ]
             if not cond_writes:
                 continue
             method = w.cls.facts.method(cond_writes[0].method)

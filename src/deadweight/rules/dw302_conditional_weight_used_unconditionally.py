@@ -53,7 +53,7 @@ class ConditionalWeightUsedUnconditionally(Rule):
         "keys of the configurations that already work."
     )
     bad = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -68,10 +68,10 @@ class Block(nn.Module):
     def forward(self, x):
         x = self.norm(x)  # expect: DW302
         return self.fc(x) + self.bias  # expect: DW302
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch
 import torch.nn as nn
 
@@ -102,10 +102,10 @@ class Block(nn.Module):
         if not hasattr(self, "bias"):
             return x
         return x + self.bias
-''',
+""",
         # hard negative: a sibling created by the same `if` is tested first (reparameterised
         # inference branch returns early), and a caller guarded by a mode attribute
-        '''
+        """
 import torch.nn as nn
 
 class RepBlock(nn.Module):
@@ -131,11 +131,10 @@ class RepBlock(nn.Module):
 
     def _add_pos(self, x):
         return self.pos(x)
-''',
+""",
     )
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-
         project = ctx.project
         analysis = ctx.reach
         seen: set[tuple[str, int, int]] = set()
@@ -146,7 +145,9 @@ class RepBlock(nn.Module):
             for c in reversed(info.mro):
                 for w in project.weights(c):
                     candidates[w.name] = w
-            candidates = {n: w for n, w in candidates.items() if only_conditional(w) and not self._set_elsewhere(project, info, n)}
+            candidates = {
+                n: w for n, w in candidates.items() if only_conditional(w) and not self._set_elsewhere(project, info, n)
+            }
             if not candidates:
                 continue
             reached = list(analysis.reachable(info).values())
@@ -178,7 +179,7 @@ class RepBlock(nn.Module):
         return False
 
     @staticmethod
-    def _tested(analysis, reached, candidates: dict[str, Weight]) -> set[str]:  # noqa: ANN001
+    def _tested(analysis, reached, candidates: dict[str, Weight]) -> set[str]:
         """Weights whose presence some reachable code tests (`is None`, `hasattr`, a flag).
 
         A test counts when it names the weight, a flag of its creating condition, or a sibling
@@ -201,7 +202,7 @@ class RepBlock(nn.Module):
                 for name, ws in words.items():
                     if name in out:
                         continue
-                    if tests and r.chain[0] in ws or guard_attrs & ws:
+                    if (tests and r.chain[0] in ws) or guard_attrs & ws:
                         out.add(name)
         return out
 

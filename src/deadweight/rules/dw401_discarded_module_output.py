@@ -38,7 +38,7 @@ class DiscardedModuleOutput(Rule):
         "layer's effect will behave differently once it is applied, so retrain or fine-tune."
     )
     bad = (
-        '''
+        """
 import torch.nn as nn
 
 class Block(nn.Module):
@@ -53,10 +53,10 @@ class Block(nn.Module):
         x = self.fc(x)
         self.drop(x)  # expect: DW401
         return x
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch.nn as nn
 
 class Cache(nn.Module):
@@ -86,9 +86,9 @@ class Block(nn.Module):
 
     def helper(self, x):
         return x
-''',
+""",
         # hard negative: features collected by forward hooks, the call runs for its hooks
-        '''
+        """
 import torch.nn as nn
 
 class Features(nn.Module):
@@ -100,12 +100,12 @@ class Features(nn.Module):
     def forward(self, x):
         self.blocks(x)
         return self.feature_hooks.get_output(x.device)
-''',
+""",
     )
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-
         project = ctx.project
+
         def hooked(cls: ClassInfo, m: F.MethodFacts) -> bool:
             # outputs collected by forward hooks: the call is run for its hooks
             return any(_HOOKS.search(r.chain[0]) for r in ctx.reach.reads(cls, m.name))
@@ -140,5 +140,13 @@ class Features(nn.Module):
 
 # torch.nn layers whose call updates state that matters even when the output is dropped.
 _SIDE_EFFECT_LAYERS = frozenset(
-    {"BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d"}
+    {
+        "BatchNorm1d",
+        "BatchNorm2d",
+        "BatchNorm3d",
+        "SyncBatchNorm",
+        "LazyBatchNorm1d",
+        "LazyBatchNorm2d",
+        "LazyBatchNorm3d",
+    }
 )

@@ -25,7 +25,7 @@ class DeadStore(Rule):
         "checkpoints with `strict=False` or drop the keys in `_load_from_state_dict`)."
     )
     bad = (
-        '''
+        """
 import torch.nn as nn
 
 class Block(nn.Module):
@@ -41,10 +41,10 @@ class Block(nn.Module):
         out = self.proj(x)  # expect: DW402
         out = x * 2
         return out
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch.nn as nn
 
 class Block(nn.Module):
@@ -70,12 +70,10 @@ class Block(nn.Module):
     def helper(self, x):
         h = self.attn(x)
         return x
-''',
+""",
     )
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-
-        project = ctx.project
         for info, cls, m, s, w in weight_statements(ctx, "dead_store"):
             call = ".".join(s.chain)
             msg = (

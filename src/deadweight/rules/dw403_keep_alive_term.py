@@ -30,7 +30,7 @@ class KeepAliveTerm(Rule):
         "in DDP states the intent more honestly."
     )
     bad = (
-        '''
+        """
 import torch.nn as nn
 
 class Model(nn.Module):
@@ -45,10 +45,10 @@ class Model(nn.Module):
         loss = loss + 0.0 * self.head.weight.sum()  # expect: DW403
         loss = loss + 0 * sum(p.sum() for p in self.vision.parameters())  # expect: DW403
         return loss
-''',
+""",
     )
     good = (
-        '''
+        """
 import torch.nn as nn
 
 class Model(nn.Module):
@@ -62,11 +62,10 @@ class Model(nn.Module):
         loss = self.text(x).sum()
         loss = loss + 0.1 * self.head.weight.sum()
         return loss + self.scale * x.sum()
-''',
+""",
     )
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-
         project = ctx.project
         seen: set[tuple[str, int, int]] = set()
         for info in project.module_classes():

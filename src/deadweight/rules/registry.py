@@ -25,7 +25,12 @@ class PluginError(Exception):
 def _rules_in(module: object) -> list[type[Rule]]:
     out = []
     for _, obj in inspect.getmembers(module, inspect.isclass):
-        if issubclass(obj, Rule) and obj is not Rule and getattr(obj, "code", None) and obj.__module__ == getattr(module, "__name__", None):
+        if (
+            issubclass(obj, Rule)
+            and obj is not Rule
+            and getattr(obj, "code", None)
+            and obj.__module__ == getattr(module, "__name__", None)
+        ):
             out.append(obj)
     return out
 
@@ -47,7 +52,7 @@ def entry_point_rules() -> list[type[Rule]]:
     for ep in entry_points(group="deadweight.rules"):
         try:
             obj = ep.load()
-        except Exception as exc:  # noqa: BLE001 - a broken third-party package must not crash us
+        except Exception as exc:
             raise PluginError(f"entry point {ep.name!r} ({ep.value}) failed to load: {exc}") from exc
         if inspect.isclass(obj) and issubclass(obj, Rule):
             found.append(obj)
@@ -72,7 +77,7 @@ def plugin_rules(paths: tuple[str, ...]) -> list[type[Rule]]:
             sys.modules[name] = module
             try:
                 spec.loader.exec_module(module)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 raise PluginError(f"plugins: {f}: failed to load: {type(exc).__name__}: {exc}") from exc
             found.extend(_rules_in(module))
     return found
@@ -100,7 +105,9 @@ def select_rules(
     if select is None:
         chosen = [r for r in rules if not r.preview]
     else:
-        chosen = [r for r in rules if match(r.code, select) and (not r.preview or r.code in select or select != ("DW",))]
+        chosen = [
+            r for r in rules if match(r.code, select) and (not r.preview or r.code in select or select != ("DW",))
+        ]
     chosen += [r for r in rules if match(r.code, extend_select) and r not in chosen]
     return [r for r in chosen if not match(r.code, ignore)]
 
