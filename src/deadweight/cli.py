@@ -14,7 +14,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -28,6 +28,9 @@ from deadweight.config import (
 from deadweight.filter import baseline as bl
 from deadweight.report import FORMATS, emit
 from deadweight.rules.registry import PluginError, all_rules, unknown_codes
+
+if TYPE_CHECKING:
+    from deadweight.engine.extraction import Progress
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -263,20 +266,20 @@ def _open_output(path: str | None) -> Iterator[TextIO]:
 
 
 @contextmanager
-def _progress(enabled: bool) -> Iterator[object]:
+def _progress(enabled: bool) -> Iterator[Progress | None]:
     if not enabled:
         yield None
         return
+    import rich.progress
     from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
-        Progress,
         TextColumn,
         TimeElapsedColumn,
     )
 
-    bar = Progress(
+    bar = rich.progress.Progress(
         TextColumn("extracting"),
         BarColumn(),
         MofNCompleteColumn(),

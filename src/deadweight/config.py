@@ -27,7 +27,7 @@ from deadweight.settings import Settings
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised only on Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, no-redef, unused-ignore]
 
 PYPROJECT = "pyproject.toml"
 TABLE = ("tool", "deadweight")
@@ -182,7 +182,8 @@ def _table_of(path: Path, *, pyproject: bool) -> tuple[Mapping[str, object], _So
 def _parse_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
-            return tomllib.load(handle)
+            data: dict[str, Any] = tomllib.load(handle)
+            return data
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"invalid TOML: {exc}", file=path) from None
     except UnicodeDecodeError as exc:

@@ -42,7 +42,7 @@ import pickle
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from deadweight.extract import facts as _facts
 from deadweight.extract.facts import ExtractResult, FileError, FileFacts
@@ -171,7 +171,7 @@ def decode_result(payload: bytes) -> ExtractResult:
         raise ValueError(f"undecodable facts: {type(exc).__name__}: {exc}") from exc
     if not _well_formed(result):
         raise ValueError("undecodable facts: not an ExtractResult")
-    return result
+    return cast(ExtractResult, result)
 
 
 def _well_formed(result: object) -> bool:

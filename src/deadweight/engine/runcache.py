@@ -18,7 +18,7 @@ import os
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from deadweight.discover import Discovery
 from deadweight.engine.salt import package_digest
@@ -43,8 +43,9 @@ def _engine_digest(rules: Sequence[type[Rule]]) -> str:
         if rule.__module__.startswith("deadweight."):
             continue  # part of the package digest
         module = __import__(rule.__module__, fromlist=["_"])
-        if getattr(module, "__file__", None):
-            files.append(Path(module.__file__))
+        source = getattr(module, "__file__", None)
+        if source:
+            files.append(Path(source))
     for path in files:
         digest.update(str(path.name).encode())
         digest.update(path.read_bytes())
@@ -113,7 +114,7 @@ def store(directory: Path, slot: str, run_key: str, result: Result) -> None:
         return  # a read-only or full cache directory only costs speed
 
 
-def _finding(d: dict) -> Finding:
+def _finding(d: dict[str, Any]) -> Finding:
     related = tuple(Related(r["path"], r["line"], r["column"], r["message"]) for r in d["related"])
     return Finding(
         code=d["code"],

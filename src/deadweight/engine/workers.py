@@ -91,7 +91,7 @@ class Job:
 class _Item(NamedTuple):
     """A job as it travels to a worker (plain tuple on the wire)."""
 
-    index: int
+    slot: int  # position in the run's job list (`index` would shadow tuple.index)
     path: str
     module: str
     abspath: str
@@ -180,9 +180,10 @@ def _guarded_extract(extractor: Extractor, item: _Item, max_file_size: int) -> E
     """
     data = item.data
     if data is None:
-        data = read_source(item.abspath, max_file_size)
-        if isinstance(data, str):
-            return data
+        read = read_source(item.abspath, max_file_size)
+        if isinstance(read, str):
+            return read
+        data = read
     elif len(data) > max_file_size:
         return too_large_reason(len(data), max_file_size)
     try:
@@ -272,14 +273,14 @@ def _serve(conn: Connection, extractor: Extractor, max_file_size: int) -> None:
                 item = _Item(*raw)
                 outcome = _guarded_extract(extractor, item, max_file_size)
                 if isinstance(outcome, str):
-                    conn.send((_FAILED, item.index, outcome))
+                    conn.send((_FAILED, item.slot, outcome))
                     continue
                 try:
                     payload = encode_result(outcome)
                 except Exception as exc:
-                    conn.send((_FAILED, item.index, f"internal error: {type(exc).__name__}: {exc}"))
+                    conn.send((_FAILED, item.slot, f"internal error: {type(exc).__name__}: {exc}"))
                     continue
-                conn.send((_DONE, item.index, payload, _deterministic(outcome)))
+                conn.send((_DONE, item.slot, payload, _deterministic(outcome)))
     except (EOFError, OSError):
         return  # the parent closed the pipe or is gone
 
@@ -312,11 +313,12 @@ class _Run:
                 todo.append(_Item(index, job.path, job.module, job.abspath, data))
                 continue
             if data is None:
-                data = read_source(job.abspath, max_file_size)
-                if isinstance(data, str):
-                    self.results[index] = _error(job.path, data)
+                read = read_source(job.abspath, max_file_size)
+                if isinstance(read, str):
+                    self.results[index] = _error(job.path, read)
                     self.done += 1
                     continue
+                data = read
             elif len(data) > max_file_size:
                 self.results[index] = _error(job.path, too_large_reason(len(data), max_file_size))
                 self.done += 1
@@ -408,7 +410,7 @@ def _run_inline(run: _Run, todo: list[_Item], extractor: Extractor | None, max_f
         while (reply := replies.get()) is not None:
             item, outcome = reply
             if isinstance(outcome, str):
-                run.finish(item.index, _Outcome(_error(item.path, outcome), None))
+                run.finish(item.slot, _Outcome(_error(item.path, outcome), None))
                 continue
             payload = None
             if run.cache is not None and _deterministic(outcome):
@@ -416,7 +418,7 @@ def _run_inline(run: _Run, todo: list[_Item], extractor: Extractor | None, max_f
                     payload = encode_result(outcome)
                 except Exception:
                     payload = None
-            run.finish(item.index, _Outcome(outcome, payload))
+            run.finish(item.slot, _Outcome(outcome, payload))
     finally:
         stop.set()
         sys.setrecursionlimit(previous_limit)
@@ -610,7 +612,7 @@ class _Pool:
         if kind == _FATAL:
             raise RuntimeError(f"deadweight worker could not start: {message[1]}")
         item = worker.current
-        if item is None or item.index != message[1]:
+        if item is None or item.slot != message[1]:
             raise RuntimeError(f"deadweight worker protocol error: unexpected reply {message[:2]!r}")
         if kind == _DONE:
             outcome = _outcome_from_worker(item, message[2], message[3])
@@ -624,7 +626,7 @@ class _Pool:
 
     def _finish(self, item: _Item, outcome: _Outcome) -> None:
         self.remaining -= 1
-        self.run.finish(item.index, outcome)
+        self.run.finish(item.slot, outcome)
 
     def _bury(self, worker: _Worker, *, kill: bool) -> int | None:
         """Remove a dead (or to-be-killed) worker, keeping any replies it managed to send."""
@@ -640,7 +642,7 @@ class _Pool:
                 self._handle(worker, worker.conn.recv())
         except (EOFError, OSError):
             pass
-        exitcode = worker.process.exitcode
+        exitcode: int | None = worker.process.exitcode
         self.live.remove(worker)
         worker.conn.close()
         worker.process.close()
@@ -667,8 +669,8 @@ class _Pool:
             self._requeue_unstarted(worker, worker.finished)
             return
         self._requeue_unstarted(worker, worker.finished + 1)
-        crashes = self.crashes.get(item.index, 0) + 1
-        self.crashes[item.index] = crashes
+        crashes = self.crashes.get(item.slot, 0) + 1
+        self.crashes[item.slot] = crashes
         if crashes >= 2:
             self._finish(item, _Outcome(_error(item.path, _death_reason(exitcode)), None))
         else:

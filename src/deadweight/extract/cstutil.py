@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import libcst as cst
 
 
@@ -67,7 +69,7 @@ def string_name(node: cst.BaseExpression) -> str | None:
     return None
 
 
-def decorator_names(decorators: tuple[cst.Decorator, ...] | list[cst.Decorator]) -> tuple[str, ...]:
+def decorator_names(decorators: Sequence[cst.Decorator]) -> tuple[str, ...]:
     out = []
     for d in decorators:
         expr = d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator

@@ -8,6 +8,7 @@ evaluation, not by text: in `h = self.norm(h)` the read of `h` happens before th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
@@ -79,7 +80,7 @@ class _Walker:
             self.loads.setdefault(n, []).append((self.order, tuple(self.loops)))
         return v
 
-    def block(self, stmts: list[cst.BaseStatement] | tuple[cst.BaseStatement, ...], block_id: int) -> None:
+    def block(self, stmts: Sequence[cst.BaseStatement], block_id: int) -> None:
         for stmt in stmts:
             self.statement(stmt, block_id)
 

@@ -424,13 +424,13 @@ class Project:
             )
             out.append(Weight(info, attr, write, tuple(writes), kind, ctor, pfree, conditional, certain))
         sources: dict[tuple[str, str], list[Weight]] = {}
-        for w in out:
-            for wr in w.writes:
+        for weight in out:
+            for wr in weight.writes:
                 if wr.source:
-                    sources.setdefault((wr.method, wr.source), []).append(w)
+                    sources.setdefault((wr.method, wr.source), []).append(weight)
         for group in sources.values():
-            for w in group:
-                w.aliases = tuple(dict.fromkeys(a.name for a in group if a is not w))
+            for weight in group:
+                weight.aliases = tuple(dict.fromkeys(a.name for a in group if a is not weight))
         return out
 
     def _weight_ctor(self, info: ClassInfo, w: F.Write) -> tuple[bool, str | None, bool]:

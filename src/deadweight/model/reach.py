@@ -371,7 +371,7 @@ class Analysis:
         return False
 
     def dynamic_reasons(self, c: ClassInfo) -> list[str]:
-        out = []
+        out: list[str] = []
         for cls, m in self.reachable(c).values():
             out.extend(f"`{r}` in `{cls.name}.{m.name}`" for r in m.dynamic)
         return out

@@ -71,7 +71,7 @@ def base_confidence(project: Project, lv: Liveness) -> str:
 
 def _dynamic_anywhere(project: Project, lv: Liveness) -> list[str]:
     """Dynamic access in any non-init method of the classes that can see the weight."""
-    out = []
+    out: list[str] = []
     d = lv.weight.cls
     for c in [*d.mro, *project.descendants(d)]:
         for m in c.facts.methods:

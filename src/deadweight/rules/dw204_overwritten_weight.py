@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from deadweight.conventions import CONTAINERS, PARAMETER_FREE_LAYERS
 from deadweight.extract import facts as F
 from deadweight.findings import Finding, Related
+from deadweight.model.project import ClassInfo
 from deadweight.rules._common import at, weight_write
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -112,7 +113,7 @@ class Block(nn.Module):
         return w.kind == F.MODULE and last in PARAMETER_FREE_LAYERS
 
     @staticmethod
-    def _read_between(info, attr: str, first: F.Write, second: F.Write) -> bool:
+    def _read_between(info: ClassInfo, attr: str, first: F.Write, second: F.Write) -> bool:
         lo, hi = first.span.end_line, second.span.end_line
         for r in info.facts.reads:
             if r.method != "__init__" or r.chain[0] != attr or r.kind in (F.DELETE, F.INIT):

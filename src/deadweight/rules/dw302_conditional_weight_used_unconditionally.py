@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from deadweight.extract import facts as F
 from deadweight.findings import Finding, Related
 from deadweight.model.project import ClassInfo, Project, Weight
+from deadweight.model.reach import Analysis
 from deadweight.model.verdicts import describe
 from deadweight.rules._common import short
 from deadweight.rules.base import Rule
@@ -174,12 +175,14 @@ class RepBlock(nn.Module):
                     continue
                 if c is not info and not x.conditional and x.kind != F.NONE:
                     return True
-                if not project.is_init(x.method) and x.method not in ("setup", "build") and x.kind != F.NONE:
+                if not project.is_init(x.method) and x.kind != F.NONE:
                     return True
         return False
 
     @staticmethod
-    def _tested(analysis, reached, candidates: dict[str, Weight]) -> set[str]:
+    def _tested(
+        analysis: Analysis, reached: Iterable[tuple[ClassInfo, F.MethodFacts]], candidates: dict[str, Weight]
+    ) -> set[str]:
         """Weights whose presence some reachable code tests (`is None`, `hasattr`, a flag).
 
         A test counts when it names the weight, a flag of its creating condition, or a sibling
