@@ -22,6 +22,7 @@ from typing import Any
 
 import pathspec
 
+from deadweight.findings import Confidence
 from deadweight.settings import Settings
 
 if sys.version_info >= (3, 11):
@@ -31,7 +32,7 @@ else:  # pragma: no cover - exercised only on Python 3.10
 
 PYPROJECT = "pyproject.toml"
 TABLE = ("tool", "deadweight")
-CONFIDENCE_CHOICES = ("low", "medium", "high")
+CONFIDENCE_CHOICES = tuple(c.value for c in Confidence)
 _CODE_RE = re.compile(r"^DW\d{0,3}$")
 _NO_OVERRIDES: Mapping[str, object] = MappingProxyType({})
 # Keys that only make sense for one invocation, so only the CLI may set them.

@@ -10,16 +10,41 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from enum import Enum
 
 from deadweight.extract.facts import FileError
 
 SEVERITIES = ("error", "warning", "info")
-CONFIDENCES = ("low", "medium", "high")
+
+
+class Confidence(str, Enum):
+    """How sure a finding is; ordered low < medium < high (`--min-confidence`).
+
+    A `str` enum, so it serialises as its value in JSON and SARIF and compares equal to the
+    strings config files and old cached results hold.
+    """
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+    def __str__(self) -> str:
+        return self.value
+
+    def __format__(self, spec: str) -> str:
+        return format(self.value, spec)
+
+    @property
+    def rank(self) -> int:
+        return CONFIDENCES.index(self)
+
+
+CONFIDENCES: tuple[Confidence, ...] = (Confidence.LOW, Confidence.MEDIUM, Confidence.HIGH)
 
 
 def confidence_rank(confidence: str) -> int:
     """low < medium < high, for `--min-confidence` comparisons."""
-    return CONFIDENCES.index(confidence)
+    return Confidence(confidence).rank
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +62,7 @@ class Finding:
     code: str
     rule: str
     severity: str
-    confidence: str
+    confidence: Confidence
     message: str
     path: str
     line: int
@@ -49,6 +74,10 @@ class Finding:
     defined_in: str
     related: tuple[Related, ...] = ()
     fingerprint: str = ""
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.confidence, Confidence):  # read back from JSON or a plugin's string
+            object.__setattr__(self, "confidence", Confidence(self.confidence))
 
     def with_fingerprint(self) -> Finding:
         return replace(self, fingerprint=fingerprint(self.code, self.path, self.class_name, self.attribute))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from deadweight.extract.comments import is_suppressed
 from deadweight.extract.facts import FileFacts
-from deadweight.findings import Finding, fingerprint
+from deadweight.findings import Confidence, Finding, fingerprint
 from deadweight.rules.base import Rule
 from deadweight.settings import Settings
 
@@ -126,7 +126,7 @@ def _unused_suppressions(
                     code=UNUSED_SUPPRESSION,
                     rule=rule.name,
                     severity=rule.severity,
-                    confidence="high",
+                    confidence=Confidence.HIGH,
                     message=message,
                     path=file.path,
                     line=line,

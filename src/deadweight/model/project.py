@@ -10,6 +10,7 @@ unique module whose dotted name ends with the imported one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 
 from deadweight.conventions import (
     ACTIVATION_REGISTRIES,
@@ -54,6 +55,18 @@ class ClassInfo:
         return f"<ClassInfo {self.key}>"
 
 
+class WeightKind(str, Enum):
+    """What a weight is. Facts keep the plain interned strings (cheap to cache and decode);
+    the model types them here, and each member compares equal to its fact string."""
+
+    PARAMETER = F.PARAMETER
+    BUFFER = F.BUFFER
+    MODULE = F.MODULE
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
 @dataclass(eq=False)
 class Weight:
     """An attribute a module class creates as a parameter, buffer or submodule."""
@@ -62,7 +75,7 @@ class Weight:
     name: str
     write: F.Write  # the definition reported (first weight-kind write in init order)
     writes: tuple[F.Write, ...]
-    kind: str  # parameter | buffer | module
+    kind: WeightKind
     ctor: str | None  # resolved qualified name of the constructor, if known
     parameter_free: bool
     conditional: bool  # some configuration leaves it None or unset
@@ -422,7 +435,7 @@ class Project:
             conditional = any(w.kind == F.NONE for w in writes) or (
                 all(w.conditional for w in weighty) and write.condition is not None
             )
-            out.append(Weight(info, attr, write, tuple(writes), kind, ctor, pfree, conditional, certain))
+            out.append(Weight(info, attr, write, tuple(writes), WeightKind(kind), ctor, pfree, conditional, certain))
         sources: dict[tuple[str, str], list[Weight]] = {}
         for weight in out:
             for wr in weight.writes:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from deadweight.extract import facts as F
-from deadweight.findings import Related
+from deadweight.findings import Confidence, Related
 from deadweight.model.project import Project, Weight
 from deadweight.model.reach import Analysis, Liveness, Use
 
@@ -19,7 +19,7 @@ from deadweight.model.reach import Analysis, Liveness, Use
 @dataclass(frozen=True)
 class Verdict:
     code: str
-    confidence: str
+    confidence: Confidence
     message: str
     related: tuple[Related, ...]
 
@@ -60,13 +60,13 @@ def use_note(u: Use, message: str) -> Related:
     return Related(u.cls.path, u.read.span.line, u.read.span.column, message)
 
 
-def base_confidence(project: Project, lv: Liveness) -> str:
+def base_confidence(project: Project, lv: Liveness) -> Confidence:
     w = lv.weight
     if lv.dynamic:
-        return "low"
+        return Confidence.LOW
     if not w.certain or not w.cls.module_certain or lv.read_elsewhere:
-        return "medium"
-    return "high"
+        return Confidence.MEDIUM
+    return Confidence.HIGH
 
 
 def _dynamic_anywhere(project: Project, lv: Liveness) -> list[str]:
@@ -87,11 +87,11 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
         return None  # `self.dropout.p` handed to an attention kernel: the layer's setting is used
     if not lv.consumed_anywhere:
         dyn = _dynamic_anywhere(project, lv)
-        conf = "low" if dyn else base_confidence(project, lv)
+        conf = Confidence.LOW if dyn else base_confidence(project, lv)
         if lv.populated or not lv.judged or non_persistent(w):
             # Filled item by item (the modules may be called through another list), or no class
             # that inherits it has a forward to judge against (a container kept for state_dict).
-            conf = "low"
+            conf = Confidence.LOW
         related = tuple(
             use_note(u, f"inspected here (`{'.'.join(u.read.chain)}`), which does not use its value")
             for u in lv.meta_uses[:3]
@@ -108,15 +108,15 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
                 {f"`{'.'.join(u.read.chain)}`" if u.read.kind == F.META else "a `None` test" for u in lv.meta_uses}
             )
             if all(u.read.chain[-1] in ("device", "dtype") for u in lv.meta_uses):
-                conf = "low"  # a device/dtype anchor: intended, if wasteful
+                conf = Confidence.LOW  # a device/dtype anchor: intended, if wasteful
             msg = f"{what} is only inspected ({', '.join(reads)}), never used as a value{created(w)}; {checkpoint_note(w)}"
             code = "DW104"
         elif lv.init_uses:
             where = sorted({f"`{u.method}`" for u in lv.init_uses})
             msg = f"{what} is read only in {', '.join(where)}, never on the forward path{created(w)}; {checkpoint_note(w)}"
             code = "DW102"
-            if lv.read_elsewhere and conf != "low":
-                conf = "low"  # read on some object we cannot type: maybe the host model uses it
+            if lv.read_elsewhere and conf != Confidence.LOW:
+                conf = Confidence.LOW  # read on some object we cannot type: maybe the host model uses it
         else:
             msg = f"{what} is never used: no method reads it{created(w)}{_silent_hooks(analysis, w)}; {checkpoint_note(w)}"
             code = "DW101"
@@ -131,9 +131,9 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
     public = [u for u in lv.value_uses if not u.method.startswith("_")]
     conf = base_confidence(project, lv)
     if public:
-        conf = "low"
-    elif conf == "high":
-        conf = "medium"
+        conf = Confidence.LOW
+    elif conf == Confidence.HIGH:
+        conf = Confidence.MEDIUM
     where = sorted({f"`{u.where}`" for u in lv.value_uses})
     entry = (
         ", ".join(sorted({f"`{m.name}`" for c in lv.judged[:1] for _, m in analysis.entry_methods(c)}))

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 
 from deadweight.conventions import CONTAINERS
 from deadweight.extract import facts as F
-from deadweight.findings import Finding, Related
+from deadweight.findings import Confidence, Finding, Related
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -26,7 +26,7 @@ def at(
     attribute: str,
     message: str,
     *,
-    confidence: str,
+    confidence: Confidence,
     defined_in: str | None = None,
     related: Iterable[Related] = (),
 ) -> Finding:

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
 from deadweight.extract.facts import Span
-from deadweight.findings import Finding, Related
+from deadweight.findings import Confidence, Finding, Related
 
 if TYPE_CHECKING:
     from deadweight.model.project import Weight
@@ -50,7 +50,7 @@ class Rule:
         weight: Weight,
         message: str,
         *,
-        confidence: str,
+        confidence: Confidence,
         class_name: str | None = None,
         related: Iterable[Related] = (),
         code: str | None = None,
@@ -76,7 +76,7 @@ class Rule:
         attribute: str,
         message: str,
         *,
-        confidence: str,
+        confidence: Confidence,
         defined_in: str | None = None,
         related: Iterable[Related] = (),
         code: str | None = None,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from deadweight.findings import Finding, Related
+from deadweight.findings import Confidence, Finding, Related
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis, Liveness
 from deadweight.model.verdicts import base_confidence, checkpoint_note, describe
@@ -90,7 +90,7 @@ class ImageToVideoDiT(VideoDiT):
                 f"{describe(w)} from `{w.owner}` is used by `{sibling.name}` but not by `{c.name}`, "
                 f"whose entry points never reach it; {checkpoint_note(w)}"
             )
-            conf = "medium" if conf == "high" else conf
+            conf = Confidence.MEDIUM if conf == Confidence.HIGH else conf
         else:
             # Prefer the override of the very method that read the weight in the base, then
             # the override of an entry point on the way to it.
@@ -126,5 +126,5 @@ class ImageToVideoDiT(VideoDiT):
                     break
         dyn = analysis.dynamic_reasons(c)
         if dyn:
-            conf = "low"
+            conf = Confidence.LOW
         return self.finding(w, msg, confidence=conf, class_name=c.name, related=related)

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from deadweight.conventions import is_parameter_free
 from deadweight.extract import facts as F
-from deadweight.findings import Finding
+from deadweight.findings import Confidence, Finding
 from deadweight.model.project import ClassInfo
 from deadweight.rules._common import CHECKPOINT_NOTE, at, module_ctor
 from deadweight.rules.base import Rule
@@ -155,7 +155,7 @@ class PredictionBlock(nn.Module):
                     "`parameters()`, the optimizer, `state_dict()`, `.to(device)` and `.train()/.eval()` "
                     f"never see them; use `{wrapper}`; {CHECKPOINT_NOTE}"
                 )
-                conf = "high" if info.module_certain else "medium"
+                conf = Confidence.HIGH if info.module_certain else Confidence.MEDIUM
                 yield at(self, info, w.span, w.attr, msg, confidence=conf)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from deadweight.extract import facts as F
-from deadweight.findings import Finding, Related
+from deadweight.findings import Confidence, Finding, Related
 from deadweight.rules._common import at
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -145,9 +145,13 @@ class Sampler:
                         "key changes) or a persistent buffer (load older checkpoints with `strict=False`)"
                     )
                 conf = (
-                    "high"
+                    Confidence.HIGH
                     if grad
-                    else ("medium" if ctor in ("tensor", "as_tensor", "Tensor") or not info.module_certain else "high")
+                    else (
+                        Confidence.MEDIUM
+                        if ctor in ("tensor", "as_tensor", "Tensor") or not info.module_certain
+                        else Confidence.HIGH
+                    )
                 )
                 upath, u = uses[w.attr][0]
                 related = [Related(upath, u.span.line, u.span.column, f"used here, in `{u.method}`")]

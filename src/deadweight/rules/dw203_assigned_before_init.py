@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from deadweight.findings import Finding
+from deadweight.findings import Confidence, Finding
 from deadweight.rules._common import at, weight_write
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -89,4 +89,11 @@ class Legacy(nn.Module):
                     "`AttributeError` (cannot assign before Module.__init__() call) whenever this line "
                     "runs; call `super().__init__()` first"
                 )
-                yield at(self, info, w.span, w.attr, msg, confidence="high" if info.module_certain else "medium")
+                yield at(
+                    self,
+                    info,
+                    w.span,
+                    w.attr,
+                    msg,
+                    confidence=Confidence.HIGH if info.module_certain else Confidence.MEDIUM,
+                )

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from deadweight.conventions import CONTAINERS, PARAMETER_FREE_LAYERS
 from deadweight.extract import facts as F
-from deadweight.findings import Finding, Related
+from deadweight.findings import Confidence, Finding, Related
 from deadweight.model.project import ClassInfo
 from deadweight.rules._common import at, weight_write
 from deadweight.rules.base import Rule
@@ -101,7 +101,7 @@ class Block(nn.Module):
                         "checkpoint key)"
                     )
                     related = [Related(info.path, second.span.line, second.span.column, "replaced here")]
-                    conf = "high" if info.module_certain else "medium"
+                    conf = Confidence.HIGH if info.module_certain else Confidence.MEDIUM
                     yield at(self, info, first.span, attr, msg, confidence=conf, related=related)
 
     @staticmethod

@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterable
 
 from deadweight.extract import facts as F
-from deadweight.findings import Finding, Related
+from deadweight.findings import Confidence, Finding, Related
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
 from deadweight.model.verdicts import describe
@@ -218,5 +218,5 @@ class RepBlock(nn.Module):
         )
         related = [Related(w.path, w.write.span.line, w.write.span.column, "created conditionally here")]
         return self.finding_at(
-            cls.path, r.span, info.name, w.name, msg, confidence="medium", defined_in=w.owner, related=related
+            cls.path, r.span, info.name, w.name, msg, confidence=Confidence.MEDIUM, defined_in=w.owner, related=related
         )

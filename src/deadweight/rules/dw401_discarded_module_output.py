@@ -4,7 +4,7 @@ import re
 from collections.abc import Iterable
 
 from deadweight.extract import facts as F
-from deadweight.findings import Finding
+from deadweight.findings import Confidence, Finding
 from deadweight.model.project import ClassInfo, Project
 from deadweight.rules._common import at, weight_statements
 from deadweight.rules.base import Rule
@@ -124,7 +124,7 @@ class Features(nn.Module):
                 "gets no gradient from it; assign it (`x = self."
                 f"{w.name}(x)`) or remove the call"
             )
-            yield at(self, info, s.span, w.name, msg, confidence="medium", defined_in=w.owner)
+            yield at(self, info, s.span, w.name, msg, confidence=Confidence.MEDIUM, defined_in=w.owner)
 
     @staticmethod
     def _returns_value(project: Project, ctor: str | None) -> bool:

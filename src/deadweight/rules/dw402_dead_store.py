@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from deadweight.findings import Finding
+from deadweight.findings import Confidence, Finding
 from deadweight.rules._common import at, weight_statements
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -81,4 +81,4 @@ class Block(nn.Module):
                 f"(never read, or overwritten first): `{w.name}`'s result does not reach the output "
                 "and gets no gradient from this call; use it or remove the computation"
             )
-            yield at(self, info, s.span, w.name, msg, confidence="medium", defined_in=w.owner)
+            yield at(self, info, s.span, w.name, msg, confidence=Confidence.MEDIUM, defined_in=w.owner)

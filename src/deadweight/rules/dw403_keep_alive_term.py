@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from deadweight.extract import facts as F
-from deadweight.findings import Finding
+from deadweight.findings import Confidence, Finding
 from deadweight.rules._common import at
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -82,4 +82,4 @@ class Model(nn.Module):
                     f"silences DDP's unused-parameter error while `{r.chain[0]}` still gets a zero "
                     "gradient; use the weight, freeze it, or remove it"
                 )
-                yield at(self, info, r.span, r.chain[0], msg, confidence="high")
+                yield at(self, info, r.span, r.chain[0], msg, confidence=Confidence.HIGH)
