@@ -92,6 +92,7 @@ def hook_repo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     return root, git(root, "rev-parse", "HEAD").stdout.strip()
 
 
+@pytest.mark.slow
 def test_commit_with_a_dead_weight_is_refused_and_the_fix_passes(
     hook_repo: tuple[Path, str], precommit_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -128,6 +129,7 @@ def test_commit_with_a_dead_weight_is_refused_and_the_fix_passes(
     assert git(repo, "rev-list", "--count", "HEAD").stdout.strip() == "2"
 
 
+@pytest.mark.slow
 def test_try_repo_with_file_arguments_uses_cross_file_facts(
     hook_repo: tuple[Path, str], precommit_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -26,7 +26,7 @@ from deadweight.report.github import escape_data, escape_property
 from deadweight.rules.base import Rule
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"
-SARIF_SCHEMA = Path(__file__).resolve().parents[2] / "shared" / "sarif-schema-2.1.0.json"
+SARIF_SCHEMA = Path(__file__).resolve().parent / "data" / "sarif-schema-2.1.0.json"
 
 
 # --- rules active in the run -------------------------------------------------------------------
@@ -396,8 +396,7 @@ def test_json_round_trips(result: Result) -> None:
 
 
 def test_sarif_validates_against_schema(result: Result) -> None:
-    if not SARIF_SCHEMA.exists():
-        pytest.skip(f"SARIF schema not found at {SARIF_SCHEMA}")
+    assert SARIF_SCHEMA.exists(), f"SARIF schema missing from the repository: {SARIF_SCHEMA}"
     jsonschema = pytest.importorskip("jsonschema")
     schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
     jsonschema.validate(json.loads(render("sarif", result)), schema, cls=jsonschema.Draft7Validator)
