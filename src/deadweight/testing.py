@@ -64,7 +64,7 @@ class Expected:
 
     @classmethod
     def of(cls, finding: Finding) -> Expected:
-        return cls(finding.path, finding.line, finding.code, finding.confidence)
+        return cls(finding.path, finding.line, finding.code, str(finding.confidence))  # a plain string, like a marker
 
     def sort_key(self) -> tuple[str, int, str, str]:
         return (self.path, self.line, self.code, self.confidence or "")
