@@ -32,13 +32,13 @@ def project(tmp_path: Path) -> Path:
 
 def _run(root: Path, monkeypatch: pytest.MonkeyPatch, **kw: object) -> tuple[list[tuple[str, int]], int]:
     calls = []
-    real = api.run_rules
+    real = api.run_rules_on
 
     def counting(*a: object, **k: object):  # type: ignore[no-untyped-def]
         calls.append(1)
         return real(*a, **k)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(api, "run_rules", counting)
+    monkeypatch.setattr(api, "run_rules_on", counting)
     settings = Settings(project_root=str(root), jobs=1, **kw)  # type: ignore[arg-type]
     result = api.check([root], settings)
     return [(f.code, f.line) for f in result.findings], len(calls)

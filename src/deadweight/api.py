@@ -17,9 +17,10 @@ from deadweight.engine import runcache
 from deadweight.engine.cache import gc_paused
 from deadweight.engine.extraction import Progress, cache_dir, extract_found
 from deadweight.findings import Result, Summary
+from deadweight.model.coverage import coverage
 from deadweight.model.generated import drop_generated_sources
 from deadweight.rules.base import Rule
-from deadweight.rules.context import run_rules
+from deadweight.rules.context import Context, run_rules_on
 from deadweight.rules.registry import all_rules, select_rules
 from deadweight.settings import Settings
 
@@ -53,8 +54,13 @@ def check(
             root, extracted = extract_found(found, settings, progress)
             facts = drop_generated_sources([r.facts for r in extracted if r.facts is not None])
             errors = sorted((r.error for r in extracted if r.error is not None), key=lambda e: e.path)
-            findings = run_rules(facts, settings, rules)
+            ctx = Context.build(facts, settings)
+            findings = run_rules_on(ctx, rules)
+            judged = coverage(ctx.project)
         summary = Summary(files=len(facts), errors=len(errors))
+        summary.classes, summary.modules = judged.classes, judged.modules
+        summary.modules_from_evidence = judged.modules_from_evidence
+        summary.not_judged = [s.to_dict() for s in judged.skipped]
         reported = filtering.select_reported(findings, facts, settings, rules, summary, only_files, root)
         result = Result(str(root), reported, errors, summary)
         if settings.use_cache:

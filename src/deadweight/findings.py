@@ -127,6 +127,12 @@ class Summary:
     baselined: int = 0  # hidden by the baseline
     baseline_stale: int | None = None  # baseline entries that matched nothing; None: no baseline used
     seconds: float = 0.0
+    classes: int = 0  # classes in the analyzed project
+    modules: int = 0  # of those, judged as modules
+    modules_from_evidence: int = 0  # judged from their own code because a base is not resolved
+    # Classes that create weights but were not judged, per unresolved base:
+    # [{"base": "pkg.mod.BaseModule", "classes": 212, "example": "path::Class"}]
+    not_judged: list[dict[str, object]] = field(default_factory=list)
 
     def recount(self, reported: Sequence[Finding]) -> None:
         """Per-code and per-confidence counts of the findings a run reports."""
@@ -149,6 +155,10 @@ class Summary:
             "baselined": self.baselined,
             **({"baseline_stale": self.baseline_stale} if self.baseline_stale is not None else {}),
             "seconds": round(self.seconds, 3),
+            "classes": self.classes,
+            "modules_judged": self.modules,
+            "modules_from_evidence": self.modules_from_evidence,
+            "not_judged": self.not_judged,
         }
 
 

@@ -26,6 +26,8 @@ class Convention:
     # Methods the framework calls on a module, and name patterns of such methods.
     entry_points: frozenset[str] = frozenset()
     entry_point_patterns: tuple[str, ...] = ()
+    # Methods that hand the parameters to an optimizer: `self.parameters()` there consumes nothing.
+    optimizer_methods: frozenset[str] = frozenset()
     # Methods that only build or initialise: reads there are not consumption.
     init_methods: frozenset[str] = frozenset()
     init_method_patterns: tuple[str, ...] = ()

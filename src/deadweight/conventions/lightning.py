@@ -13,4 +13,5 @@ CONVENTION = Convention(
         }
     ),
     entry_points=frozenset({"training_step", "validation_step", "test_step", "predict_step"}),
+    optimizer_methods=frozenset({"configure_optimizers"}),
 )

@@ -337,7 +337,7 @@ class Collector:
         ):
             self._register_call(m, name, parent, span)
             return
-        if name in DYNAMIC_SELF_ATTRS and len(chain) == 1:
+        if name in DYNAMIC_SELF_ATTRS and len(chain) == 1 and not _first_item_only(self.stack, i):
             m.dynamic.append(f"self.{name}")
         kind = classify(self.stack, chain, top, i)
         if kind == "write":
@@ -532,3 +532,19 @@ def collect(module: cst.Module, positions: Positions) -> Collector:
     c = Collector(positions, module.code_for_node)
     walk(module, c.on_visit, c.on_leave)
     return c
+
+
+def _first_item_only(stack: list[cst.CSTNode], i: int) -> bool:
+    """`next(self.parameters())` (or `next(iter(...))`): one parameter, taken for its device or
+    dtype, never a walk over every weight, so it cannot consume a weight by name."""
+    j = i
+    if j < 2 or not isinstance(stack[j], cst.Call):
+        return False
+    while j >= 2 and isinstance(stack[j - 1], cst.Arg) and isinstance(stack[j - 2], cst.Call):
+        callee = dotted(stack[j - 2].func)  # type: ignore[attr-defined]
+        if callee == "next":
+            return True
+        if callee != "iter":
+            return False
+        j -= 2
+    return False

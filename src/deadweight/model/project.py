@@ -30,6 +30,35 @@ from deadweight.settings import Settings
 
 WEIGHT_KINDS = frozenset({F.PARAMETER, F.BUFFER, F.MODULE})
 
+# Python's own roots: a base from these is known not to be a torch module, so it is never
+# reported as an unresolved base. (The standard library is not part of the analyzed project.)
+_PYTHON_ROOTS = ("abc.", "typing.", "typing_extensions.", "enum.", "collections.", "dataclasses.", "builtins.")
+_BUILTIN_BASES = frozenset(
+    {
+        "object",
+        "Exception",
+        "BaseException",
+        "ValueError",
+        "RuntimeError",
+        "dict",
+        "list",
+        "tuple",
+        "set",
+        "str",
+        "int",
+        "float",
+        "type",
+        "NamedTuple",
+        "Generic",
+        "Protocol",
+        "ABC",
+    }
+)
+
+
+def _known_non_module(base: str) -> bool:
+    return base in _BUILTIN_BASES or base.startswith(_PYTHON_ROOTS)
+
 
 @dataclass(eq=False)
 class ClassInfo:
@@ -41,7 +70,11 @@ class ClassInfo:
     subclasses: list[ClassInfo] = field(default_factory=list)
     mro: list[ClassInfo] = field(default_factory=list)
     is_module: bool = False
-    module_certain: bool = True  # False when module-ness was inferred from weak evidence
+    module_certain: bool = True  # False when module-ness was inferred from the class's own code
+    # Why an uncertain module was judged as one ("its base `X` is not resolved; it calls
+    # `register_buffer`"), and, for a class not judged, the bases nothing resolved.
+    module_evidence: str | None = None
+    unknown_bases: list[str] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -250,33 +283,93 @@ class Project:
         return any(qualname.startswith(p) for p in MODULE_NAMESPACES) and last[:1].isupper()
 
     def _mark_modules(self) -> None:
-        def visit(info: ClassInfo, seen: set[int]) -> tuple[bool, bool]:
-            if id(info) in seen:
-                return False, True
-            seen.add(id(info))
+        """A class is a module when an ancestor is a known module base; failing that, when
+        some ancestor could not be resolved and the class's own code proves it (`_evidence`).
+        """
+        memo: dict[int, tuple[bool, bool, list[str]]] = {}
+
+        def visit(info: ClassInfo, active: set[int]) -> tuple[bool, bool, list[str]]:
+            if id(info) in memo:
+                return memo[id(info)]
+            if id(info) in active:
+                return False, True, []
+            active.add(id(info))
+            unknown: list[str] = []
+            found: tuple[bool, bool] | None = None
             for b in info.bases:
                 if isinstance(b, ClassInfo):
-                    mod, certain = visit(b, seen)
+                    mod, certain, below = visit(b, active)
                     if mod:
-                        return True, certain
+                        found = (True, certain)
+                        break
+                    unknown.extend(u for u in below if u not in unknown)
                 elif self.is_module_qualname(b):
-                    return True, True
-            if info.unresolved_bases and self._looks_like_module(info):
-                return True, False
-            return False, True
+                    found = (True, True)
+                    break
+                elif not _known_non_module(b) and b not in unknown:
+                    unknown.append(b)
+            active.discard(id(info))
+            if found is None and unknown:
+                evidence = self._evidence(info)
+                if evidence is not None:
+                    names = ", ".join(f"`{u}`" for u in unknown[:2])
+                    info.module_evidence = f"its base {names} is not resolved and {evidence}"
+                    found = (True, False)
+            result = (found[0], found[1], []) if found else (False, True, unknown)
+            memo[id(info)] = result
+            return result
 
         for info in self.classes.values():
-            info.is_module, info.module_certain = visit(info, set())
+            info.is_module, info.module_certain, info.unknown_bases = visit(info, set())
+        # A subclass of an evidence-judged class inherits that evidence as its reason.
+        for info in self.classes.values():
+            if info.is_module and not info.module_certain and info.module_evidence is None:
+                for c in self._ancestors(info):
+                    if c.module_evidence is not None:
+                        info.module_evidence = (
+                            f"it subclasses `{c.name}`, which is judged a module because {c.module_evidence}"
+                        )
+                        break
 
-    def _looks_like_module(self, info: ClassInfo) -> bool:
-        """Strong evidence for an unresolvable base: assigns nn-ish layers and defines forward."""
-        has_forward = info.facts.method("forward") is not None
-        layers = any(
-            w.kind in (F.PARAMETER, F.BUFFER)
-            or (w.kind == F.MODULE and w.ctor and w.ctor.split(".")[0] in ("nn", "torch"))
-            for w in info.facts.writes
-        )
-        return has_forward and layers
+    def _ancestors(self, info: ClassInfo) -> list[ClassInfo]:
+        out: list[ClassInfo] = []
+        stack = [b for b in info.bases if isinstance(b, ClassInfo)]
+        while stack:
+            c = stack.pop(0)
+            if c in out or c is info:
+                continue
+            out.append(c)
+            stack.extend(b for b in c.bases if isinstance(b, ClassInfo))
+        return out
+
+    def _evidence(self, info: ClassInfo) -> str | None:
+        """What in a class's own code proves it is a module when its base cannot be resolved:
+        registering a buffer, parameter or child, creating an `nn.Parameter`, or calling
+        `super().__init__()` and assigning a layer that resolves to a module class."""
+        for w in info.facts.writes:
+            if w.via in ("register_buffer", "register_parameter", "add_module"):
+                return f"it calls `{w.via}`"
+        for w in info.facts.writes:
+            if w.kind in (F.PARAMETER, F.BUFFER):
+                return f"it creates a {w.kind} (`self.{w.attr}`)"
+        init = info.facts.method("__init__")
+        if init is not None and "__init__" in init.super_calls:
+            why = "its `__init__` calls `super().__init__()`"
+        elif info.facts.method("forward") is not None:
+            why = "it defines `forward`"
+        else:
+            return None
+        for w in info.facts.writes:
+            if w.kind == F.MODULE and w.ctor and self.builds_module(info, w.ctor):
+                return f"{why} and assigns the layer `self.{w.attr}` (`{w.ctor}`)"
+        return None
+
+    def builds_module(self, info: ClassInfo, ctor: str) -> bool:
+        """Whether `ctor` as written in the class's file resolves to a module class."""
+        r = self.resolve(info.file, ctor)
+        if isinstance(r, ClassInfo):
+            return r is not info and r.facts.method("forward") is not None
+        return r is not None and self.is_module_qualname(r)
 
     def _compute_mros(self) -> None:
         for info in self.classes.values():

@@ -14,7 +14,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from deadweight.conventions import EXTERNAL_BASE_READS, TIED_WEIGHTS_ATTR
+from deadweight.conventions import CONTAINERS, EXTERNAL_BASE_READS, TIED_WEIGHTS_ATTR
 from deadweight.extract import facts as F
 from deadweight.model.project import ClassInfo, Project, Weight
 
@@ -251,6 +251,7 @@ class Analysis:
         d = w.cls
         related = [*d.mro, *self.p.descendants(d)]
         names = {w.name, *w.aliases}
+        container = (w.write.ctor or "").rsplit(".", 1)[-1] in CONTAINERS
         for c in related:
             by_attr = self._reads_by_attr(c)
             if not any(n in by_attr for n in names):
@@ -259,8 +260,11 @@ class Analysis:
             for r in (r for n in names for r in by_attr.get(n, ())):
                 m_name = r.method
                 init = self.p.is_init(m_name) or m_name in builders
-                if init and (r.kind == "store" or (len(r.chain) == 2 and r.chain[1] in _POPULATE)):
-                    lv.populated = True  # filled with modules that may be used through another reference
+                fills = r.kind == "store" or (len(r.chain) == 2 and r.chain[1] in _POPULATE)
+                if fills and (init or container):
+                    # Filled with modules that may be used through another reference; a
+                    # container filled after construction (`add_mixin`) holds what callers add.
+                    lv.populated = True
                 if r.kind in ("store", F.DELETE):
                     continue
                 use = Use(c, m_name, r)

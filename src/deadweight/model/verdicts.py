@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from deadweight.conventions import OPTIMIZER_METHODS
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Related
 from deadweight.model.project import Project, Weight
@@ -70,14 +71,40 @@ def base_confidence(project: Project, lv: Liveness) -> Confidence:
 
 
 def _dynamic_anywhere(project: Project, lv: Liveness) -> list[str]:
-    """Dynamic access in any non-init method of the classes that can see the weight."""
+    """Dynamic access in a method of a class that can see the weight, where it may consume it.
+
+    Not in init-only methods, not in methods that only hand the parameters to an optimizer
+    (`configure_optimizers`), and `next(self.parameters())` is never recorded as dynamic (it
+    takes one parameter for its device or dtype). Outside the forward path it still lowers
+    confidence: a public helper that walks `self.children()` may be what the host calls.
+    """
     out: list[str] = []
     d = lv.weight.cls
     for c in [*d.mro, *project.descendants(d)]:
         for m in c.facts.methods:
-            if not project.is_init(m.name):
+            if not project.is_init(m.name) and m.name not in OPTIMIZER_METHODS:
                 out.extend(f"`{r}` in `{c.name}.{m.name}`" for r in m.dynamic)
     return out
+
+
+def uncertainty(lv: Liveness) -> list[str]:
+    """Why a finding on this weight is not high confidence, in words a maintainer can check."""
+    w = lv.weight
+    out = []
+    if not w.cls.module_certain:
+        out.append(f"`{w.cls.name}` is judged a module because {w.cls.module_evidence or 'of its own code'}")
+    if not w.certain:
+        out.append(f"`{w.write.ctor or w.name}` could not be shown to build a module")
+    if lv.read_elsewhere:
+        out.append(f"`.{w.name}` is also read on an object of unknown type, which may be this module")
+    return out
+
+
+def explain_confidence(msg: str, conf: Confidence, reasons: list[str]) -> str:
+    """Append why a medium or low finding is not high, unless the message already says it."""
+    if conf == Confidence.HIGH or not reasons or "confidence:" in msg:
+        return msg
+    return f"{msg} ({conf} confidence: {'; '.join(dict.fromkeys(reasons))})"
 
 
 def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | None:
@@ -88,10 +115,18 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
     if not lv.consumed_anywhere:
         dyn = _dynamic_anywhere(project, lv)
         conf = Confidence.LOW if dyn else base_confidence(project, lv)
-        if lv.populated or not lv.judged or non_persistent(w):
-            # Filled item by item (the modules may be called through another list), or no class
-            # that inherits it has a forward to judge against (a container kept for state_dict).
+        reasons = uncertainty(lv)
+        # Filled item by item (the modules may be called through another list), or no class
+        # that inherits it has a forward to judge against (a container kept for state_dict).
+        if lv.populated:
             conf = Confidence.LOW
+            reasons.insert(0, "it is filled item by item, and its items may be called through another reference")
+        elif not lv.judged:
+            conf = Confidence.LOW
+            reasons.insert(0, "no class that has it defines an entry point to judge against")
+        elif non_persistent(w):
+            conf = Confidence.LOW
+            reasons.insert(0, "a non-persistent buffer may be kept on purpose as scratch state")
         related = tuple(
             use_note(u, f"inspected here (`{'.'.join(u.read.chain)}`), which does not use its value")
             for u in lv.meta_uses[:3]
@@ -109,6 +144,7 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
             )
             if all(u.read.chain[-1] in ("device", "dtype") for u in lv.meta_uses):
                 conf = Confidence.LOW  # a device/dtype anchor: intended, if wasteful
+                reasons.insert(0, "reading only its device or dtype is a common, intended anchor")
             msg = f"{what} is only inspected ({', '.join(reads)}), never used as a value{created(w)}; {checkpoint_note(w)}"
             code = "DW104"
         elif lv.init_uses:
@@ -124,7 +160,7 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
             msg += f" (low confidence: {dyn[0]} may reach it by name)"
         if w.parameter_free:
             code = "DW105"
-        return Verdict(code, conf, msg, related)
+        return Verdict(code, conf, explain_confidence(msg, conf, reasons), related)
     if not lv.judged or lv.live_in or lv.escapes:
         return None
     # Used somewhere, but no entry point of any concrete class reaches that use.
@@ -143,7 +179,9 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
         f"{what} is used only in {', '.join(where[:3])}, which {entry} never reaches{created(w)}; {checkpoint_note(w)}"
     )
     if public:
-        msg += " (public method: maybe called from outside the class)"
+        msg += " (low confidence: a public method, maybe called from outside the class)"
+    else:
+        msg = explain_confidence(msg, conf, [*uncertainty(lv), "the weight is used, only not on the forward path"])
     related = tuple(use_note(u, f"used here, in `{u.where}`, which no entry point reaches") for u in lv.value_uses[:3])
     return Verdict("DW105" if w.parameter_free else "DW102", conf, msg, related)
 

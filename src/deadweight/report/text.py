@@ -66,7 +66,30 @@ def emit_text(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color
     if findings:
         console.print(_summary_table(findings, names))
         console.print()
+    for line in judged_lines(result):
+        console.print(Text(line, style="yellow"))
     console.print(Text(summary_line(result), style="bold" if findings else ""))
+
+
+def judged_lines(result: Result, limit: int = 5) -> list[str]:
+    """What was not judged and why, so a clean report on an unrecognised framework is not
+    mistaken for a clean code base."""
+    skipped = result.summary.not_judged
+    if not skipped:
+        return []
+    total = sum(int(str(s["classes"])) for s in skipped)
+    lines = [
+        f"{plural(total, 'class', 'classes')} {'creates' if total == 1 else 'create'} weights but "
+        f"{'was' if total == 1 else 'were'} not judged: the base is not resolved in the analyzed project and the "
+        "class's own code does not prove it is a module. If a base is a module base, add it to `module-bases`:"
+    ]
+    for s in skipped[:limit]:
+        lines.append(
+            f"  base `{s['base']}`: {plural(int(str(s['classes'])), 'class', 'classes')} (e.g. {s['example']})"
+        )
+    if len(skipped) > limit:
+        lines.append(f"  ... and {len(skipped) - limit} more bases (see the JSON report's summary.not_judged)")
+    return lines
 
 
 def summary_line(result: Result) -> str:

@@ -59,7 +59,10 @@ class Context:
 
 def run_rules(facts: list[FileFacts], settings: Settings, rules: list[type[Rule]]) -> list[Finding]:
     """Every selected rule over one shared context; findings deduplicated and in report order."""
-    ctx = Context.build(facts, settings)
+    return run_rules_on(Context.build(facts, settings), rules)
+
+
+def run_rules_on(ctx: Context, rules: list[type[Rule]]) -> list[Finding]:
     out: list[Finding] = []
     for rule in rules:
         out.extend(rule().check(ctx))

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from deadweight.findings import Confidence, Finding, Related
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis, Liveness
-from deadweight.model.verdicts import base_confidence, checkpoint_note, describe
+from deadweight.model.verdicts import base_confidence, checkpoint_note, describe, explain_confidence, uncertainty
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
 
@@ -124,7 +124,15 @@ class ImageToVideoDiT(VideoDiT):
                         Related(u.cls.path, u.read.span.line, u.read.span.column, f"used here by `{base.name}`")
                     )
                     break
+        reasons = uncertainty(lv)
+        if base is None:
+            reasons.append(f"`{c.name}` may reach it in a way the override hides")
+        if lv.populated:
+            conf = Confidence.LOW
+            reasons.insert(0, "it is filled item by item, and its items may be used through another reference")
         dyn = analysis.dynamic_reasons(c)
         if dyn:
             conf = Confidence.LOW
+            reasons.insert(0, f"{dyn[0]} may reach it by name")
+        msg = explain_confidence(msg, conf, reasons)
         return self.finding(w, msg, confidence=conf, class_name=c.name, related=related)
