@@ -15,7 +15,10 @@ from deadweight import filter as filtering
 from deadweight.discover import discover
 from deadweight.engine import runcache
 from deadweight.engine.cache import gc_paused
-from deadweight.engine.extraction import Progress, cache_dir, extract_found
+from deadweight.engine.environment import read_environment
+from deadweight.engine.external import load_external
+from deadweight.engine.extraction import Progress, cache_dir, cached_extractor, extract_found
+from deadweight.extract.facts import FileFacts, is_external
 from deadweight.findings import Result, Summary
 from deadweight.model.coverage import coverage
 from deadweight.model.generated import drop_generated_sources
@@ -54,15 +57,17 @@ def check(
             root, extracted = extract_found(found, settings, progress)
             facts = drop_generated_sources([r.facts for r in extracted if r.facts is not None])
             errors = sorted((r.error for r in extracted if r.error is not None), key=lambda e: e.path)
-            ctx = Context.build(facts, settings)
-            findings = run_rules_on(ctx, rules)
+            external, warnings = read_environment_bases(facts, settings, found.root)
+            ctx = Context.build(facts + external, settings)
+            findings = [f for f in run_rules_on(ctx, rules) if not is_external(f.path)]
             judged = coverage(ctx.project)
         summary = Summary(files=len(facts), errors=len(errors))
         summary.classes, summary.modules = judged.classes, judged.modules
         summary.modules_from_evidence = judged.modules_from_evidence
         summary.not_judged = [s.to_dict() for s in judged.skipped]
         reported = filtering.select_reported(findings, facts, settings, rules, summary, only_files, root)
-        result = Result(str(root), reported, errors, summary)
+        summary.environment_files = len(external)
+        result = Result(str(root), reported, errors, summary, warnings=warnings)
         if settings.use_cache:
             runcache.store(run_dir, run_slot, run_key, result)
     if settings.baseline:
@@ -70,6 +75,15 @@ def check(
         filtering.apply_baseline(result, Path(settings.baseline), only_files=only_files, inactive_codes=inactive)
     result.summary.seconds = time.perf_counter() - start
     return result
+
+
+def read_environment_bases(facts: list[FileFacts], settings: Settings, root: Path) -> tuple[list[FileFacts], list[str]]:
+    """Facts of the installed packages the project's base classes come from (see engine.external)."""
+    if not settings.python or settings.python == "none":
+        return [], []
+    env = read_environment(Path(settings.python), "python")
+    external, warnings = load_external(facts, env, cached_extractor(settings, root))
+    return external, [*env.warnings, *warnings]
 
 
 def without_baseline(settings: Settings) -> Settings:

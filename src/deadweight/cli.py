@@ -70,6 +70,12 @@ def main() -> None:
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core, 1 = in-process).")
 @click.option(
+    "--python",
+    "python",
+    metavar="PATH",
+    help="The analyzed project's interpreter or environment folder, read (never run) to resolve bases from installed packages; 'none' to read none.",
+)
+@click.option(
     "--config",
     "config_file",
     type=click.Path(dir_okay=False, path_type=str),
@@ -103,6 +109,7 @@ def check(
     exit_zero: bool,
     no_cache: bool,
     jobs: int | None,
+    python: str | None,
     config_file: str | None,
     isolated: bool,
     baseline: str | None,
@@ -125,6 +132,7 @@ def check(
         if not os.path.lexists(p):
             _fail(f"{p}: no such file or directory")
     overrides = {
+        "python": python,
         "select": _codes(select),
         "extend-select": _codes(extend_select),
         "ignore": _codes(ignore),
@@ -189,6 +197,8 @@ def check(
                 f"deadweight: wrote {written} finding{'s' if written != 1 else ''} to {write_baseline}", err=True
             )
             sys.exit(EXIT_CLEAN)
+        for warning in result.warnings:
+            click.echo(f"deadweight: warning: {warning}", err=True)
         if settings.baseline and result.stale_baseline:
             _note_stale(result.stale_baseline, settings.baseline)
     except bl.BaselineError as exc:

@@ -152,7 +152,19 @@ def load_settings(
     given = {key: value for key, value in overrides.items() if value is not None}
     values.update(_validate_table(given, cli))
     config = source.file if source is not None else None
+    if "python" not in values:
+        values["python"] = _default_environment(root)
     return Settings(**values, project_root=str(root), config_file=config)
+
+
+def _default_environment(root: Path) -> str | None:
+    """The active virtualenv, else a `.venv` / `venv` in the project (as pyright does)."""
+    if os.environ.get("VIRTUAL_ENV"):
+        return os.environ["VIRTUAL_ENV"]
+    for name in (".venv", "venv"):
+        if (root / name / "pyvenv.cfg").is_file():
+            return str(root / name)
+    return None
 
 
 def _read_config(root: Path, config_file: str | None) -> tuple[Mapping[str, object], _Source | None]:
@@ -339,6 +351,13 @@ def _path(key: str, value: object, source: _Source) -> str:
     return _resolve(str(value), source)
 
 
+def _python(key: str, value: object, source: _Source) -> str:
+    """An interpreter or environment folder (relative to the config file), or "none"."""
+    if isinstance(value, str) and value.strip().lower() == "none":
+        return "none"
+    return _path(key, value, source)
+
+
 def _paths(key: str, value: object, source: _Source) -> tuple[str, ...]:
     return tuple(_resolve(item, source) for item in _strings(key, value, source))
 
@@ -360,6 +379,7 @@ _VALIDATORS: dict[str, _Validator] = {
     "cache-dir": _path,
     "jobs": _non_negative_int,
     "plugins": _paths,
+    "python": _python,
 }
 
 

@@ -127,6 +127,7 @@ class Summary:
     baselined: int = 0  # hidden by the baseline
     baseline_stale: int | None = None  # baseline entries that matched nothing; None: no baseline used
     seconds: float = 0.0
+    environment_files: int = 0  # files read from the environment to resolve base classes
     classes: int = 0  # classes in the analyzed project
     modules: int = 0  # of those, judged as modules
     modules_from_evidence: int = 0  # judged from their own code because a base is not resolved
@@ -155,6 +156,7 @@ class Summary:
             "baselined": self.baselined,
             **({"baseline_stale": self.baseline_stale} if self.baseline_stale is not None else {}),
             "seconds": round(self.seconds, 3),
+            "environment_files": self.environment_files,
             "classes": self.classes,
             "modules_judged": self.modules,
             "modules_from_evidence": self.modules_from_evidence,
@@ -172,3 +174,5 @@ class Result:
     summary: Summary
     # Baseline entries that matched nothing in this run, as one-line descriptions.
     stale_baseline: list[str] = field(default_factory=list)
+    # One-line notes on what could not be read (a broken environment, an unparsable base).
+    warnings: list[str] = field(default_factory=list)

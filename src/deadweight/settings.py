@@ -50,6 +50,9 @@ class Settings:
     entry_points: tuple[str, ...] = ()
     init_methods: tuple[str, ...] = ()
     module_bases: tuple[str, ...] = ()
+    # The analyzed project's environment (interpreter or environment folder), read as files to
+    # resolve base classes from installed packages. None: no environment; "none" disables it.
+    python: str | None = None
     # Reporting.
     min_confidence: str = "medium"
     baseline: str | None = None

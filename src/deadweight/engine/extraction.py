@@ -67,3 +67,26 @@ def extract_found(
         cache.flush()
     results.extend(ExtractResult(e.path, error=e) for e in found.errors if isinstance(e, FileError))
     return found.root, results
+
+
+def cached_extractor(settings: Settings, root: Path) -> Callable[[str, bytes, str], ExtractResult]:
+    """In-process extraction through the facts cache, for the few files read outside the pool
+    (base classes from the environment)."""
+    from deadweight.engine.cache import Cache
+    from deadweight.extract import extract
+
+    if not settings.use_cache:
+        return extract
+    cache = Cache(cache_dir(settings, root), salt=extraction_salt())
+
+    def run(path: str, data: bytes, module: str) -> ExtractResult:
+        hit = cache.get(data, path, module)
+        if hit is not None:
+            return hit
+        result = extract(path, data, module)
+        if result.facts is not None:
+            cache.put(data, result)
+            cache.flush()
+        return result
+
+    return run

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deadweight.discover import Discovery
+from deadweight.engine.environment import fingerprint as environment_fingerprint
 from deadweight.engine.salt import package_digest
 from deadweight.extract.facts import FileError
 from deadweight.findings import Finding, Related, Result, Summary
@@ -29,7 +30,7 @@ from deadweight.settings import Settings
 if TYPE_CHECKING:
     from deadweight.rules.base import Rule
 
-FORMAT = 1
+FORMAT = 2
 # Settings that change how a run is executed, not what it finds (the baseline is applied to
 # the cached result afterwards).
 _EXECUTION_ONLY = ("use_cache", "jobs", "cache_dir", "config_file", "baseline")
@@ -66,6 +67,7 @@ def key(
     slot = hashlib.sha256(context.encode()).hexdigest()[:20]
     digest = hashlib.sha256(context.encode())
     digest.update(_engine_digest(rules).encode())
+    digest.update(environment_fingerprint(settings.python).encode())
     for f in found.files:
         digest.update(f.path.encode() + b"\0" + f.module.encode() + b"\0")
         try:
@@ -89,7 +91,7 @@ def load(directory: Path, slot: str, run_key: str) -> Result | None:
         findings = [_finding(f) for f in data["findings"]]
         errors = [FileError(e["path"], e["reason"]) for e in data["errors"]]
         summary = Summary(**{k: v for k, v in data["summary"].items() if k in Summary.__dataclass_fields__})
-        return Result(data["root"], findings, errors, summary)
+        return Result(data["root"], findings, errors, summary, warnings=list(data.get("warnings", [])))
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -102,6 +104,7 @@ def store(directory: Path, slot: str, run_key: str, result: Result) -> None:
         "findings": [f.to_dict() for f in result.findings],
         "errors": [{"path": e.path, "reason": e.reason} for e in result.errors],
         "summary": dataclasses.asdict(result.summary),
+        "warnings": result.warnings,
     }
     target = _entry(directory, slot)
     try:

@@ -32,6 +32,15 @@ PASSED = "passed"  # passed as an argument to a call: a use, and in __init__ a s
 KEEPALIVE = "keepalive"  # a term multiplied by zero: `0 * self.x.sum()`
 DELETE = "delete"  # del self.x
 
+# Path prefix of facts read from the analyzed project's environment (third-party bases):
+# they inform the model and are never reported.
+EXTERNAL_PREFIX = "<environment>/"
+
+
+def is_external(path: str) -> bool:
+    return path.startswith(EXTERNAL_PREFIX)
+
+
 # Kinds that count as "used" for the liveness of a weight (only VALUE).
 CONSUMING_KINDS = frozenset({VALUE})
 

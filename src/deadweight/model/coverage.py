@@ -48,10 +48,12 @@ def _creates_weights(project: Project, info: ClassInfo) -> bool:
 
 
 def coverage(project: Project) -> Coverage:
-    out = Coverage(classes=len(project.classes))
+    out = Coverage(classes=sum(not c.external for c in project.classes.values()))
     by_base: Counter[str] = Counter()
     examples: dict[str, str] = {}
     for info in project.classes.values():
+        if info.external:
+            continue
         if info.is_module:
             out.modules += 1
             out.modules_from_evidence += not info.module_certain

@@ -84,6 +84,11 @@ class ClassInfo:
     def path(self) -> str:
         return self.file.path
 
+    @property
+    def external(self) -> bool:
+        """Read from the environment: informs subclasses, is never judged or reported itself."""
+        return F.is_external(self.file.path)
+
     def __repr__(self) -> str:
         return f"<ClassInfo {self.key}>"
 
@@ -157,7 +162,9 @@ class Project:
             for fn in f.functions:
                 self.functions[f"{f.module}.{fn.name}"] = (f, fn)
         self.external_reads: frozenset[str] = (
-            frozenset().union(*(f.external_reads for f in self.files)) if self.files else frozenset()
+            frozenset().union(*(f.external_reads for f in self.files if not F.is_external(f.path)))
+            if self.files
+            else frozenset()
         )
         self._link_bases()
         self._mark_modules()
@@ -181,7 +188,7 @@ class Project:
             return self.modules[name]
         if name not in self._suffix_cache:
             suffix = "." + name
-            hits = [m for m in self.modules if m.endswith(suffix)]
+            hits = [m for m, f in self.modules.items() if m.endswith(suffix) and not F.is_external(f.path)]
             self._suffix_cache[name] = self.modules[hits[0]] if len(hits) == 1 else None
         return self._suffix_cache[name]
 
@@ -293,6 +300,9 @@ class Project:
                 return memo[id(info)]
             if id(info) in active:
                 return False, True, []
+            if info.external and self.is_module_qualname(info.key):
+                memo[id(info)] = (True, True, [])  # torch.nn.Module itself, read from the environment
+                return memo[id(info)]
             active.add(id(info))
             unknown: list[str] = []
             found: tuple[bool, bool] | None = None
@@ -410,7 +420,7 @@ class Project:
         return any(isinstance(b, str) and b in CONTAINER_BASES for c in info.mro for b in c.bases)
 
     def module_classes(self) -> list[ClassInfo]:
-        return [c for c in self.classes.values() if c.is_module]
+        return [c for c in self.classes.values() if c.is_module and not c.external]
 
     def descendants(self, info: ClassInfo) -> list[ClassInfo]:
         """Every repo subclass, transitively (cached: weights of a popular base ask often)."""

@@ -1,0 +1,139 @@
+"""Third-party classes the project builds on, read from its environment, lazily.
+
+Only the modules needed to resolve the project's base classes are parsed: for each base the
+project names (`from mmengine.model import BaseModule`), the defining module is found on the
+environment's search path, re-exports (`from .base_module import BaseModule`, `import *`)
+are followed, and then that class's own bases, transitively. Those files become facts like
+any other (same extractor, same content-hash cache), marked external by their path prefix:
+they give the project MROs, module-ness, inherited methods and entry points, and nothing in
+them is ever reported.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+from deadweight.engine.environment import Environment
+from deadweight.extract import extract
+from deadweight.extract.facts import EXTERNAL_PREFIX, ExtractResult, FileFacts, Import
+
+MAX_EXTERNAL_FILES = 400  # a bound on one run's environment reading (torch's nn is ~60 files)
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+Extractor = Callable[[str, bytes, str], ExtractResult]
+
+
+def _package(f: FileFacts) -> str:
+    return f.module if f.path.endswith("__init__.py") else f.module.rpartition(".")[0]
+
+
+def _target(f: FileFacts, imp: Import) -> str:
+    base = imp.module or ""
+    if imp.level:
+        pkg = _package(f).split(".") if _package(f) else []
+        if imp.level > 1:
+            pkg = pkg[: max(0, len(pkg) - (imp.level - 1))]
+        base = ".".join([*pkg, *([base] if base else [])])
+    if imp.name is None:
+        return base
+    return f"{base}.{imp.name}" if base else imp.name
+
+
+def _qualify(f: FileFacts, dotted: str) -> list[str]:
+    """Fully qualified candidates for a name as written in file `f`."""
+    head, _, rest = dotted.partition(".")
+    if any(c.qualname == head for c in f.classes):
+        return [f"{f.module}.{dotted}"]
+    for imp in reversed(f.imports):
+        if imp.local == head:
+            target = _target(f, imp)
+            return [f"{target}.{rest}" if rest else target]
+    return [f"{_target(f, Import('*', imp.module, None, imp.level))}.{dotted}" for imp in f.imports if imp.local == "*"]
+
+
+class Loader:
+    def __init__(self, env: Environment, project: list[FileFacts], extractor: Extractor = extract) -> None:
+        self.env = env
+        self.extractor = extractor
+        self.project_modules = {f.module for f in project}
+        self.loaded: dict[str, FileFacts | None] = {}
+        self.warnings: list[str] = []
+
+    def _is_project(self, module: str) -> bool:
+        return module in self.project_modules or any(m.endswith("." + module) for m in self.project_modules)
+
+    def module(self, name: str) -> FileFacts | None:
+        if name in self.loaded:
+            return self.loaded[name]
+        self.loaded[name] = None
+        if len(self.loaded) > MAX_EXTERNAL_FILES or self._is_project(name):
+            return None
+        path = self.env.find_module(name)
+        if path is None:
+            return None
+        try:
+            data = path.read_bytes()[: MAX_FILE_BYTES + 1]
+        except OSError as exc:
+            self.warnings.append(f"cannot read {path}: {exc.strerror}")
+            return None
+        if len(data) > MAX_FILE_BYTES:
+            self.warnings.append(f"{path}: too large to read as a base class's source")
+            return None
+        label = EXTERNAL_PREFIX + (name.replace(".", "/") + ("/__init__.py" if path.name == "__init__.py" else ".py"))
+        result = self.extractor(label, data, name)
+        if result.facts is None:
+            reason = result.error.reason if result.error else "no facts"
+            self.warnings.append(f"{path}: {reason}; its classes are not read")
+            return None
+        self.loaded[name] = result.facts
+        return result.facts
+
+    def resolve(self, qualname: str) -> tuple[FileFacts, str] | None:
+        """Load the module defining `qualname`; (its facts, the class name) or None."""
+        parts = qualname.split(".")
+        for cut in range(len(parts) - 1, 0, -1):
+            mod = ".".join(parts[:cut])
+            if self._is_project(mod):
+                return None
+            f = self.module(mod)
+            if f is not None:
+                return f, ".".join(parts[cut:])
+        return None
+
+    def run(self, project: list[FileFacts]) -> list[FileFacts]:
+        queue: deque[tuple[str, int]] = deque()
+        for f in project:
+            for c in f.classes:
+                for b in c.bases:
+                    queue.extend((q, 0) for q in _qualify(f, b))
+        seen: set[str] = set()
+        while queue:
+            qualname, depth = queue.popleft()
+            if qualname in seen or depth > 24:
+                continue
+            seen.add(qualname)
+            found = self.resolve(qualname)
+            if found is None:
+                continue
+            f, name = found
+            cls = next((c for c in f.classes if c.qualname == name), None)
+            if cls is not None:
+                for b in cls.bases:
+                    queue.extend((q, depth + 1) for q in _qualify(f, b))
+                continue
+            head = name.split(".")[0]  # a re-export: follow the import that binds the name
+            for imp in f.imports:
+                if imp.local == head:
+                    queue.append((_target(f, imp) + name[len(head) :], depth + 1))
+                elif imp.local == "*":
+                    queue.append((f"{_target(f, Import('*', imp.module, None, imp.level))}.{name}", depth + 1))
+        return [f for f in self.loaded.values() if f is not None]
+
+
+def load_external(
+    project: list[FileFacts], env: Environment, extractor: Extractor = extract
+) -> tuple[list[FileFacts], list[str]]:
+    """The environment's facts the project's base classes need, and warnings."""
+    loader = Loader(env, project, extractor)
+    return loader.run(project), loader.warnings
