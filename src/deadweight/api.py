@@ -86,6 +86,15 @@ def read_environment_bases(facts: list[FileFacts], settings: Settings, root: Pat
     return external, [*env.warnings, *warnings]
 
 
+def link(paths: Sequence[str | Path], settings: Settings) -> tuple[Context, list[str]]:
+    """The linked project and reachability, without running rules (for `inspect`)."""
+    found = discover(paths, settings)
+    _, extracted = extract_found(found, settings)
+    facts = drop_generated_sources([r.facts for r in extracted if r.facts is not None])
+    external, warnings = read_environment_bases(facts, settings, found.root)
+    return Context.build(facts + external, settings), warnings
+
+
 def without_baseline(settings: Settings) -> Settings:
     """The settings of a run that records a new baseline (the old one must not hide findings)."""
     return dataclasses.replace(settings, baseline=None)

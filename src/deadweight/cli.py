@@ -306,6 +306,53 @@ def _progress(enabled: bool) -> Iterator[Progress | None]:
         yield update
 
 
+@main.command("inspect")
+@click.argument("target", metavar="PATH::CLASS")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--python", "python", metavar="PATH", help="The analyzed project's environment (as for `check`).")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+def inspect_command(target: str, output_format: str, python: str | None, isolated: bool) -> None:
+    """Why a class is (not) judged as a module: MRO, entry points, reachable methods, and
+    each weight with its verdict. PATH is the file (or the project, to search every file)."""
+    from deadweight import api
+    from deadweight.model.inspect import find_classes, inspect_class
+
+    path, sep, name = target.rpartition("::")
+    if not sep or not name:
+        _fail(f"{target}: expected PATH::CLASS, for example model.py::Block")
+        return
+    file = Path(path)
+    if not file.exists():
+        _fail(f"{path}: no such file or directory")
+        return
+    try:
+        settings = load_settings([path], isolated=isolated, overrides={"python": python})
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    root = Path(settings.project_root or ".")
+    # The project as `check` sees it, plus the named path even where config excludes it.
+    ctx, _ = api.link([str(root), path], settings)
+    rel = file.resolve().relative_to(root.resolve()).as_posix() if file.is_file() else None
+    classes = find_classes(ctx.project, rel, name)
+    if not classes:
+        _fail(f"no class `{name}` in {path}")
+        return
+    reports = [inspect_class(ctx.project, ctx.reach, c) for c in classes]
+    if output_format == "json":
+        click.echo(json.dumps([r.to_dict() for r in reports], indent=2))
+        return
+    for r in reports:
+        click.echo(f"{r.path}:{r.line} class {r.name}")
+        click.echo(f"  module: {'yes' if r.is_module else 'no'}, {r.why}")
+        click.echo(f"  MRO: {' -> '.join(r.mro_names)}")
+        click.echo(f"  entry points: {', '.join(r.entry_points) or 'none'}")
+        click.echo(f"  reachable: {', '.join(r.reachable) or 'none'}")
+        for w in r.weights:
+            used = f" (used in {', '.join(w.used_in)})" if w.used_in else ""
+            click.echo(f"  {w.kind} `{w.name}` from {w.defined_in}, line {w.line}: {w.verdict}{used}")
+
+
 @main.command("rules")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_command(output_format: str) -> None:
