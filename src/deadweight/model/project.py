@@ -287,7 +287,9 @@ class Project:
         last = qualname.rsplit(".", 1)[-1]
         if last in self.module_bases:
             return True
-        return any(qualname.startswith(p) for p in MODULE_NAMESPACES) and last[:1].isupper()
+        # A class of a module namespace: `torch.nn.Linear`, and private bases such as
+        # `torch.nn.modules.loss._Loss` (capitalised after the underscore).
+        return any(qualname.startswith(p) for p in MODULE_NAMESPACES) and last.lstrip("_")[:1].isupper()
 
     def _mark_modules(self) -> None:
         """A class is a module when an ancestor is a known module base; failing that, when
