@@ -419,3 +419,21 @@ def test_console_script_exit_codes_and_output(tmp_path: Path) -> None:
         usage.stderr
         == "deadweight: error: select: expected a rule code or prefix such as 'DW101', 'DW1' or 'DW', got 'XX1'\n"
     )
+
+
+def test_an_internal_error_exits_2_with_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in deadweight must not look like findings (exit 1) or dump a traceback."""
+    from click.testing import CliRunner
+
+    from deadweight import api
+    from deadweight.cli import main
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(api, "check", broken)
+    (tmp_path / "m.py").write_text("x = 1\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["check", str(tmp_path), "--isolated"])
+    assert result.exit_code == 2
+    assert "deadweight: internal error: RuntimeError: boom" in result.output
+    assert "Traceback" not in result.output

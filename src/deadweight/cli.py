@@ -46,7 +46,27 @@ def _fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Group(click.Group):
+    """An unexpected exception is deadweight's bug, not the user's: exit 2 (not 1, which
+    means findings) with one line, and the traceback only when DEADWEIGHT_DEBUG is set."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            if os.environ.get("DEADWEIGHT_DEBUG"):
+                raise
+            click.echo(
+                f"deadweight: internal error: {type(exc).__name__}: {exc} (a bug in deadweight; set "
+                "DEADWEIGHT_DEBUG=1 for the traceback and please report it)",
+                err=True,
+            )
+            sys.exit(2)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="deadweight")
 def main() -> None:
     """Find weights that PyTorch models create but never use, without running the models."""
