@@ -352,7 +352,21 @@ class Analysis:
         pairs = self._tied()
         if not pairs:
             return False
+        family = [*w.cls.mro, *self.p.descendants(w.cls)]
+        if any(self._ties_own(c, w.name) for c in family):
+            return True
         return any((h, w.name) in pairs for c in [w.cls, *self.p.descendants(w.cls)] for h in self._holder_names(c))
+
+    @staticmethod
+    def _ties_own(c: ClassInfo, name: str) -> bool:
+        """The class's own tied-weights map names `<name>.<param>` (either side of a tie:
+        `{"lm_head.weight": "shared.weight"}` makes `shared` the tensor `lm_head` runs with)."""
+        for attr, code in c.facts.class_attrs:
+            if TIED_WEIGHTS_ATTR.search(attr):
+                for key in re.findall(r"[\"']([\w.]+)[\"']", code):
+                    if key.split(".", 1)[0] == name and "." in key:
+                        return True
+        return False
 
     def _deletes(self, c: ClassInfo, w: Weight) -> bool:
         """`del self.encoder_attn` in a subclass's __init__: the subclass does not have it."""
