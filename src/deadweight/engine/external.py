@@ -17,27 +17,12 @@ from collections.abc import Callable
 from deadweight.engine.environment import Environment
 from deadweight.extract import extract
 from deadweight.extract.facts import EXTERNAL_PREFIX, ExtractResult, FileFacts, Import
+from deadweight.extract.imports import import_target
 
 MAX_EXTERNAL_FILES = 400  # a bound on one run's environment reading (torch's nn is ~60 files)
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
 Extractor = Callable[[str, bytes, str], ExtractResult]
-
-
-def _package(f: FileFacts) -> str:
-    return f.module if f.path.endswith("__init__.py") else f.module.rpartition(".")[0]
-
-
-def _target(f: FileFacts, imp: Import) -> str:
-    base = imp.module or ""
-    if imp.level:
-        pkg = _package(f).split(".") if _package(f) else []
-        if imp.level > 1:
-            pkg = pkg[: max(0, len(pkg) - (imp.level - 1))]
-        base = ".".join([*pkg, *([base] if base else [])])
-    if imp.name is None:
-        return base
-    return f"{base}.{imp.name}" if base else imp.name
 
 
 def _qualify(f: FileFacts, dotted: str) -> list[str]:
@@ -47,9 +32,13 @@ def _qualify(f: FileFacts, dotted: str) -> list[str]:
         return [f"{f.module}.{dotted}"]
     for imp in reversed(f.imports):
         if imp.local == head:
-            target = _target(f, imp)
+            target = import_target(f, imp)
             return [f"{target}.{rest}" if rest else target]
-    return [f"{_target(f, Import('*', imp.module, None, imp.level))}.{dotted}" for imp in f.imports if imp.local == "*"]
+    return [
+        f"{import_target(f, Import('*', imp.module, None, imp.level))}.{dotted}"
+        for imp in f.imports
+        if imp.local == "*"
+    ]
 
 
 class Loader:
@@ -125,9 +114,9 @@ class Loader:
             head = name.split(".")[0]  # a re-export: follow the import that binds the name
             for imp in f.imports:
                 if imp.local == head:
-                    queue.append((_target(f, imp) + name[len(head) :], depth + 1))
+                    queue.append((import_target(f, imp) + name[len(head) :], depth + 1))
                 elif imp.local == "*":
-                    queue.append((f"{_target(f, Import('*', imp.module, None, imp.level))}.{name}", depth + 1))
+                    queue.append((f"{import_target(f, Import('*', imp.module, None, imp.level))}.{name}", depth + 1))
         return [f for f in self.loaded.values() if f is not None]
 
 

@@ -26,6 +26,7 @@ from deadweight.conventions import (
     is_parameter_free,
 )
 from deadweight.extract import facts as F
+from deadweight.extract.imports import import_target
 from deadweight.settings import Settings
 
 WEIGHT_KINDS = frozenset({F.PARAMETER, F.BUFFER, F.MODULE})
@@ -179,10 +180,6 @@ class Project:
         return [w for c in self.module_classes() for w in self.weights(c)]
 
     # -- names ---------------------------------------------------------------------------
-    def _package(self, f: F.FileFacts) -> str:
-        is_init = f.path.endswith("__init__.py")
-        return f.module if is_init else f.module.rpartition(".")[0]
-
     def find_module(self, name: str) -> F.FileFacts | None:
         if name in self.modules:
             return self.modules[name]
@@ -191,17 +188,6 @@ class Project:
             hits = [m for m, f in self.modules.items() if m.endswith(suffix) and not F.is_external(f.path)]
             self._suffix_cache[name] = self.modules[hits[0]] if len(hits) == 1 else None
         return self._suffix_cache[name]
-
-    def _import_target(self, f: F.FileFacts, imp: F.Import) -> str:
-        base = imp.module or ""
-        if imp.level:
-            pkg = self._package(f).split(".") if self._package(f) else []
-            if imp.level > 1:
-                pkg = pkg[: len(pkg) - (imp.level - 1)] if imp.level - 1 <= len(pkg) else []
-            base = ".".join([*pkg, *([base] if base else [])])
-        if imp.name is None:
-            return base
-        return f"{base}.{imp.name}" if base else imp.name
 
     def resolve(self, f: F.FileFacts, dotted: str, _depth: int = 0) -> str | ClassInfo | None:
         """A dotted name as written in file f -> a repo class, or an external qualified name."""
@@ -215,7 +201,7 @@ class Project:
             return local[dotted]
         for imp in reversed(f.imports):
             if imp.local == head or (imp.name is None and imp.local == dotted):
-                target = self._import_target(f, imp)
+                target = import_target(f, imp)
                 full = f"{target}.{rest}" if rest and imp.local == head else target
                 return self.resolve_qualified(full, _depth + 1)
         for alias, value in f.assignments:
@@ -226,7 +212,7 @@ class Project:
                 return r
         for imp in f.imports:
             if imp.local == "*":
-                target = self._import_target(f, F.Import("*", imp.module, None, imp.level))
+                target = import_target(f, F.Import("*", imp.module, None, imp.level))
                 mod = self.find_module(target)
                 if mod is not None and mod is not f:
                     r = self.resolve(mod, dotted, _depth + 1)
@@ -242,7 +228,7 @@ class Project:
         head, _, rest = callee.partition(".")
         for imp in f.imports:
             if imp.local == head:
-                target = self._import_target(f, imp)
+                target = import_target(f, imp)
                 full = f"{target}.{rest}" if rest else target
                 mod_name, _, fname = full.rpartition(".")
                 mod = self.find_module(mod_name)
