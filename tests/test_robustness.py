@@ -24,8 +24,8 @@ from hypothesis import settings as hyp_settings
 from hypothesis import strategies as st
 
 from deadweight.api import check
-from deadweight.extract import extract
 from deadweight.extract.facts import ExtractResult
+from deadweight.extract.file import extract
 from deadweight.findings import Result
 from deadweight.settings import Settings
 

@@ -175,7 +175,7 @@ def test_deep_nesting_that_segfaults_libcst_on_the_main_thread_is_parsed(tmp_pat
 
 
 def test_the_default_extractor_is_deadweight_extract(tmp_path: Path) -> None:
-    pytest.importorskip("deadweight.extract")
+    pytest.importorskip("deadweight.extract.file")
     source = "import torch.nn as nn\n\nclass M(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
     jobs = make_jobs(tmp_path, {"m.py": source, "bad.py": "def (:\n"})
     results = run_jobs(jobs, workers=2)

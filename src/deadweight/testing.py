@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from deadweight.discover import module_name
-from deadweight.extract import extract
+from deadweight.extract.file import extract
 from deadweight.filter.suppressions import UNUSED_SUPPRESSION, apply_suppressions
 from deadweight.findings import CONFIDENCES, Finding
 from deadweight.rules.base import Rule

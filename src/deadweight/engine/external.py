@@ -15,7 +15,6 @@ from collections import deque
 from collections.abc import Callable
 
 from deadweight.engine.environment import Environment
-from deadweight.extract import extract
 from deadweight.extract.facts import EXTERNAL_PREFIX, ExtractResult, FileFacts, Import
 from deadweight.extract.imports import import_target
 
@@ -42,9 +41,13 @@ def _qualify(f: FileFacts, dotted: str) -> list[str]:
 
 
 class Loader:
-    def __init__(self, env: Environment, project: list[FileFacts], extractor: Extractor = extract) -> None:
+    def __init__(self, env: Environment, project: list[FileFacts], extractor: Extractor | None = None) -> None:
+        if extractor is None:
+            from deadweight.extract.file import extract  # libcst: only when a base needs reading
+
+            extractor = extract
         self.env = env
-        self.extractor = extractor
+        self.extractor: Extractor = extractor
         self.project_modules = {f.module for f in project}
         self.loaded: dict[str, FileFacts | None] = {}
         self.warnings: list[str] = []
@@ -121,7 +124,7 @@ class Loader:
 
 
 def load_external(
-    project: list[FileFacts], env: Environment, extractor: Extractor = extract
+    project: list[FileFacts], env: Environment, extractor: Extractor | None = None
 ) -> tuple[list[FileFacts], list[str]]:
     """The environment's facts the project's base classes need, and warnings."""
     loader = Loader(env, project, extractor)

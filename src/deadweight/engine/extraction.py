@@ -73,7 +73,7 @@ def cached_extractor(settings: Settings, root: Path) -> Callable[[str, bytes, st
     """In-process extraction through the facts cache, for the few files read outside the pool
     (base classes from the environment)."""
     from deadweight.engine.cache import Cache
-    from deadweight.extract import extract
+    from deadweight.extract.file import extract
 
     if not settings.use_cache:
         return extract

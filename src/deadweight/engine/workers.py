@@ -200,9 +200,9 @@ def _guarded_extract(extractor: Extractor, item: _Item, max_file_size: int) -> E
 
 
 def _default_extractor() -> Extractor:
-    """deadweight.extract.extract, imported late so this module works without it (and the
+    """deadweight.extract.file.extract, imported late so this module works without it (and the
     parent of a pool never has to import libcst)."""
-    from deadweight.extract import extract
+    from deadweight.extract.file import extract
 
     return extract
 
@@ -432,7 +432,7 @@ def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         # Only takes effect when the fork server starts; `__main__` is the default preload.
-        context.set_forkserver_preload(["__main__", "deadweight.engine.workers", "deadweight.extract"])
+        context.set_forkserver_preload(["__main__", "deadweight.engine.workers", "deadweight.extract.file"])
         return context
     return multiprocessing.get_context("spawn")
 
@@ -754,7 +754,7 @@ def run_jobs(
 ) -> list[ExtractResult]:
     """Extract every job; one result per job, in the order of `jobs`, whatever happens.
 
-    `extractor` defaults to `deadweight.extract.extract`; one passed in must be a module-level
+    `extractor` defaults to `deadweight.extract.file.extract`; one passed in must be a module-level
     function (workers import it by name). `workers <= 1` runs in this process: exceptions are
     still contained, but a crash is not survivable and `timeout` is not enforced.
     `on_progress(n)` gets the number of files finished so far (cache hits count at once).
