@@ -14,6 +14,10 @@ default confidence (medium or high), only at ``low``, or not at all, and for the
 Usage::
 
     python bench/planted.py CORPUS_DIR [CORPUS_DIR...] [--out docs/recall.md] [--limit N] [--jobs N]
+                            [--json PLANTS.json] [--keep]
+
+Corpora run one after the other; ``--out`` is rewritten after each, so a long run that is
+stopped keeps what it measured. ``--json`` writes every plant's verdict (for diffing two runs).
 
 Two populations are reported separately, because they answer different questions:
 
@@ -28,7 +32,7 @@ Two populations are reported separately, because they answer different questions
 Design choices, and why:
 
 * The copy is hard-linked (``cp -al``): corpora are tens of megabytes and thousands of files,
-  and only the few hundred planted files change. A planted file is written as a new file and
+  and only the planted files change. A planted file is written as a new file and
   renamed over its link (``os.replace``), never written through it, so the corpus is untouched.
 * The plant is named ``dwplanted<n>``, without a leading underscore: private names are a
   convention deadweight may weigh (``_``-methods are treated differently from public ones), and
@@ -44,6 +48,13 @@ Design choices, and why:
 * Which classes are modules, which files were analyzed and which were dropped as generated
   sources (transformers' ``modular_*.py``) come from one in-process extraction of the unplanted
   copy; that is what explains a miss in the ``creates-weights`` population.
+* Plants in Sequential/ModuleList/ModuleDict subclasses are counted apart: the container's own
+  forward (or its holder's iteration) reaches every child, so there the plant is live.
+* The package is edited while this runs, so ``main`` copies its source first and every process
+  (this one, deadweight's workers, the CLI) imports the copy: one report, one version, named
+  by commit and by a digest of the source. ``VIRTUAL_ENV`` is unset for the runs, because
+  deadweight would read installed bases from it, and the harness's environment is deadweight's
+  own, not the corpus's.
 
 Stdlib and libcst only (plus deadweight, the thing measured). libcst edits the files, because it
 keeps every byte of the file it does not touch and indents the new statement like its siblings.
@@ -388,6 +399,7 @@ class Plant:
     status: str = NOT_FOUND
     codes: tuple[str, ...] = ()
     reason: str = ""
+    message: str = ""  # the finding the reason was read from (kept in --json, for diagnosis)
 
     @property
     def attr(self) -> str:
@@ -666,6 +678,7 @@ def judge(plants: list[Plant], doc: dict[str, object], view: DeadweightView) -> 
             first = min(dw1, key=lambda f: (f["class"] != p.site.qualname, str(f["code"])))
             unjudged = (p.site.path, p.site.qualname, p.site.index) in view.unjudged
             p.reason = "found only at low: " + low_reason(str(first["code"]), str(first["message"]), unjudged)
+            p.message = str(first["message"])
             continue
         p.status = NOT_FOUND
         path = p.site.path
@@ -904,10 +917,32 @@ def snapshot_package(dest: Path) -> Path:
     return live
 
 
+HOW_TO_READ = """\
+How to read this: in a hard-linked copy of each corpus, every chosen class got
+`self.dwplanted<n> = nn.Linear(2, 2)` as the last statement of its own `__init__` (before a final
+`return`), a weight nothing reads; then one `deadweight check COPY --output-format json
+--min-confidence low --no-cache --isolated` ran over the copy, with no Python environment to read
+installed bases from. A plant is *found (default)* when a DW1xx finding names it at medium or high
+confidence (what a user sees by default), *found low only* when its DW1xx findings are all low.
+
+* `modules`: classes deadweight itself judges to be modules (and that define `__init__`).
+* `creates-weights`: classes whose own `__init__` assigns `nn.<Layer>(...)` or `nn.Parameter(...)`
+  to `self.X`, found syntactically, whatever deadweight thinks of them. A class can be in both.
+* Plants in Sequential/ModuleList/ModuleDict subclasses are left out of the counts: the container's
+  forward or iteration reaches every child, so the plant is live, not dead.
+* A reason `found only at low: X` is the first reason the finding's message states (class and method
+  names taken out); a dynamic access lowers every weight of every class whose MRO or subclasses
+  contain it, and only the first such access is named.
+* `file not judged: a generated copy ...` is by design: transformers' `modular_*.py` sources are
+  skipped when the generated `modeling_*.py` is present.
+"""
+
+
 def render(results: Sequence[CorpusResult], header: str) -> str:
     lines = [
         header,
         "",
+        HOW_TO_READ,
         "| corpus | modules planted | modules found (default) | % | creates-weights planted | found (default) | % |",
     ]
     lines.append("|---|---:|---:|---:|---:|---:|---:|")
@@ -978,6 +1013,7 @@ def plants_json(results: Sequence[CorpusResult]) -> dict[str, list[dict[str, obj
                 "status": p.status,
                 "codes": list(p.codes),
                 "reason": p.reason,
+                "message": p.message,
             }
             for p in r.plants
         ]
