@@ -9,16 +9,17 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from deadweight import filter as filtering
-from deadweight.discover import discover
+from deadweight.discover import Discovery, discover
 from deadweight.engine import runcache
 from deadweight.engine.cache import gc_paused
 from deadweight.engine.environment import read_environment
 from deadweight.engine.external import load_external
-from deadweight.engine.extraction import Progress, cache_dir, cached_extractor, extract_found
-from deadweight.extract.facts import FileFacts, is_external
+from deadweight.engine.extraction import Progress, cache_dir, cached_extraction, extract_found
+from deadweight.extract.facts import FileError, FileFacts, is_external
 from deadweight.findings import Result, Summary
 from deadweight.model.coverage import coverage
 from deadweight.model.generated import drop_generated_sources
@@ -54,20 +55,18 @@ def check(
         # Facts are acyclic and live until the end of the run: pausing the cyclic GC while they
         # are built and linked saves it from rescanning a growing heap (measured: 4x on linking).
         with gc_paused():
-            root, extracted = extract_found(found, settings, progress)
-            facts = drop_generated_sources([r.facts for r in extracted if r.facts is not None])
-            errors = sorted((r.error for r in extracted if r.error is not None), key=lambda e: e.path)
-            external, warnings = read_environment_bases(facts, settings, found.root)
-            ctx = Context.build(facts + external, settings)
+            linked = _link(found, settings, progress)
+            ctx = linked.context
             findings = [f for f in run_rules_on(ctx, rules) if not is_external(f.path)]
             judged = coverage(ctx.project)
-        summary = Summary(files=len(facts), errors=len(errors))
+        summary = Summary(files=len(linked.facts), errors=len(linked.errors))
         summary.classes, summary.modules = judged.classes, judged.modules
         summary.modules_from_evidence = judged.modules_from_evidence
         summary.not_judged = [s.to_dict() for s in judged.skipped]
-        reported = filtering.select_reported(findings, facts, settings, rules, summary, only_files, root)
-        summary.environment_files = len(external)
-        result = Result(str(root), reported, errors, summary, warnings=warnings)
+        summary.environment_files = linked.environment_files
+        root = found.root
+        reported = filtering.select_reported(findings, linked.facts, settings, rules, summary, only_files, root)
+        result = Result(str(root), reported, linked.errors, summary, warnings=linked.warnings)
         if settings.use_cache:
             runcache.store(run_dir, run_slot, run_key, result)
     if settings.baseline:
@@ -77,22 +76,39 @@ def check(
     return result
 
 
+@dataclass
+class _Linked:
+    """Extraction and linking of one discovered project (shared by `check` and `link`)."""
+
+    context: Context
+    facts: list[FileFacts]  # the project's own (environment files excluded)
+    errors: list[FileError]
+    warnings: list[str]
+    environment_files: int
+
+
+def _link(found: Discovery, settings: Settings, progress: Progress | None = None) -> _Linked:
+    _, extracted = extract_found(found, settings, progress)
+    facts = drop_generated_sources([r.facts for r in extracted if r.facts is not None])
+    errors = sorted((r.error for r in extracted if r.error is not None), key=lambda e: e.path)
+    external, warnings = read_environment_bases(facts, settings, found.root)
+    return _Linked(Context.build(facts + external, settings), facts, errors, warnings, len(external))
+
+
 def read_environment_bases(facts: list[FileFacts], settings: Settings, root: Path) -> tuple[list[FileFacts], list[str]]:
     """Facts of the installed packages the project's base classes come from (see engine.external)."""
     if not settings.python or settings.python == "none":
         return [], []
     env = read_environment(Path(settings.python), "python")
-    external, warnings = load_external(facts, env, cached_extractor(settings, root))
+    with cached_extraction(settings, root) as extractor:
+        external, warnings = load_external(facts, env, extractor)
     return external, [*env.warnings, *warnings]
 
 
 def link(paths: Sequence[str | Path], settings: Settings) -> tuple[Context, list[str]]:
     """The linked project and reachability, without running rules (for `inspect`)."""
-    found = discover(paths, settings)
-    _, extracted = extract_found(found, settings)
-    facts = drop_generated_sources([r.facts for r in extracted if r.facts is not None])
-    external, warnings = read_environment_bases(facts, settings, found.root)
-    return Context.build(facts + external, settings), warnings
+    linked = _link(discover(paths, settings), settings)
+    return linked.context, linked.warnings
 
 
 def without_baseline(settings: Settings) -> Settings:

@@ -7,7 +7,8 @@ per file (facts or the reason the file could not be analyzed).
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from deadweight.discover import Discovery, discover
@@ -69,14 +70,16 @@ def extract_found(
     return found.root, results
 
 
-def cached_extractor(settings: Settings, root: Path) -> Callable[[str, bytes, str], ExtractResult]:
+@contextmanager
+def cached_extraction(settings: Settings, root: Path) -> Iterator[Callable[[str, bytes, str], ExtractResult]]:
     """In-process extraction through the facts cache, for the few files read outside the pool
-    (base classes from the environment)."""
+    (base classes from the environment); the cache is flushed once, on exit."""
     from deadweight.engine.cache import Cache
     from deadweight.extract.file import extract
 
     if not settings.use_cache:
-        return extract
+        yield extract
+        return
     cache = Cache(cache_dir(settings, root), salt=extraction_salt())
 
     def run(path: str, data: bytes, module: str) -> ExtractResult:
@@ -86,7 +89,9 @@ def cached_extractor(settings: Settings, root: Path) -> Callable[[str, bytes, st
         result = extract(path, data, module)
         if result.facts is not None:
             cache.put(data, result)
-            cache.flush()
         return result
 
-    return run
+    try:
+        yield run
+    finally:
+        cache.flush()

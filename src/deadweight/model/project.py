@@ -170,6 +170,7 @@ class Project:
         self._link_bases()
         self._mark_modules()
         self._compute_mros()
+        self._inherit_evidence()
         self._weights: dict[str, list[Weight]] = {}
         self._builders: dict[str, set[str]] = {}
         # Method names repeat across thousands of classes: classify each name once.
@@ -319,26 +320,17 @@ class Project:
 
         for info in self.classes.values():
             info.is_module, info.module_certain, info.unknown_bases = visit(info, set())
-        # A subclass of an evidence-judged class inherits that evidence as its reason.
+
+    def _inherit_evidence(self) -> None:
+        """A subclass of an evidence-judged class gives that evidence as its reason (first
+        such class in its MRO)."""
         for info in self.classes.values():
             if info.is_module and not info.module_certain and info.module_evidence is None:
-                for c in self._ancestors(info):
-                    if c.module_evidence is not None:
-                        info.module_evidence = (
-                            f"it subclasses `{c.name}`, which is judged a module because {c.module_evidence}"
-                        )
-                        break
-
-    def _ancestors(self, info: ClassInfo) -> list[ClassInfo]:
-        out: list[ClassInfo] = []
-        stack = [b for b in info.bases if isinstance(b, ClassInfo)]
-        while stack:
-            c = stack.pop(0)
-            if c in out or c is info:
-                continue
-            out.append(c)
-            stack.extend(b for b in c.bases if isinstance(b, ClassInfo))
-        return out
+                c = next((c for c in info.mro[1:] if c.module_evidence is not None), None)
+                if c is not None:
+                    info.module_evidence = (
+                        f"it subclasses `{c.name}`, which is judged a module because {c.module_evidence}"
+                    )
 
     def _evidence(self, info: ClassInfo) -> str | None:
         """What in a class's own code proves it is a module when its base cannot be resolved:
