@@ -226,6 +226,7 @@ CONVENTION = Convention(
             "data_ptr",
         }
     ),
+    # Not `__dict__`: parameters, buffers and children live in _parameters/_buffers/_modules.
     dynamic_self_attrs=frozenset(
         {
             "children",
@@ -239,7 +240,6 @@ CONVENTION = Convention(
             "_modules",
             "_parameters",
             "_buffers",
-            "__dict__",
             "state_dict",
         }
     ),

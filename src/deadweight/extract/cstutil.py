@@ -77,6 +77,47 @@ def decorator_names(decorators: Sequence[cst.Decorator]) -> tuple[str, ...]:
     return tuple(out)
 
 
+def annotated_types(node: cst.FunctionDef) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """Each annotated parameter with the dotted class names its annotation allows.
+
+    `vae: AutoencoderKL`, `x: A | None`, `Optional[A]`, `Union[A, B]`, `"A"`: what the code says
+    a caller passes, which types reads on that parameter (a pipeline reading `vae.latents_mean`).
+    """
+    p = node.params
+    out = []
+    for x in (*p.posonly_params, *p.params, *p.kwonly_params):
+        if x.annotation is not None:
+            names = _type_names(x.annotation.annotation)
+            if names:
+                out.append((x.name.value, names))
+    return tuple(out)
+
+
+def _type_names(node: cst.BaseExpression) -> tuple[str, ...]:
+    if isinstance(node, cst.SimpleString):
+        try:
+            text = node.evaluated_value
+        except Exception:
+            return ()
+        try:
+            return _type_names(cst.parse_expression(text)) if isinstance(text, str) else ()
+        except cst.ParserSyntaxError:
+            return ()
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        return _type_names(node.left) + _type_names(node.right)
+    if isinstance(node, cst.Subscript):
+        head = (dotted(node.value) or "").rsplit(".", 1)[-1]
+        if head in ("Optional", "Union"):
+            out: tuple[str, ...] = ()
+            for el in node.slice:
+                if isinstance(el.slice, cst.Index):
+                    out += _type_names(el.slice.value)
+            return out
+        return ()
+    name = dotted(node)
+    return (name,) if name and name != "None" else ()
+
+
 def params(node: cst.FunctionDef) -> tuple[str, ...]:
     p = node.params
     return tuple(x.name.value for x in (*p.posonly_params, *p.params, *p.kwonly_params))

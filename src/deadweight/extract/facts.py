@@ -127,6 +127,8 @@ class MethodFacts:
     passes_self: tuple[Call, ...] = ()
     dynamic: tuple[str, ...] = ()  # reasons this method may reach any attribute by name
     dynamic_patterns: tuple[str, ...] = ()  # regexes of names reached via getattr(self, f"...")
+    computed_writes: tuple[str, ...] = ()  # `self.add_module(str(i), m)`, `setattr(self, name, v)`
+    annotations: tuple[tuple[str, tuple[str, ...]], ...] = ()  # param -> annotated class names
     param_reads: tuple[ParamRead, ...] = ()
     statements: tuple[Statement, ...] = ()
     calls_super_init_at: int | None = None  # statement index of super().__init__() if any
@@ -173,6 +175,7 @@ class FunctionFacts:
     param_reads: tuple[ParamRead, ...] = ()
     inner_params: tuple[str, ...] = ()  # first parameters of nested wrappers (decorators)
     passes_self: tuple[Call, ...] = ()  # calls that pass a parameter along: helper(self, ...)
+    annotations: tuple[tuple[str, tuple[str, ...]], ...] = ()  # param -> annotated class names
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -19,6 +19,7 @@ from deadweight.conventions import DYNAMIC_SELF_ATTRS, TIED_WEIGHTS_ATTR
 from deadweight.extract import facts as F
 from deadweight.extract.classify import assigned_value, classify
 from deadweight.extract.cstutil import (
+    annotated_types,
     decorator_names,
     dotted,
     is_abstract,
@@ -54,6 +55,7 @@ class _Func:
     passes_self: list[F.Call] = field(default_factory=list)
     dynamic: list[str] = field(default_factory=list)
     patterns: list[str] = field(default_factory=list)
+    computed_writes: list[str] = field(default_factory=list)
     param_reads: list[F.ParamRead] = field(default_factory=list)
     stmt_index: int = 0
     super_init_at: int | None = None
@@ -61,6 +63,7 @@ class _Func:
     local_values: dict[str, cst.BaseExpression] = field(default_factory=dict)
     self_aliases: set[str] = field(default_factory=set)
     inner_params: set[str] = field(default_factory=set)  # first parameters of nested defs
+    annotations: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 @dataclass
@@ -195,7 +198,7 @@ class Collector:
             if self.funcs[-1].owner is None:  # a wrapper inside a decorator: it receives the module
                 self.funcs[-1].inner_params.update(params(node)[:1])
             return  # nested function: its facts go to the enclosing function
-        self.funcs.append(_Func(node, node.name.value, params(node), owner, span))
+        self.funcs.append(_Func(node, node.name.value, params(node), owner, span, annotations=annotated_types(node)))
 
     def _leave_func(self, node: cst.FunctionDef) -> None:
         if not self.funcs or self.funcs[-1].node is not node:
@@ -214,6 +217,8 @@ class Collector:
                     passes_self=tuple(f.passes_self),
                     dynamic=tuple(dict.fromkeys(f.dynamic)),
                     dynamic_patterns=tuple(dict.fromkeys(f.patterns)),
+                    computed_writes=tuple(dict.fromkeys(f.computed_writes)),
+                    annotations=f.annotations,
                     param_reads=tuple(f.param_reads),
                     statements=statements,
                     calls_super_init_at=f.super_init_at,
@@ -224,7 +229,13 @@ class Collector:
         else:
             self.functions.append(
                 F.FunctionFacts(
-                    f.name, f.span, f.params, tuple(f.param_reads), tuple(sorted(f.inner_params)), tuple(f.passes_self)
+                    f.name,
+                    f.span,
+                    f.params,
+                    tuple(f.param_reads),
+                    tuple(sorted(f.inner_params)),
+                    tuple(f.passes_self),
+                    f.annotations,
                 )
             )
 
@@ -304,7 +315,9 @@ class Collector:
             chain, top, i = self._chain(node)
             self._self_attr(m, chain, top, i, m.span)
             return
-        self.external.add(node.attr.value)
+        f = self.funcs[-1] if self.funcs else None
+        if f is None or not any(base.value == p for p, _ in f.annotations):
+            self.external.add(node.attr.value)  # an annotated parameter is typed when linked
         self._param_read(node, base.value)
 
     def _param_read(self, node: cst.Attribute, param: str) -> None:
@@ -395,7 +408,7 @@ class Collector:
         name_expr = args[0].value if args else kw.get("name")
         name = string_name(name_expr) if name_expr is not None else None
         if name is None:
-            m.dynamic.append(f"self.{fn}(<dynamic name>)")
+            m.computed_writes.append(f"self.{fn}")  # a write under a name we cannot read: no use
             return
         value = args[1].value if len(args) > 1 else kw.get("tensor", kw.get("param", kw.get("module")))
         if fn == "register_buffer":
@@ -445,6 +458,8 @@ class Collector:
             return
         if fname == "getattr" and len(node.args) >= 2 and isinstance(node.args[0].value, cst.Name):
             self._param_getattr(f, node)
+        if fname == "getattr" and len(node.args) >= 2:
+            self._child_getattr(node)
         if fname in ("setattr", "hasattr", "delattr") and node.args and is_self(node.args[0].value):
             self._self_named_call(f, fname, node)
             return
@@ -452,8 +467,7 @@ class Collector:
         for idx, a in enumerate(node.args):
             if is_self(a.value) and fname not in _NOT_PASSING:
                 if fname in ("vars",):
-                    f.dynamic.append("vars(self)")
-                    continue
+                    continue  # the instance __dict__: parameters, buffers and children are not in it
                 f.passes_self.append(
                     F.Call(
                         fname or self.code_for(func)[:60],
@@ -476,6 +490,17 @@ class Collector:
         if name is not None:
             f.param_reads.append(F.ParamRead(param.value, (name,), F.VALUE, f.span))
 
+    def _child_getattr(self, node: cst.Call) -> None:
+        """`getattr(self.encoder, "null_emb", None)` reads `self.encoder.null_emb` (a holder read)."""
+        holder = node.args[0].value
+        m = self._method()
+        if m is None or m.owner is None or not isinstance(holder, cst.Attribute) or not is_self(holder.value):
+            return
+        name = string_name(node.args[1].value)
+        if name is not None and "*" not in name:
+            cond = self.conds[-1] if self.conds else None
+            m.owner.reads.append(F.Read((holder.attr.value, name), m.name, m.span, F.VALUE, cond))
+
     def _getattr(self, f: _Func, node: cst.Call) -> None:
         span = self.pos.self_call(node)
         if len(node.args) < 2:
@@ -483,7 +508,12 @@ class Collector:
         name = string_name(node.args[1].value)
         m = self._method()
         if name is None:
-            f.dynamic.append("getattr(self, <name>)")
+            names = _loop_literals(self.stack, node.args[1].value)
+            if names is None:
+                f.dynamic.append("getattr(self, <name>)")
+            elif m is not None and m.owner is not None:
+                cond = self.conds[-1] if self.conds else None
+                m.owner.reads.extend(F.Read((n,), m.name, span, F.VALUE, cond) for n in names)
             return
         if "*" in name:
             f.patterns.append("^" + ".*".join(re.escape(p) for p in name.split("*")) + "$")
@@ -499,7 +529,7 @@ class Collector:
         name = string_name(node.args[1].value)
         if name is None:
             if fname == "setattr":
-                f.dynamic.append("setattr(self, <name>, ...)")
+                f.computed_writes.append("setattr")  # hasattr/delattr/setattr use no value
             return
         if fname == "hasattr":
             m.owner.reads.append(F.Read((name,), m.name, span, F.HASATTR, self.conds[-1] if self.conds else None))
@@ -548,3 +578,40 @@ def _first_item_only(stack: list[cst.CSTNode], i: int) -> bool:
             return False
         j -= 2
     return False
+
+
+def _loop_literals(stack: list[cst.CSTNode], expr: cst.BaseExpression) -> tuple[str, ...] | None:
+    """The names a loop variable takes when it runs over a literal list of strings.
+
+    `for name in ("encoder", "model"): getattr(self, name)` reads two known attributes, not
+    any attribute: transformers' `get_encoder` and peft's adapter loops are written this way.
+    """
+    if not isinstance(expr, cst.Name):
+        return None
+    for node in reversed(stack):
+        loops: list[cst.For | cst.CompFor] = []
+        if isinstance(node, cst.For):
+            loops.append(node)
+        elif isinstance(node, (cst.ListComp, cst.GeneratorExp, cst.SetComp, cst.DictComp)):
+            comp: cst.CompFor | None = node.for_in
+            while comp is not None:
+                loops.append(comp)
+                comp = comp.inner_for_in
+        for loop in loops:
+            if isinstance(loop.target, cst.Name) and loop.target.value == expr.value:
+                return _literal_strings(loop.iter)
+        if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+            return None
+    return None
+
+
+def _literal_strings(node: cst.BaseExpression) -> tuple[str, ...] | None:
+    if not isinstance(node, (cst.List, cst.Tuple, cst.Set)) or not node.elements:
+        return None
+    out = []
+    for e in node.elements:
+        name = None if isinstance(e, cst.StarredElement) else string_name(e.value)
+        if name is None or "*" in name:
+            return None
+        out.append(name.split(".", 1)[0])
+    return tuple(out)

@@ -563,4 +563,20 @@ class Project:
                     r = self.resolve(c.file, w.ctor)
                     if isinstance(r, ClassInfo):
                         return r
+        # `def __init__(self, vae: AutoencoderKL)`: the attribute of the same name holds the
+        # argument (`self.vae = vae`, or a framework's `register_modules(vae=vae)`).
+        for c in info.mro:
+            init = c.facts.method("__init__")
+            if init is not None:
+                for param, names in init.annotations:
+                    if param == attr:
+                        return self.annotated_class(c.file, names)
+        return None
+
+    def annotated_class(self, f: F.FileFacts, names: tuple[str, ...]) -> ClassInfo | None:
+        """The first repo class an annotation names (`A | None` -> A)."""
+        for n in names:
+            r = self.resolve(f, n)
+            if isinstance(r, ClassInfo):
+                return r
         return None

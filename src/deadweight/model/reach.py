@@ -14,7 +14,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from deadweight.conventions import CONTAINERS, EXTERNAL_BASE_READS, TIED_WEIGHTS_ATTR
+from deadweight.conventions import CONTAINERS, EXTERNAL_BASE_READS, OPTIMIZER_METHODS, TIED_WEIGHTS_ATTR
 from deadweight.extract import facts as F
 from deadweight.model.project import ClassInfo, Project, Weight
 
@@ -175,8 +175,43 @@ class Analysis:
                         self._untyped_holder_names.add(r.chain[1])
                         continue
                     out.setdefault(child.key, {}).setdefault(r.chain[1], []).append(Use(c, name, r))
+        self._add_annotated_reads(out)
         self._holders = out
         return out
+
+    def _add_annotated_reads(self, out: dict[str, dict[str, list[Use]]]) -> None:
+        """Reads through an annotated parameter anywhere: `def decode(vae: AutoencoderKL)`
+        reading `vae.latents_mean`, a classmethod copying `controlnet.conv_in`'s weights."""
+        for info in self.p.classes.values():
+            for m in info.facts.methods:
+                if m.annotations and not self.p.is_init(m.name):
+                    self._annotated(out, info, m.name, info.file, m.annotations, m.param_reads)
+        for f in self.p.files:
+            if F.is_external(f.path):
+                continue
+            for fn in f.functions:
+                if fn.annotations:
+                    self._annotated(out, None, fn.name, f, fn.annotations, fn.param_reads)
+
+    def _annotated(
+        self,
+        out: dict[str, dict[str, list[Use]]],
+        owner: ClassInfo | None,
+        where: str,
+        file: F.FileFacts,
+        annotations: tuple[tuple[str, tuple[str, ...]], ...],
+        reads: tuple[F.ParamRead, ...],
+    ) -> None:
+        types = {param: names for param, names in annotations}
+        for pr in reads:
+            if pr.kind not in USE_KINDS or pr.param not in types:
+                continue
+            t = self.p.annotated_class(file, types[pr.param])
+            if t is None or F.is_external(t.path):
+                self._untyped_holder_names.add(pr.chain[0])  # `module: nn.Module`: any module
+            else:
+                read = F.Read((pr.param, *pr.chain), where, pr.span, pr.kind)
+                out.setdefault(t.key, {}).setdefault(pr.chain[0], []).append(Use(owner or t, where, read))
 
     def _position_reads(self) -> dict[tuple[str, int], set[str]]:
         """Attributes any repo function reads through its n-th parameter (fallback targets)."""
@@ -298,9 +333,11 @@ class Analysis:
             for r in self.reads(cls, m.name):
                 if (r.chain[0] == w.name or r.chain[0] in w.aliases) and r.kind in USE_KINDS:
                     hit = True
-            for reason in m.dynamic:
-                if reason not in lv.dynamic:
-                    lv.dynamic.append(f"{reason} in {cls.name}.{m.name}")
+            if m.name not in OPTIMIZER_METHODS:  # hands the parameters to an optimizer
+                for reason in m.dynamic:
+                    text = f"`{reason}` in `{cls.name}.{m.name}`"
+                    if text not in lv.dynamic:
+                        lv.dynamic.append(text)
             for pattern in m.dynamic_patterns:
                 if re.match(pattern, w.name):
                     lv.pattern = True

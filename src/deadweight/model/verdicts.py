@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from deadweight.conventions import OPTIMIZER_METHODS
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Related
 from deadweight.model.project import Project, Weight
@@ -70,23 +69,6 @@ def base_confidence(project: Project, lv: Liveness) -> Confidence:
     return Confidence.HIGH
 
 
-def _dynamic_anywhere(project: Project, lv: Liveness) -> list[str]:
-    """Dynamic access in a method of a class that can see the weight, where it may consume it.
-
-    Not in init-only methods, not in methods that only hand the parameters to an optimizer
-    (`configure_optimizers`), and `next(self.parameters())` is never recorded as dynamic (it
-    takes one parameter for its device or dtype). Outside the forward path it still lowers
-    confidence: a public helper that walks `self.children()` may be what the host calls.
-    """
-    out: list[str] = []
-    d = lv.weight.cls
-    for c in [*d.mro, *project.descendants(d)]:
-        for m in c.facts.methods:
-            if not project.is_init(m.name) and m.name not in OPTIMIZER_METHODS:
-                out.extend(f"`{r}` in `{c.name}.{m.name}`" for r in m.dynamic)
-    return out
-
-
 def uncertainty(lv: Liveness) -> list[str]:
     """Why a finding on this weight is not high confidence, in words a maintainer can check."""
     w = lv.weight
@@ -113,7 +95,7 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
     if w.parameter_free and any(not project.is_init(u.method) for u in lv.meta_uses):
         return None  # `self.dropout.p` handed to an attention kernel: the layer's setting is used
     if not lv.consumed_anywhere:
-        dyn = _dynamic_anywhere(project, lv)
+        dyn = lv.dynamic
         conf = Confidence.LOW if dyn else base_confidence(project, lv)
         reasons = uncertainty(lv)
         # Filled item by item (the modules may be called through another list), or no class

@@ -169,5 +169,5 @@ def _registers_by_name(info: ClassInfo, method: str) -> bool:
     """The builder registers modules under computed names (`self.add_module(str(i), layer)`)."""
     m = info.facts.method(method)
     return m is not None and any(
-        r.startswith(("self.add_module", "self.register_module", "self.register_parameter")) for r in m.dynamic
+        r in ("self.add_module", "self.register_module", "self.register_parameter") for r in m.computed_writes
     )
