@@ -106,6 +106,24 @@ class Call:
 
 
 @dataclass(slots=True, unsafe_hash=True)
+class InitCall:
+    """A call that runs a base's constructor on self, with the arguments that are literals.
+
+    `super().__init__(dim, num_layers=0)` -> target "", args ("", "0")... positional sources
+    are the literal's text or "" when not a literal; keywords only when literal. `target` is
+    the class written in `super(Base, self)` or `Base.__init__(self)` ("" for plain super()),
+    and `skip` is True for the `super(Base, self)` form (it starts after Base in the MRO).
+    """
+
+    method: str  # "__init__", or the builder called the same way
+    target: str
+    skip: bool
+    args: tuple[str, ...]
+    kwargs: tuple[tuple[str, str], ...]
+    star: bool = False  # *args or **kwargs passed on: positions beyond them are unknown
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class Statement:
     """A forward-path statement fact that dataflow rules (DW4xx) judge."""
 
@@ -132,6 +150,8 @@ class MethodFacts:
     param_reads: tuple[ParamRead, ...] = ()
     statements: tuple[Statement, ...] = ()
     calls_super_init_at: int | None = None  # statement index of super().__init__() if any
+    init_calls: tuple[InitCall, ...] = ()  # super().__init__(...), Base.__init__(self, ...)
+    key_reads: tuple[str, ...] = ()  # `state_dict[prefix + "version"]`: names read by checkpoint key
     returns_only_none: bool = False  # every return is bare / None and there is at least one
     returns_value: bool = False  # some `return <value>` (not None) in the method itself
 
@@ -187,6 +207,7 @@ class FileFacts:
     functions: tuple[FunctionFacts, ...] = ()
     assignments: tuple[tuple[str, str], ...] = ()  # module-level `Alias = dotted.Name`
     external_reads: frozenset[str] = frozenset()  # attribute names read on non-self receivers
+    external_calls: frozenset[str] = frozenset()  # methods called on other objects: `model.decoder.step(x)`
     suppressions: tuple[tuple[int, tuple[str, ...]], ...] = ()  # line -> codes (() = all)
     lines: int = 0
 

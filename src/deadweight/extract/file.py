@@ -114,6 +114,7 @@ def extract(path: str, data: bytes, module: str) -> ExtractResult:
         functions=tuple(c.functions),
         assignments=tuple(c.assignments),
         external_reads=frozenset(c.external),
+        external_calls=frozenset(c.external_calls),
         suppressions=suppressions,
         lines=len(lines),
     )

@@ -9,7 +9,7 @@ Nothing here knows which classes are modules: that is decided later, across file
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -64,6 +64,8 @@ class _Func:
     self_aliases: set[str] = field(default_factory=set)
     inner_params: set[str] = field(default_factory=set)  # first parameters of nested defs
     annotations: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    init_calls: list[F.InitCall] = field(default_factory=list)
+    key_reads: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -93,6 +95,7 @@ class Collector:
         self.imports: list[F.Import] = []
         self.assignments: list[tuple[str, str]] = []
         self.external: set[str] = set()
+        self.external_calls: set[str] = set()
         self.spans: dict[int, F.Span] = {}  # id(self.X node) -> span, for dataflow facts
         self.cond_depth = 0
         self.conds: list[str] = []
@@ -122,6 +125,8 @@ class Collector:
                 self.funcs[-1].returns.append(v is not None and not is_none(v))
         elif t is cst.Assign:
             self._assign(node)  # type: ignore[arg-type]
+        elif t is cst.Subscript:
+            self._key_read(node.value, node.slice[0].slice)  # type: ignore[attr-defined]
         if self.funcs and self.stack:
             f = self.funcs[-1]
             if self.stack[-1] is f.node.body:
@@ -222,6 +227,8 @@ class Collector:
                     param_reads=tuple(f.param_reads),
                     statements=statements,
                     calls_super_init_at=f.super_init_at,
+                    init_calls=tuple(f.init_calls),
+                    key_reads=tuple(dict.fromkeys(f.key_reads)),
                     returns_only_none=bool(f.returns) and not any(f.returns),
                     returns_value=any(f.returns),
                 )
@@ -447,8 +454,23 @@ class Collector:
             f.super_calls.append(func.attr.value)
             if func.attr.value == "__init__" and f.super_init_at is None:
                 f.super_init_at = f.stmt_index
+            sargs = func.value.args
+            target = (dotted(sargs[0].value) or "") if len(sargs) == 2 else ""
+            f.init_calls.append(_init_call(func.attr.value, target, bool(target), node.args))
             return
         fname = dotted(func)
+        if isinstance(func, cst.Attribute) and not is_self(func.value):
+            self.external_calls.add(func.attr.value)  # `criterion(model)` calling model.decoder.step()
+        if isinstance(func, cst.Attribute) and func.attr.value in ("get", "pop") and node.args:
+            self._key_read(func.value, node.args[0])
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "__init__"
+            and fname
+            and node.args
+            and is_self(node.args[0].value)
+        ):
+            f.init_calls.append(_init_call("__init__", fname.rsplit(".", 1)[0], False, node.args[1:]))
         if fname == "getattr" and node.args and is_self(node.args[0].value):
             if self._method() is None:
                 self.pos.self_call(node)
@@ -489,6 +511,16 @@ class Collector:
         name = string_name(node.args[1].value)
         if name is not None:
             f.param_reads.append(F.ParamRead(param.value, (name,), F.VALUE, f.span))
+
+    def _key_read(self, mapping: cst.BaseExpression, key: cst.BaseSlice | cst.Arg) -> None:
+        """`state_dict[prefix + "version"]` in a method given the mapping: a read by checkpoint key."""
+        m = self._method()
+        if m is None or not isinstance(mapping, cst.Name) or mapping.value not in m.params[1:]:
+            return
+        expr = key.value if isinstance(key, (cst.Index, cst.Arg)) else None
+        name = _key_tail(expr) if expr is not None else None
+        if name is not None:
+            m.key_reads.append(name)
 
     def _child_getattr(self, node: cst.Call) -> None:
         """`getattr(self.encoder, "null_emb", None)` reads `self.encoder.null_emb` (a holder read)."""
@@ -615,3 +647,53 @@ def _literal_strings(node: cst.BaseExpression) -> tuple[str, ...] | None:
             return None
         out.append(name.split(".", 1)[0])
     return tuple(out)
+
+
+def _init_call(method: str, target: str, skip: bool, args: Sequence[cst.Arg]) -> F.InitCall:
+    pos: list[str] = []
+    kw: list[tuple[str, str]] = []
+    star = False
+    for a in args:
+        if a.star:
+            star = True
+            continue
+        text = _literal(a.value)
+        if a.keyword is not None:
+            if text is not None:
+                kw.append((a.keyword.value, text))
+        elif not star:
+            pos.append(text or "")
+    return F.InitCall(method, target, skip, tuple(pos), tuple(kw), star)
+
+
+def _literal(node: cst.BaseExpression) -> str | None:
+    """The source of a literal constant argument (`0`, `False`, `None`, `"relu"`, `-1`)."""
+    if isinstance(node, cst.Name) and node.value in ("None", "True", "False"):
+        return node.value
+    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)):
+        return node.value
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        inner = _literal(node.expression)
+        return f"-{inner}" if inner is not None else None
+    return None
+
+
+def _key_tail(node: cst.BaseExpression) -> str | None:
+    """The last dotted segment of a key built from literals: `prefix + "version"`,
+    `f"{name}.version"`, `"{}.version".format(name)`, `"encoder.version"` -> "version"."""
+    text: str | None = None
+    if isinstance(node, cst.SimpleString):
+        text = string_name(node)
+    elif isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Add):
+        return _key_tail(node.right)
+    elif isinstance(node, cst.FormattedString) and node.parts:
+        last = node.parts[-1]
+        text = last.value if isinstance(last, cst.FormattedStringText) else None
+    elif isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute) and node.func.attr.value == "format":
+        inner = node.func.value
+        text = string_name(inner) if isinstance(inner, cst.SimpleString) else None
+        text = text.replace("{}", "") if text is not None else None
+    if not text:
+        return None
+    tail = text.rsplit(".", 1)[-1]
+    return tail if tail.isidentifier() else None

@@ -167,6 +167,11 @@ class Project:
             if self.files
             else frozenset()
         )
+        self.external_calls: frozenset[str] = (
+            frozenset().union(*(f.external_calls for f in self.files if not F.is_external(f.path)))
+            if self.files
+            else frozenset()
+        )
         self._link_bases()
         self._mark_modules()
         self._compute_mros()

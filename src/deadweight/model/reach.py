@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from deadweight.conventions import CONTAINERS, EXTERNAL_BASE_READS, OPTIMIZER_METHODS, TIED_WEIGHTS_ATTR
 from deadweight.extract import facts as F
+from deadweight.model.construction import Construction
 from deadweight.model.project import ClassInfo, Project, Weight
 
 _POPULATE = frozenset({"append", "extend", "update", "insert", "add_module", "__setitem__"})
@@ -56,6 +57,7 @@ class Liveness:
     container: bool = False  # owner subclasses Sequential/ModuleList/ModuleDict
     populated: bool = False  # a ModuleList/ModuleDict filled item by item in __init__
     tied: bool = False  # named in a `_tied_weights_keys` map: the framework ties it after loading
+    key_uses: list[str] = field(default_factory=list)  # `Cls.method`s reading it by checkpoint key
 
     @property
     def consumed_anywhere(self) -> bool:
@@ -90,6 +92,7 @@ class Analysis:
         self._entries: dict[str, list[tuple[ClassInfo, F.MethodFacts]]] = {}
         self._attr_index: dict[str, dict[str, list[F.Read]]] = {}
         self._held_as: dict[str, set[str]] | None = None
+        self.construction = Construction(project)
 
     def _reads_by_attr(self, info: ClassInfo) -> dict[str, list[F.Read]]:
         """A class's reads indexed by the attribute they start with (liveness looks up by name)."""
@@ -115,7 +118,7 @@ class Analysis:
         names: dict[str, None] = {}
         for c in info.mro:
             for m in c.facts.methods:
-                if self.p.is_entry(m.name):
+                if self.p.is_entry(m.name) or self._called_from_outside(m.name):
                     names.setdefault(m.name)
             for attr, _ in c.facts.class_attrs:
                 if self.p.is_entry(attr):
@@ -126,6 +129,17 @@ class Analysis:
             if r is not None and not r[1].abstract:
                 out.append(r)
         return out
+
+    def _called_from_outside(self, name: str) -> bool:
+        """Some code calls a method of this name on another object (`model.decoder.step(x)` in
+        a criterion, `self.head.loss(x)` in the owning model): with the receiver's type unknown,
+        it is an entry point of every module class that defines it. Constructors and dunders
+        are not: `m.reset_parameters()` re-initialises, `x.__init__` is not a use."""
+        return (
+            name in self.p.external_calls
+            and not self.p.is_init(name)
+            and not (name.startswith("__") and name.endswith("__"))
+        )
 
     def is_judged(self, info: ClassInfo) -> bool:
         """A concrete module: one with an entry point that is not abstract."""
@@ -317,6 +331,7 @@ class Analysis:
         for c in related:
             for name in names:
                 lv.holder_uses.extend(holders.get(c.key, {}).get(name, []))
+            lv.key_uses.extend(f"{c.name}.{m.name}" for m in c.facts.methods if w.name in m.key_reads)
         lv.read_elsewhere = w.name in self._untyped_holder_names or w.name in self.p.external_reads
         lv.container = self.p.is_container(d)
         lv.tied = self._is_tied(w)
@@ -406,23 +421,16 @@ class Analysis:
         return False
 
     def _deletes(self, c: ClassInfo, w: Weight) -> bool:
-        """`del self.encoder_attn` in a subclass's __init__: the subclass does not have it."""
+        """`c` does not have the weight: its construction never runs the write that creates it
+        (a builder it overrides, a base `__init__` it skips, a branch its constants rule out),
+        or `del self.encoder_attn` in its `__init__` removes it."""
+        if not self.construction.creates(c, w):
+            return True
         for k in c.mro:
             if k is w.cls:
                 return False
             if any(r.kind == F.DELETE and r.chain == (w.name,) and self.p.is_init(r.method) for r in k.facts.reads):
                 return True
-            init = k.facts.method("__init__")
-            if (
-                init is not None
-                and "__init__" not in init.super_calls
-                and not any(
-                    call.callee.endswith(".__init__")
-                    and not call.callee.endswith(("Module.__init__", "nn.Module.__init__"))
-                    for call in init.passes_self
-                )
-            ):
-                return True  # `nn.Module.__init__(self)`: the base __init__ never runs
         return False
 
     def dynamic_reasons(self, c: ClassInfo) -> list[str]:

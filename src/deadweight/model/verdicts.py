@@ -117,6 +117,13 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
         related += tuple(
             use_note(u, "multiplied by zero here: a keep-alive term, not a use") for u in lv.keepalive_uses[:3]
         )
+        if lv.key_uses and not (lv.meta_uses or lv.init_uses or lv.keepalive_uses):
+            hooks = ", ".join(f"`{k}`" for k in sorted(set(lv.key_uses))[:3])
+            msg = (
+                f"{what} is read only by its checkpoint key, in {hooks}, never on the forward path"
+                f"{created(w)}: checkpoint-compatibility logic keeps it; {checkpoint_note(w)}"
+            )
+            return Verdict("DW102", Confidence.LOW, msg, ())
         if lv.keepalive_uses:
             msg = f"{what} is only kept alive by a term multiplied by zero{created(w)}; {checkpoint_note(w)}"
             code = "DW101"
@@ -172,6 +179,8 @@ def _silent_hooks(analysis: Analysis, w: Weight) -> str:
     """The CogVideo shape: a hook of the class that returns only None (where the weight was
     presumably meant to be returned)."""
     hooks = [
-        f"`{c.name}.{m.name}`" for c, m in analysis.entry_methods(w.cls) if m.returns_only_none and m.name != "forward"
+        f"`{c.name}.{m.name}`"
+        for c, m in analysis.entry_methods(w.cls)
+        if m.returns_only_none and m.name != "forward" and analysis.p.is_entry(m.name)  # a framework hook
     ]
     return f" and {', '.join(hooks)} returns None" if hooks else ""

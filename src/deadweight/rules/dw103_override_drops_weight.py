@@ -75,12 +75,17 @@ class ImageToVideoDiT(VideoDiT):
             lv = analysis.liveness(w)
             if not lv.live_in or lv.escapes:
                 continue
-            for c in lv.judged:
-                if c in lv.live_in:
-                    continue
-                yield self._report(project, analysis, lv, w, c)
+            drops = [c for c in lv.judged if c not in lv.live_in]
+            # One finding per class that drops it first; its subclasses inherit the same
+            # override, so they are named in that finding rather than repeated.
+            roots = [c for c in drops if not any(d in drops for d in c.mro[1:])]
+            for root in roots:
+                inherit = [c for c in drops if c is not root and root in c.mro]
+                yield self._report(project, analysis, lv, w, root, inherit)
 
-    def _report(self, project: Project, analysis: Analysis, lv: Liveness, w: Weight, c: ClassInfo) -> Finding:
+    def _report(
+        self, project: Project, analysis: Analysis, lv: Liveness, w: Weight, c: ClassInfo, inherit: list[ClassInfo]
+    ) -> Finding:
         base = next((b for b in c.mro[1:] if b in lv.live_in), None)
         conf = base_confidence(project, lv)
         related: list[Related] = []
@@ -134,5 +139,9 @@ class ImageToVideoDiT(VideoDiT):
         if dyn:
             conf = Confidence.LOW
             reasons.insert(0, f"{dyn[0]} may reach it by name")
+        if inherit:
+            names = sorted(k.name for k in inherit)
+            more = f" and {len(names) - 5} more" if len(names) > 5 else ""
+            msg += f"; the same holds for its subclasses {', '.join(f'`{n}`' for n in names[:5])}{more}"
         msg = explain_confidence(msg, conf, reasons)
         return self.finding(w, msg, confidence=conf, class_name=c.name, related=related)
