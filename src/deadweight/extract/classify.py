@@ -65,12 +65,12 @@ def classify(stack: list[cst.CSTNode], chain: tuple[str, ...], top: cst.CSTNode,
                 return F.VALUE  # an in-place state update in forward (EMA, cache) is a use
             return F.INIT
         return F.VALUE
-    if len(chain) >= 2 and last in META_ATTRS:
-        return F.META
     if isinstance(parent, cst.AssignTarget) and parent.target is top:
-        return "write" if len(chain) == 1 else "store"
+        return "write" if len(chain) == 1 else "store"  # `self.ln.requires_grad = False` sets, not inspects
     if isinstance(parent, cst.AnnAssign) and parent.target is top:
         return "write" if len(chain) == 1 else "store"
+    if len(chain) >= 2 and last in META_ATTRS:
+        return F.META
     if isinstance(parent, cst.Element) and i >= 2:
         # tuple/list unpacking target: (self.a, self.b) = ...
         j = i - 1

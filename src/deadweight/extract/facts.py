@@ -206,7 +206,7 @@ class FileFacts:
     classes: tuple[ClassFacts, ...] = ()
     functions: tuple[FunctionFacts, ...] = ()
     assignments: tuple[tuple[str, str], ...] = ()  # module-level `Alias = dotted.Name`
-    external_reads: frozenset[str] = frozenset()  # attribute names read on non-self receivers
+    external_reads: frozenset[tuple[str, str]] = frozenset()  # (attribute read on a non-self receiver, function)
     external_calls: frozenset[str] = frozenset()  # methods called on other objects: `model.decoder.step(x)`
     suppressions: tuple[tuple[int, tuple[str, ...]], ...] = ()  # line -> codes (() = all)
     lines: int = 0

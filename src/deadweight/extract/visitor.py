@@ -94,7 +94,7 @@ class Collector:
         self.functions: list[F.FunctionFacts] = []
         self.imports: list[F.Import] = []
         self.assignments: list[tuple[str, str]] = []
-        self.external: set[str] = set()
+        self.external: set[tuple[str, str]] = set()  # (attribute, enclosing function or "")
         self.external_calls: set[str] = set()
         self.spans: dict[int, F.Span] = {}  # id(self.X node) -> span, for dataflow facts
         self.cond_depth = 0
@@ -305,7 +305,7 @@ class Collector:
             while isinstance(inner, cst.Attribute):
                 inner = inner.value
             if not is_self(inner):  # self.embed.pos is a holder read, recorded with its chain
-                self.external.add(node.attr.value)
+                self.external.add((node.attr.value, self.funcs[-1].name if self.funcs else ""))
             return
         if base.value == "self":
             span = self.pos.self_attr(node)
@@ -324,7 +324,7 @@ class Collector:
             return
         f = self.funcs[-1] if self.funcs else None
         if f is None or not any(base.value == p for p, _ in f.annotations):
-            self.external.add(node.attr.value)  # an annotated parameter is typed when linked
+            self.external.add((node.attr.value, f.name if f else ""))  # annotated parameters are typed when linked
         self._param_read(node, base.value)
 
     def _param_read(self, node: cst.Attribute, param: str) -> None:

@@ -57,6 +57,11 @@ _BUILTIN_BASES = frozenset(
 )
 
 
+# torch's module root holds no parameters or buffers of its own: a fact of torch, not readable
+# from a project that does not ship torch's sources.
+_STATELESS_ROOTS = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
+
+
 def _known_non_module(base: str) -> bool:
     return base in _BUILTIN_BASES or base.startswith(_PYTHON_ROOTS)
 
@@ -162,10 +167,14 @@ class Project:
         for f in self.files:
             for fn in f.functions:
                 self.functions[f"{f.module}.{fn.name}"] = (f, fn)
-        self.external_reads: frozenset[str] = (
-            frozenset().union(*(f.external_reads for f in self.files if not F.is_external(f.path)))
-            if self.files
-            else frozenset()
+        # Reads in init-only functions (`_init_weights(module)` zeroing `module.bias`) set
+        # values; they say nothing about whether some module is used.
+        self.external_reads: frozenset[str] = frozenset(
+            attr
+            for f in self.files
+            if not F.is_external(f.path)
+            for attr, fn in f.external_reads
+            if not (fn and is_init_method(fn, self.init_methods))
         )
         self.external_calls: frozenset[str] = (
             frozenset().union(*(f.external_calls for f in self.files if not F.is_external(f.path)))
@@ -177,6 +186,7 @@ class Project:
         self._compute_mros()
         self._inherit_evidence()
         self._weights: dict[str, list[Weight]] = {}
+        self._stateless_cache: dict[str, bool] = {}
         self._builders: dict[str, set[str]] = {}
         # Method names repeat across thousands of classes: classify each name once.
         self._entry_names: dict[str, bool] = {}
@@ -516,10 +526,7 @@ class Project:
                 continue
             write, (_, ctor, certain) = real[0]
             kind = write.kind
-            pfree = (
-                all(is_parameter_free((r[1] or w.ctor or "").rsplit(".", 1)[-1], dict(w.kwargs)) for w, r in real)
-                and kind == F.MODULE
-            )
+            pfree = kind == F.MODULE and all(self._holds_no_keys(info, w, r[1]) for w, r in real)
             conditional = any(w.kind == F.NONE for w in writes) or (
                 all(w.conditional for w in weighty) and write.condition is not None
             )
@@ -533,6 +540,31 @@ class Project:
             for weight in group:
                 weight.aliases = tuple(dict.fromkeys(a.name for a in group if a is not weight))
         return out
+
+    def _holds_no_keys(self, info: ClassInfo, w: F.Write, ctor: str | None) -> bool:
+        """The module built here puts nothing in a checkpoint: a torch layer without
+        parameters (`nn.ReLU`, `nn.Dropout`), or a repo class whose own weights are all
+        non-persistent buffers or such layers (a rotary embedding's `inv_freq` cache)."""
+        if is_parameter_free((ctor or w.ctor or "").rsplit(".", 1)[-1], dict(w.kwargs)):
+            return True
+        target = self.resolve(info.file, w.ctor) if w.ctor else None
+        return isinstance(target, ClassInfo) and self._stateless(target)
+
+    def _stateless(self, k: ClassInfo) -> bool:
+        hit = self._stateless_cache.get(k.key)
+        if hit is not None:
+            return hit
+        self._stateless_cache[k.key] = False  # a cycle proves nothing
+        ok = k.is_module and not k.unresolved_bases
+        for c in k.mro if ok else ():
+            if c.external or any(isinstance(b, str) and b not in _STATELESS_ROOTS for b in c.bases):
+                ok = False
+                break
+            for wt in self.weights(c):
+                if not (wt.parameter_free or (wt.kind == F.BUFFER and ("persistent", "False") in wt.write.kwargs)):
+                    ok = False
+        self._stateless_cache[k.key] = ok
+        return ok
 
     def _weight_ctor(self, info: ClassInfo, w: F.Write) -> tuple[bool, str | None, bool]:
         """(is a weight, resolved ctor name, certain) for one write."""

@@ -145,11 +145,23 @@ class Analysis:
         """A concrete module: one with an entry point that is not abstract."""
         return info.is_module and bool(self.entry_methods(info))
 
+    def forward_path(self, info: ClassInfo) -> Reached:
+        """What the framework's own entry points reach (`forward`, hooks, steps), without the
+        methods entered only because outside code calls them. Access by name lowers
+        confidence only here: `model.num_parameters()` walking `self.parameters()` is called
+        from outside, yet it feeds no weight into the computation."""
+        key = "\0forward:" + info.key
+        if key not in self._reach:
+            self._reach[key] = self._walk(info, [e for e in self.entry_methods(info) if self.p.is_entry(e[1].name)])
+        return self._reach[key]
+
     def reachable(self, info: ClassInfo) -> Reached:
-        if info.key in self._reach:
-            return self._reach[info.key]
+        if info.key not in self._reach:
+            self._reach[info.key] = self._walk(info, list(self.entry_methods(info)))
+        return self._reach[info.key]
+
+    def _walk(self, info: ClassInfo, queue: list[tuple[ClassInfo, F.MethodFacts]]) -> Reached:
         seen: Reached = {}
-        queue = list(self.entry_methods(info))
         while queue:
             cls, m = queue.pop()
             k = (cls.key, m.name)
@@ -166,7 +178,6 @@ class Analysis:
                 target = self.p.lookup(info, name, after=cls)
                 if target is not None:
                     queue.append(target)
-        self._reach[info.key] = seen
         return seen
 
     # -- consumption from outside the class --------------------------------------------------
@@ -309,7 +320,11 @@ class Analysis:
             for r in (r for n in names for r in by_attr.get(n, ())):
                 m_name = r.method
                 init = self.p.is_init(m_name) or m_name in builders
-                fills = r.kind == "store" or (len(r.chain) == 2 and r.chain[1] in _POPULATE)
+                # `self.blocks[k] = m` or `self.blocks.append(m)` fill it; `self.ln.eps = 1e-6`
+                # sets an attribute of one module, which fills nothing
+                fills = (r.kind == "store" and (len(r.chain) == 1 or container)) or (
+                    len(r.chain) == 2 and r.chain[1] in _POPULATE
+                )
                 if fills and (init or container):
                     # Filled with modules that may be used through another reference; a
                     # container filled after construction (`add_mixin`) holds what callers add.
@@ -348,11 +363,6 @@ class Analysis:
             for r in self.reads(cls, m.name):
                 if (r.chain[0] == w.name or r.chain[0] in w.aliases) and r.kind in USE_KINDS:
                     hit = True
-            if m.name not in OPTIMIZER_METHODS:  # hands the parameters to an optimizer
-                for reason in m.dynamic:
-                    text = f"`{reason}` in `{cls.name}.{m.name}`"
-                    if text not in lv.dynamic:
-                        lv.dynamic.append(text)
             for pattern in m.dynamic_patterns:
                 if re.match(pattern, w.name):
                     lv.pattern = True
@@ -366,6 +376,12 @@ class Analysis:
             if m.decorators and _matches(w.name, self._decorator_reads(cls, m)):
                 lv.passed_self = True
                 hit = True
+        for cls, m in self.forward_path(c).values():
+            if m.name not in OPTIMIZER_METHODS:  # hands the parameters to an optimizer
+                for reason in m.dynamic:
+                    text = f"`{reason}` in `{cls.name}.{m.name}`"
+                    if text not in lv.dynamic:
+                        lv.dynamic.append(text)
         if hit:
             return True
         holders = self.holders()
@@ -435,6 +451,6 @@ class Analysis:
 
     def dynamic_reasons(self, c: ClassInfo) -> list[str]:
         out: list[str] = []
-        for cls, m in self.reachable(c).values():
+        for cls, m in self.forward_path(c).values():
             out.extend(f"`{r}` in `{cls.name}.{m.name}`" for r in m.dynamic)
         return out
