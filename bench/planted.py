@@ -330,7 +330,7 @@ class DeadweightView:
     module_without_init: int = 0  # module classes that define no `__init__` (nothing to plant in)
 
 
-def deadweight_view(root: Path, jobs: int) -> DeadweightView:
+def deadweight_view(root: Path, jobs: int, python: str | None = None) -> DeadweightView:
     """Module classes of the project, through the library: extraction, then the linked Project.
 
     The CLI has no command that lists module classes, so this reads the same stages `api.check`
@@ -341,7 +341,10 @@ def deadweight_view(root: Path, jobs: int) -> DeadweightView:
     from deadweight.model.generated import drop_generated_sources
     from deadweight.model.project import ClassInfo, Project
 
-    settings = load_settings([root], isolated=True, overrides={"use-cache": False, "jobs": jobs})
+    overrides: dict[str, object] = {"use-cache": False, "jobs": jobs}
+    if python:
+        overrides["python"] = python
+    settings = load_settings([root], isolated=True, overrides=overrides)
     _root, results = extract_all([root], settings)
     facts = [r.facts for r in results if r.facts is not None]
     kept = drop_generated_sources(facts)
@@ -577,7 +580,7 @@ def choose(scans: dict[str, FileScan], view: DeadweightView, limit: int | None) 
 # --------------------------------------------------------------------------- judging
 
 
-def run_deadweight(root: Path, report: Path, jobs: int) -> dict[str, object]:
+def run_deadweight(root: Path, report: Path, jobs: int, python: str | None = None) -> dict[str, object]:
     """One `deadweight check` over the planted copy, as a user runs it; the JSON report."""
     cmd = [
         sys.executable,
@@ -597,6 +600,7 @@ def run_deadweight(root: Path, report: Path, jobs: int) -> dict[str, object]:
         str(jobs),
         "--output",
         str(report),
+        *(["--python", python] if python else []),
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
@@ -740,7 +744,9 @@ def _timed(seconds: dict[str, float], name: str) -> Iterator[None]:
     seconds[name] = time.perf_counter() - start
 
 
-def run_corpus(corpus: Path, *, limit: int | None = None, jobs: int = 0, keep: bool = False) -> CorpusResult:
+def run_corpus(
+    corpus: Path, *, limit: int | None = None, jobs: int = 0, keep: bool = False, python: str | None = None
+) -> CorpusResult:
     """Copy, choose, plant, run deadweight once, judge; the temporary copy is always removed
     (unless `keep`), because a transformers copy holds thousands of directory entries."""
     corpus = corpus.resolve()
@@ -753,7 +759,7 @@ def run_corpus(corpus: Path, *, limit: int | None = None, jobs: int = 0, keep: b
         with _timed(result.seconds, "scan"):
             scans = scan_tree(copy)
         with _timed(result.seconds, "deadweight classes"), no_environment():
-            view = deadweight_view(copy, jobs)
+            view = deadweight_view(copy, jobs, python)
         result.files = len(scans)
         result.classes = sum(len(s.classes) for s in scans.values())
         result.scan_errors = sum(1 for s in scans.values() if s.error)
@@ -767,7 +773,7 @@ def run_corpus(corpus: Path, *, limit: int | None = None, jobs: int = 0, keep: b
             {p.site.path for p in placed if not scans[p.site.path].nn_is_torch and not scans[p.site.path].torch_bound}
         )
         with _timed(result.seconds, "deadweight check"), no_environment():
-            doc = run_deadweight(copy, work / "report.json", jobs)
+            doc = run_deadweight(copy, work / "report.json", jobs, python)
         judge(placed, doc, view)
         result.plants = placed
         result.unplaced = unplaced
@@ -922,7 +928,8 @@ How to read this: in a hard-linked copy of each corpus, every chosen class got
 `self.dwplanted<n> = nn.Linear(2, 2)` as the last statement of its own `__init__` (before a final
 `return`), a weight nothing reads; then one `deadweight check COPY --output-format json
 --min-confidence low --no-cache --isolated` ran over the copy, with no Python environment to read
-installed bases from. A plant is *found (default)* when a DW1xx finding names it at medium or high
+installed bases from unless the command above passes `--python` (then that environment, as a user's
+`--python` would). A plant is *found (default)* when a DW1xx finding names it at medium or high
 confidence (what a user sees by default), *found low only* when its DW1xx findings are all low.
 
 * `modules`: classes deadweight itself judges to be modules (and that define `__init__`).
@@ -964,6 +971,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=0, help="deadweight worker processes (0 = one per core)")
     ap.add_argument("--keep", action="store_true", help="keep the planted copy (for debugging)")
     ap.add_argument("--json", type=Path, help="also write every plant's verdict as JSON")
+    ap.add_argument("--python", help="the environment to read installed bases from (deadweight's --python)")
     args = ap.parse_args(argv)
     for c in args.corpora:
         if not c.is_dir():
@@ -978,7 +986,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         results: list[CorpusResult] = []
         for corpus in args.corpora:
             print(f"{corpus.name}: running", file=sys.stderr, flush=True)
-            results.append(run_corpus(corpus, limit=args.limit, jobs=args.jobs, keep=args.keep))
+            results.append(run_corpus(corpus, limit=args.limit, jobs=args.jobs, keep=args.keep, python=args.python))
             print(render_corpus(results[-1]), flush=True)
             now = source_digest(live)
             header = [

@@ -6,8 +6,9 @@ high confidence) with a verdict written after reading the code — `true-positiv
 low-confidence findings per rule. The test fails with a readable diff when a finding appears
 or vanishes, like ruff's ecosystem check, and reports precision from the verdicts.
 
-Regenerate after an intended change with `python -m tests.realworld.snapshot CORPUS_DIR`
-(existing verdicts are kept; new findings get `unreviewed`, which the test rejects).
+Regenerate after an intended change with `python -m tests.realworld.snapshot CORPUS`
+(existing verdicts are kept; new findings get `unreviewed`, which the test rejects; `--verdicts
+REVIEW.toml ...` merges verdicts written during a review, in the same `[[finding]]` format).
 """
 
 from __future__ import annotations
@@ -31,6 +32,14 @@ CORPORA = {
     "swissarmytransformer": "swissarmytransformer==0.4.12",
     "diffusers": "diffusers==0.42.1",
     "transformers": "transformers==5.24.0",
+    # @wide: other conventions (own bases, registries, Lightning, wrapped layers, builders)
+    "ultralytics": "ultralytics==8.4.190",
+    "fairseq": "fairseq==0.12.2",
+    "peft": "peft==0.21.2",
+    "torchtune": "torchtune==0.6.1",
+    "kornia": "kornia==0.9.0",
+    "chemprop": "chemprop==2.3.1",
+    "pytorch-forecasting": "pytorch-forecasting==1.8.0",
 }
 VERDICTS = ("true-positive", "false-positive", "intended", "unreviewed")
 
@@ -141,8 +150,20 @@ def from_json(path: Path) -> tuple[list[Entry], dict[str, int]]:
     return entries, dict(sorted(low.items()))
 
 
-def update(name: str, saved: Path | None = None) -> None:
+def reviewed(path: Path) -> dict[Key, Entry]:
+    """Verdicts from a review file in the snapshot's own `[[finding]]` format."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    out = {}
+    for item in data.get("finding", []):
+        key = Key(item["code"], item["path"], item["class"], item["attribute"])
+        out[key] = Entry(key, item.get("line", 0), item["confidence"], item["verdict"], item.get("reason", ""))
+    return out
+
+
+def update(name: str, saved: Path | None = None, verdicts: list[Path] | None = None) -> None:
     old, _ = load(name)
+    for extra in verdicts or []:
+        old = {**reviewed(extra), **old}  # the snapshot's own verdicts win
     entries, low = from_json(saved) if saved is not None else run(name, unpack(name))
     for e in entries:
         prev = old.get(e.key)
@@ -176,8 +197,11 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["--summary"]:
         print(summary())
         raise SystemExit(0)
-    # python -m tests.realworld.snapshot [CORPUS[=saved.json] ...]
-    for arg in sys.argv[1:] or list(CORPORA):
+    # python -m tests.realworld.snapshot [CORPUS[=saved.json] ...] [--verdicts REVIEW.toml ...]
+    args = sys.argv[1:]
+    extra = [Path(a) for a in args[args.index("--verdicts") + 1 :]] if "--verdicts" in args else []
+    names = args[: args.index("--verdicts")] if "--verdicts" in args else args
+    for arg in names or list(CORPORA):
         corpus, _, saved = arg.partition("=")
-        update(corpus, Path(saved) if saved else None)
+        update(corpus, Path(saved) if saved else None, extra)
         print(f"updated tests/realworld/{corpus}.toml")

@@ -66,6 +66,7 @@ class _Func:
     annotations: tuple[tuple[str, tuple[str, ...]], ...] = ()
     init_calls: list[F.InitCall] = field(default_factory=list)
     key_reads: list[str] = field(default_factory=list)
+    key_locals: dict[str, str] = field(default_factory=dict)  # `version_key = name + ".version"`
 
 
 @dataclass
@@ -518,7 +519,10 @@ class Collector:
         if m is None or not isinstance(mapping, cst.Name) or mapping.value not in m.params[1:]:
             return
         expr = key.value if isinstance(key, (cst.Index, cst.Arg)) else None
-        name = _key_tail(expr) if expr is not None else None
+        if isinstance(expr, cst.Name):
+            name = m.key_locals.get(expr.value)
+        else:
+            name = _key_tail(expr) if expr is not None else None
         if name is not None:
             m.key_reads.append(name)
 
@@ -578,6 +582,10 @@ class Collector:
         target = node.targets[0].target.value
         if self.funcs:
             self.funcs[-1].local_values[target] = node.value
+            if isinstance(node.value, (cst.BinaryOperation, cst.FormattedString, cst.Call)):
+                tail = _key_tail(node.value)
+                if tail is not None:
+                    self.funcs[-1].key_locals[target] = tail
             if is_self(node.value):
                 self.funcs[-1].self_aliases.add(target)
         elif not self.classes:
