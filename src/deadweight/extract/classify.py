@@ -84,6 +84,8 @@ def classify(stack: list[cst.CSTNode], chain: tuple[str, ...], top: cst.CSTNode,
         targets = [t.target for t in parent.targets] if isinstance(parent, cst.Assign) else [parent.target]
         if any(isinstance(t, cst.Attribute) and not (is_self(t.value)) for t in targets):
             return F.PASSED  # `self.decoder.bias = self.bias`: tied into another module
+        if any(isinstance(t, cst.Subscript) for t in targets):
+            return F.PASSED  # `self.q_in_proj["soft"] = self.q_proj_soft`: kept in a dict, used through it
     if isinstance(parent, cst.AugAssign) and parent.target is top:
         return "store"
     if isinstance(parent, cst.Del):

@@ -107,12 +107,12 @@ class Call:
 
 @dataclass(slots=True, unsafe_hash=True)
 class InitCall:
-    """A call that runs a base's constructor on self, with the arguments that are literals.
+    """A call that runs a base's constructor (or builder) on self, with its literal arguments.
 
-    `super().__init__(dim, num_layers=0)` -> target "", args ("", "0")... positional sources
-    are the literal's text or "" when not a literal; keywords only when literal. `target` is
-    the class written in `super(Base, self)` or `Base.__init__(self)` ("" for plain super()),
-    and `skip` is True for the `super(Base, self)` form (it starts after Base in the MRO).
+    `super().__init__(dim, num_layers=0)` gives args ("",) and kwargs (("num_layers", "0"),):
+    positional entries are the literal's source, or "" when the argument is not a literal.
+    `target` is the class written in `super(Base, self)` or `Base.__init__(self)` ("" for a
+    plain `super()`); `skip` marks the `super(Base, self)` form, which starts after Base.
     """
 
     method: str  # "__init__", or the builder called the same way
@@ -121,6 +121,7 @@ class InitCall:
     args: tuple[str, ...]
     kwargs: tuple[tuple[str, str], ...]
     star: bool = False  # *args or **kwargs passed on: positions beyond them are unknown
+    named: tuple[str, ...] = ()  # every keyword passed, literal or not
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -151,6 +152,7 @@ class MethodFacts:
     statements: tuple[Statement, ...] = ()
     calls_super_init_at: int | None = None  # statement index of super().__init__() if any
     init_calls: tuple[InitCall, ...] = ()  # super().__init__(...), Base.__init__(self, ...)
+    defaults: tuple[tuple[str, str], ...] = ()  # parameter -> literal default (`add_bias_kv=False`)
     key_reads: tuple[str, ...] = ()  # `state_dict[prefix + "version"]`: names read by checkpoint key
     returns_only_none: bool = False  # every return is bare / None and there is at least one
     returns_value: bool = False  # some `return <value>` (not None) in the method itself

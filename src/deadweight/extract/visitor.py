@@ -229,6 +229,7 @@ class Collector:
                     statements=statements,
                     calls_super_init_at=f.super_init_at,
                     init_calls=tuple(f.init_calls),
+                    defaults=_defaults(node),
                     key_reads=tuple(dict.fromkeys(f.key_reads)),
                     returns_only_none=bool(f.returns) and not any(f.returns),
                     returns_value=any(f.returns),
@@ -373,6 +374,9 @@ class Collector:
         """`self.<attr> = value` (or add_module/setattr): what the value creates decides the kind."""
         kind, ctor, elements, kwargs, cond = value_kind(value, m.local_values, self.code_for)
         source = value.value if isinstance(value, cst.Name) else None
+        assign = next((n for n in reversed(self.stack) if isinstance(n, cst.Assign)), None)
+        if source is None and assign is not None and len(assign.targets) > 1 and assign.value is value:
+            source = f"<chained assignment, line {span.line}>"  # `self.a = self.b = Block()`: one object
         self._append_write(m, attr, span, kind, via, ctor, elements=elements, kwargs=kwargs, cond=cond, source=source)
 
     def _append_write(
@@ -671,7 +675,18 @@ def _init_call(method: str, target: str, skip: bool, args: Sequence[cst.Arg]) ->
                 kw.append((a.keyword.value, text))
         elif not star:
             pos.append(text or "")
-    return F.InitCall(method, target, skip, tuple(pos), tuple(kw), star)
+    named = tuple(a.keyword.value for a in args if a.keyword is not None)
+    return F.InitCall(method, target, skip, tuple(pos), tuple(kw), star, named)
+
+
+def _defaults(node: cst.FunctionDef) -> tuple[tuple[str, str], ...]:
+    p = node.params
+    out = []
+    for x in (*p.posonly_params, *p.params, *p.kwonly_params):
+        text = _literal(x.default) if x.default is not None else None
+        if text is not None:
+            out.append((x.name.value, text))
+    return tuple(out)
 
 
 def _literal(node: cst.BaseExpression) -> str | None:

@@ -104,6 +104,11 @@ def _bind(target: F.MethodFacts, call: F.InitCall) -> Bindings:
     for name, text in call.kwargs:
         if name in params:
             out[name] = _value(text)
+    if not call.star:  # nothing forwarded: what the call leaves out takes its default
+        given = {*params[: len(call.args)], *call.named}
+        for name, text in target.defaults:
+            if name not in given:
+                out[name] = _value(text)
     return {k: v for k, v in out.items() if v is not _UNKNOWN}
 
 

@@ -168,13 +168,14 @@ class Project:
             for fn in f.functions:
                 self.functions[f"{f.module}.{fn.name}"] = (f, fn)
         # Reads in init-only functions (`_init_weights(module)` zeroing `module.bias`) set
-        # values; they say nothing about whether some module is used.
+        # values; they say nothing about whether some module is used. `__init__` is where
+        # objects are wired together (a loss keeping `model.head.flow`), so its reads count.
         self.external_reads: frozenset[str] = frozenset(
             attr
             for f in self.files
             if not F.is_external(f.path)
             for attr, fn in f.external_reads
-            if not (fn and is_init_method(fn, self.init_methods))
+            if not (fn and fn != "__init__" and is_init_method(fn, self.init_methods))
         )
         self.external_calls: frozenset[str] = (
             frozenset().union(*(f.external_calls for f in self.files if not F.is_external(f.path)))

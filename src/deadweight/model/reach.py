@@ -187,10 +187,9 @@ class Analysis:
             return self._holders
         out: dict[str, dict[str, list[Use]]] = {}
         for h in self.p.classes.values():
-            if h.is_module:
-                methods = [(c, m.name) for c, m in self.reachable(h).values()]
-            else:
-                methods = [(h, m.name) for m in h.facts.methods if not self.p.is_init(m.name)]
+            # Any method of the holder but init-only ones: `XFeat.match(...)` calling
+            # `self.net.fine_matcher(...)` is the holder's API, whether or not its forward runs it.
+            methods = [(c, m.name) for c in h.mro for m in c.facts.methods if not self.p.is_init(m.name)]
             for c, name in methods:
                 for r in self.reads(c, name):
                     if len(r.chain) < 2 or r.kind not in USE_KINDS:
@@ -200,6 +199,12 @@ class Analysis:
                         self._untyped_holder_names.add(r.chain[1])
                         continue
                     out.setdefault(child.key, {}).setdefault(r.chain[1], []).append(Use(c, name, r))
+                    # `self.transformer.decoder.query_embed.weight`: each typed step holds the next
+                    for i in range(1, len(r.chain) - 1):
+                        child = self.p.attribute_type(child, r.chain[i])
+                        if child is None:
+                            break
+                        out.setdefault(child.key, {}).setdefault(r.chain[i + 1], []).append(Use(c, name, r))
         self._add_annotated_reads(out)
         self._holders = out
         return out

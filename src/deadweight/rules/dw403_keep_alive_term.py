@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding
 from deadweight.rules._common import at
+from deadweight.model.project import ClassInfo
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
 
@@ -77,9 +78,31 @@ class Model(nn.Module):
                     continue
                 seen.add(key)
                 chain = ".".join(r.chain)
+                others = self._other_uses(ctx, info, r.chain[0])
+                if others:
+                    msg = (
+                        f"`self.{chain}` is multiplied by zero here, a keep-alive term; it is also used in "
+                        f"{', '.join(others[:3])}, so the term only silences DDP's unused-parameter error in "
+                        "configurations where that use does not run (low confidence: likely deliberate)"
+                    )
+                    yield at(self, info, r.span, r.chain[0], msg, confidence=Confidence.LOW)
+                    continue
                 msg = (
                     f"`self.{chain}` appears only in a term multiplied by zero: a keep-alive hack that "
                     f"silences DDP's unused-parameter error while `{r.chain[0]}` still gets a zero "
                     "gradient; use the weight, freeze it, or remove it"
                 )
                 yield at(self, info, r.span, r.chain[0], msg, confidence=Confidence.HIGH)
+
+    @staticmethod
+    def _other_uses(ctx: Context, info: ClassInfo, name: str) -> list[str]:
+        """Where else the weight is used for its value (then the zero term is a fallback)."""
+        project = ctx.project
+        weight = next((w for c in info.mro for w in project.weights(c) if w.name == name), None)
+        if weight is None:
+            return []
+        lv = ctx.reach.liveness(weight)
+        out = [f"`{u.where}`" for u in [*lv.value_uses, *lv.holder_uses]]
+        if lv.passed_self:
+            out.append("a function the module is passed to")
+        return sorted(set(out))
