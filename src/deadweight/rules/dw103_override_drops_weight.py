@@ -77,9 +77,7 @@ class ImageToVideoDiT(VideoDiT):
                 continue
             # A base whose subclasses use the weight after `super().forward()` is a building
             # block, not a class that stopped using it: only classes below a user can drop it.
-            drops = [
-                c for c in lv.judged if c not in lv.live_in and not any(c in k.mro[1:] for k in lv.live_in)
-            ]
+            drops = [c for c in lv.judged if c not in lv.live_in and not any(c in k.mro[1:] for k in lv.live_in)]
             # One finding per class that drops it first; its subclasses inherit the same
             # override, so they are named in that finding rather than repeated.
             roots = [c for c in drops if not any(d in drops for d in c.mro[1:])]

@@ -4,8 +4,8 @@ from collections.abc import Iterable
 
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding
-from deadweight.rules._common import at
 from deadweight.model.project import ClassInfo
+from deadweight.rules._common import at
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
 
