@@ -101,10 +101,10 @@ def classify(stack: list[cst.CSTNode], chain: tuple[str, ...], top: cst.CSTNode,
         others = [parent.left, *(c.comparator for c in parent.comparisons)]
         ops_ok = all(isinstance(c.operator, (cst.Is, cst.IsNot, cst.Equal, cst.NotEqual)) for c in parent.comparisons)
         if ops_ok and any(is_none(o) for o in others if o is not top):
-            return F.NONE_TEST
+            return F.ASSERTED if _in_assert(stack, i) else F.NONE_TEST
         return F.VALUE
     if _in_test_position(stack, top, i):
-        return F.NONE_TEST
+        return F.ASSERTED if _in_assert(stack, i) else F.TRUTH
     # Passed to a call, possibly inside `a if c else b`, `a or b` or a list/tuple/dict literal.
     node, j = top, i
     while j >= 1 and isinstance(stack[j], _PASS_THROUGH):
@@ -123,6 +123,10 @@ def classify(stack: list[cst.CSTNode], chain: tuple[str, ...], top: cst.CSTNode,
                 return F.INIT
             return F.PASSED
     return F.VALUE
+
+
+def _in_assert(stack: list[cst.CSTNode], i: int) -> bool:
+    return any(isinstance(n, cst.Assert) for n in stack[: i + 1])
 
 
 def _in_test_position(stack: list[cst.CSTNode], top: cst.CSTNode, i: int) -> bool:

@@ -25,7 +25,9 @@ OTHER = "other"  # anything else (ints, config, callables we cannot classify)
 # How an attribute is read (Read.kind).
 VALUE = "value"  # a real use: called, indexed, iterated, passed, returned, arithmetic...
 META = "meta"  # .shape, .dtype, .size(), ...: inspects without using the value
-NONE_TEST = "none_test"  # `self.x is None`, `if self.x:`
+NONE_TEST = "none_test"  # `self.x is None`
+ASSERTED = "assert_test"  # a None or truth test inside `assert`: it decides nothing that runs
+TRUTH = "truth_test"  # `if self.x:`: a None test for a module, a read of the value for a tensor
 HASATTR = "hasattr"  # hasattr(self, "x")
 INIT = "init"  # nn.init.*(self.x), self.x.data.copy_(...), self.x.weight.normal_()
 PASSED = "passed"  # passed as an argument to a call: a use, and in __init__ a share with a child

@@ -93,6 +93,7 @@ class Analysis:
         self._attr_index: dict[str, dict[str, list[F.Read]]] = {}
         self._held_as: dict[str, set[str]] | None = None
         self.construction = Construction(project)
+        self._forward_methods: set[tuple[str, str]] | None = None
 
     def _reads_by_attr(self, info: ClassInfo) -> dict[str, list[F.Read]]:
         """A class's reads indexed by the attribute they start with (liveness looks up by name)."""
@@ -141,6 +142,19 @@ class Analysis:
             and not (name.startswith("__") and name.endswith("__"))
         )
 
+    def _on_forward_path(self, c: ClassInfo, method: str) -> bool:
+        """A method with an init-like name that some judged class's forward path calls
+        (`forward` running `self.init(x)` first): its reads are uses, not initialisation."""
+        if self._forward_methods is None:
+            self._forward_methods = {
+                (k.key, m.name)
+                for info in self.p.module_classes()
+                if self.is_judged(info)
+                for k, m in self.forward_path(info).values()
+                if self.p.is_init(m.name)
+            }
+        return (c.key, method) in self._forward_methods
+
     def is_judged(self, info: ClassInfo) -> bool:
         """A concrete module: one with an entry point that is not abstract."""
         return info.is_module and bool(self.entry_methods(info))
@@ -172,8 +186,8 @@ class Analysis:
                 if r.kind in (F.DELETE, "store"):
                     continue
                 target = self.p.lookup(info, r.chain[0])
-                if target is not None and not self.p.is_init(target[1].name):
-                    queue.append(target)
+                if target is not None and (not self.p.is_init(target[1].name) or r.kind == F.VALUE):
+                    queue.append(target)  # `self.init(x)` called from forward runs on the forward path
             for name in m.super_calls:
                 target = self.p.lookup(info, name, after=cls)
                 if target is not None:
@@ -324,7 +338,7 @@ class Analysis:
             builders = self.p.builder_methods(c)
             for r in (r for n in names for r in by_attr.get(n, ())):
                 m_name = r.method
-                init = self.p.is_init(m_name) or m_name in builders
+                init = (self.p.is_init(m_name) and not self._on_forward_path(c, m_name)) or m_name in builders
                 # `self.blocks[k] = m` or `self.blocks.append(m)` fill it; `self.ln.eps = 1e-6`
                 # sets an attribute of one module, which fills nothing
                 fills = (r.kind == "store" and (len(r.chain) == 1 or container)) or (
@@ -339,7 +353,8 @@ class Analysis:
                 use = Use(c, m_name, r)
                 if r.kind == F.PASSED and init:
                     lv.shared_uses.append(use)
-                elif r.kind in USE_KINDS:
+                elif r.kind in USE_KINDS or (r.kind == F.TRUTH and w.kind != F.MODULE and not init):
+                    # `if self.initted:` on a buffer branches on its value: a use
                     (lv.init_uses if init else lv.value_uses).append(use)
                 elif r.kind == F.INIT:
                     lv.init_uses.append(use)
@@ -366,7 +381,9 @@ class Analysis:
         hit = False
         for cls, m in reached.values():
             for r in self.reads(cls, m.name):
-                if (r.chain[0] == w.name or r.chain[0] in w.aliases) and r.kind in USE_KINDS:
+                if (r.chain[0] == w.name or r.chain[0] in w.aliases) and (
+                    r.kind in USE_KINDS or (r.kind == F.TRUTH and w.kind != F.MODULE and len(r.chain) == 1)
+                ):
                     hit = True
             for pattern in m.dynamic_patterns:
                 if re.match(pattern, w.name):

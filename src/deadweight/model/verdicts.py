@@ -129,7 +129,12 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
             code = "DW101"
         elif lv.meta_uses and not lv.init_uses:
             reads = sorted(
-                {f"`{'.'.join(u.read.chain)}`" if u.read.kind == F.META else "a `None` test" for u in lv.meta_uses}
+                {
+                    f"`{'.'.join(u.read.chain)}`"
+                    if u.read.kind == F.META
+                    else {F.TRUTH: "a truth test", F.ASSERTED: "an assertion"}.get(u.read.kind, "a `None` test")
+                    for u in lv.meta_uses
+                }
             )
             if all(u.read.chain[-1] in ("device", "dtype") for u in lv.meta_uses):
                 conf = Confidence.LOW  # a device/dtype anchor: intended, if wasteful

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 
 from deadweight.extract import facts as F
 from deadweight.findings import Finding
-from deadweight.model.project import ClassInfo, Project
-from deadweight.model.reach import Analysis
+from deadweight.model.project import ClassInfo, Project, Weight
+from deadweight.model.reach import USE_KINDS, Analysis
 from deadweight.model.verdicts import describe
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -131,6 +131,8 @@ class PatchEmbed(nn.Module):
             v = ctx.verdict(w)
             if v is None or v.code not in _DEAD:
                 continue
+            if self._tested_on_path(project, analysis, w):
+                continue  # `if self.proj is not None:` in forward: the flag changes what runs
             consulted = self._consulted(project, analysis, w.cls, flags)
             flags = [f for f in flags if f not in consulted]
             if not flags:
@@ -142,6 +144,20 @@ class PatchEmbed(nn.Module):
                 f"the optimizer and checkpoints, so the configuration changes nothing the model computes"
             )
             yield self.finding(w, msg, confidence=v.confidence, related=v.related)
+
+    @staticmethod
+    def _tested_on_path(project: Project, analysis: Analysis, w: Weight) -> bool:
+        """A use on the forward path guarded by a test of the weight (`if self.adaptive_softmax
+        is None: return self.output_projection(x)`): the flag decides what runs."""
+        test = re.compile(rf"\bself\.{re.escape(w.name)}\b")
+        for c in [w.cls, *project.descendants(w.cls)]:
+            if not analysis.is_judged(c):
+                continue
+            for cls, m in analysis.reachable(c).values():
+                for r in analysis.reads(cls, m.name):
+                    if r.kind in USE_KINDS and r.guarded_by and test.search(r.guarded_by):
+                        return True
+        return False
 
     @staticmethod
     def _consulted(project: Project, analysis: Analysis, info: ClassInfo, flags: list[str]) -> set[str]:

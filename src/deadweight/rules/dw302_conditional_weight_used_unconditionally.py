@@ -200,7 +200,7 @@ class RepBlock(nn.Module):
         out: set[str] = set()
         for cls, m in reached:
             for r in analysis.reads(cls, m.name):
-                tests = r.kind in (F.NONE_TEST, F.HASATTR)
+                tests = r.kind in (F.NONE_TEST, F.TRUTH, F.ASSERTED, F.HASATTR)
                 guard_attrs = set(re.findall(r"self\.(\w+)", r.guarded_by or ""))
                 for name, ws in words.items():
                     if name in out:
