@@ -548,7 +548,7 @@ class Collector:
         name = string_name(node.args[1].value)
         m = self._method()
         if name is None:
-            names = _loop_literals(self.stack, node.args[1].value)
+            names = _loop_literals(self.stack, node.args[1].value) or _attr_default(m, node.args[1].value)
             if names is None:
                 f.dynamic.append("getattr(self, <name>)")
             elif m is not None and m.owner is not None:
@@ -614,6 +614,17 @@ def _first_item_only(stack: list[cst.CSTNode], i: int) -> bool:
     j = i
     if j < 2 or not isinstance(stack[j], cst.Call):
         return False
+    if (  # next(p.device for p in self.parameters())
+        j >= 4
+        and isinstance(stack[j - 1], cst.CompFor)
+        and stack[j - 1].iter is stack[j]  # type: ignore[attr-defined]
+        and isinstance(stack[j - 2], cst.GeneratorExp)
+        and stack[j - 2].for_in is stack[j - 1]  # type: ignore[attr-defined]
+        and isinstance(stack[j - 3], cst.Arg)
+        and isinstance(stack[j - 4], cst.Call)
+        and dotted(stack[j - 4].func) == "next"  # type: ignore[attr-defined]
+    ):
+        return True
     while j >= 2 and isinstance(stack[j - 1], cst.Arg) and isinstance(stack[j - 2], cst.Call):
         callee = dotted(stack[j - 2].func)  # type: ignore[attr-defined]
         if callee == "next":
@@ -720,3 +731,17 @@ def _key_tail(node: cst.BaseExpression) -> str | None:
         return None
     tail = text.rsplit(".", 1)[-1]
     return tail if tail.isidentifier() else None
+
+
+def _attr_default(m: _Func | None, expr: cst.BaseExpression) -> tuple[str, ...] | None:
+    """`name = getattr(self, "_input_embed_layer", "embed_tokens")` then `getattr(self, name)`:
+    a name configured by a class attribute with a literal default, not any attribute."""
+    if m is None or not isinstance(expr, cst.Name):
+        return None
+    value = m.local_values.get(expr.value)
+    if not (isinstance(value, cst.Call) and dotted(value.func) == "getattr" and len(value.args) == 3):
+        return None
+    if not is_self(value.args[0].value) or string_name(value.args[1].value) is None:
+        return None
+    default = string_name(value.args[2].value)
+    return (default,) if default and "*" not in default else None
