@@ -200,6 +200,7 @@ class FunctionFacts:
     inner_params: tuple[str, ...] = ()  # first parameters of nested wrappers (decorators)
     passes_self: tuple[Call, ...] = ()  # calls that pass a parameter along: helper(self, ...)
     annotations: tuple[tuple[str, tuple[str, ...]], ...] = ()  # param -> annotated class names
+    key_reads: tuple[str, ...] = ()  # `state_dict[layer + ".counts"]` in a loading helper
 
 
 @dataclass(slots=True, unsafe_hash=True)

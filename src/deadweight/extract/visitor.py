@@ -245,6 +245,7 @@ class Collector:
                     tuple(sorted(f.inner_params)),
                     tuple(f.passes_self),
                     f.annotations,
+                    tuple(dict.fromkeys(f.key_reads)),
                 )
             )
 
@@ -518,9 +519,11 @@ class Collector:
             f.param_reads.append(F.ParamRead(param.value, (name,), F.VALUE, f.span))
 
     def _key_read(self, mapping: cst.BaseExpression, key: cst.BaseSlice | cst.Arg) -> None:
-        """`state_dict[prefix + "version"]` in a method given the mapping: a read by checkpoint key."""
-        m = self._method()
-        if m is None or not isinstance(mapping, cst.Name) or mapping.value not in m.params[1:]:
+        """`state_dict[prefix + "version"]` in a function given the mapping: a read by checkpoint key."""
+        m = self.funcs[-1] if self.funcs else None
+        if m is None or not isinstance(mapping, cst.Name):
+            return
+        if mapping.value not in (m.params[1:] if m.owner is not None else m.params):
             return
         expr = key.value if isinstance(key, (cst.Index, cst.Arg)) else None
         if isinstance(expr, cst.Name):

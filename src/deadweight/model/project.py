@@ -177,6 +177,14 @@ class Project:
             for attr, fn in f.external_reads
             if not (fn and fn != "__init__" and is_init_method(fn, self.init_methods))
         )
+        # Names a module-level loading helper reads by checkpoint key: any class's weight.
+        self.key_read_by: dict[str, str] = {
+            name: f"{f.module}.{fn.name}"
+            for f in self.files
+            if not F.is_external(f.path)
+            for fn in f.functions
+            for name in fn.key_reads
+        }
         self.external_calls: frozenset[str] = (
             frozenset().union(*(f.external_calls for f in self.files if not F.is_external(f.path)))
             if self.files

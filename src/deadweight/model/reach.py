@@ -367,6 +367,8 @@ class Analysis:
             for name in names:
                 lv.holder_uses.extend(holders.get(c.key, {}).get(name, []))
             lv.key_uses.extend(f"{c.name}.{m.name}" for m in c.facts.methods if w.name in m.key_reads)
+        if w.name in self.p.key_read_by:
+            lv.key_uses.append(self.p.key_read_by[w.name])
         lv.read_elsewhere = w.name in self._untyped_holder_names or w.name in self.p.external_reads
         lv.container = self.p.is_container(d)
         lv.tied = self._is_tied(w)
