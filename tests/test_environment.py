@@ -142,3 +142,32 @@ def test_cli_python_option_and_config_key(project: Path) -> None:
     from_config = run()
     assert from_config["findings"] == with_env["findings"]
     assert run("--python", "none")["summary"]["environment_files"] == 0  # type: ignore[index]
+
+
+def test_python_given_as_the_venvs_interpreter_symlink(project: Path, tmp_path: Path) -> None:
+    """`--python .venv/bin/python`, as mypy's --python-executable: the symlink points at the base
+    interpreter, and following it would read the base installation instead of the venv."""
+    venv = tmp_path / "env"
+    shutil.copytree(VENV, venv)
+    (venv / "bin").mkdir(exist_ok=True)
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "deadweight",
+            "check",
+            str(project),
+            "--output-format",
+            "json",
+            "--no-cache",
+            "--python",
+            str(venv / "bin" / "python"),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    data = json.loads(out.stdout)
+    assert data["summary"]["environment_files"] > 0
+    assert {f["class"] for f in data["findings"]} == {"Head", "Encoder", "Adapter"}

@@ -355,7 +355,11 @@ def _python(key: str, value: object, source: _Source) -> str:
     """An interpreter or environment folder (relative to the config file), or "none"."""
     if isinstance(value, str) and value.strip().lower() == "none":
         return "none"
-    return _path(key, value, source)
+    if not isinstance(value, (str, os.PathLike)) or not str(value).strip():
+        raise source.error(key, f"expected a path, got {_show(value)}")
+    # Not resolved: a venv's bin/python is a symlink to the base interpreter, and following it
+    # would read the base installation's site-packages instead of the venv's.
+    return os.path.abspath(source.base_dir / Path(str(value)).expanduser())
 
 
 def _paths(key: str, value: object, source: _Source) -> tuple[str, ...]:
