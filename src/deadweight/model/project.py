@@ -609,6 +609,9 @@ class Project:
                     r = self.resolve(c.file, w.ctor)
                     if isinstance(r, ClassInfo):
                         return r
+                    made = self._classmethod_product(c, w.ctor)
+                    if made is not None:
+                        return made
         # `def __init__(self, vae: AutoencoderKL)`: the attribute of the same name holds the
         # argument (`self.vae = vae`, or a framework's `register_modules(vae=vae)`).
         for c in info.mro:
@@ -618,6 +621,18 @@ class Project:
                     if param == attr:
                         return self.annotated_class(c.file, names)
         return None
+
+    def _classmethod_product(self, c: ClassInfo, ctor: str) -> ClassInfo | None:
+        """`Talker._from_config(cfg)`, `Encoder.from_pretrained(path)`: a classmethod that
+        builds an instance of the class it is called on."""
+        if "." not in ctor:
+            return None
+        owner, method = ctor.rsplit(".", 1)
+        r = self.resolve(c.file, owner)
+        if not isinstance(r, ClassInfo):
+            return None
+        hit = self.lookup(r, method)
+        return r if hit is not None and "classmethod" in hit[1].decorators else None
 
     def annotated_class(self, f: F.FileFacts, names: tuple[str, ...]) -> ClassInfo | None:
         """The first repo class an annotation names (`A | None` -> A)."""
