@@ -74,6 +74,7 @@ class Write:
     before_super_init: bool = False  # assigned before super().__init__() in __init__
     statement: int = 0  # index of the top-level statement of the method that holds it
     source: str | None = None  # the local variable assigned (`self.Conv2d_0 = conv`): aliases share it
+    no_args: bool = False  # the constructor is called with no arguments: `nn.ModuleList()`
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -378,7 +378,10 @@ class Collector:
         assign = next((n for n in reversed(self.stack) if isinstance(n, cst.Assign)), None)
         if source is None and assign is not None and len(assign.targets) > 1 and assign.value is value:
             source = f"<chained assignment, line {span.line}>"  # `self.a = self.b = Block()`: one object
-        self._append_write(m, attr, span, kind, via, ctor, elements=elements, kwargs=kwargs, cond=cond, source=source)
+        empty = isinstance(value, cst.Call) and not value.args
+        self._append_write(
+            m, attr, span, kind, via, ctor, elements=elements, kwargs=kwargs, cond=cond, source=source, no_args=empty
+        )
 
     def _append_write(
         self,
@@ -393,6 +396,7 @@ class Collector:
         kwargs: tuple[tuple[str, str], ...] = (),
         cond: str | None = None,
         source: str | None = None,
+        no_args: bool = False,
     ) -> None:
         owner = m.owner
         assert owner is not None
@@ -412,6 +416,7 @@ class Collector:
                 before_super_init=m.name == "__init__" and m.super_init_at is None,
                 statement=m.stmt_index,
                 source=source,
+                no_args=no_args,
             )
         )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from deadweight.conventions import CONTAINERS
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Related
 from deadweight.model.project import Project, Weight
@@ -38,8 +39,15 @@ def non_persistent(w: Weight) -> bool:
     return w.kind == F.BUFFER and ("persistent", "False") in w.write.kwargs
 
 
-def checkpoint_note(w: Weight) -> str:
+def empty_container(w: Weight) -> bool:
+    """`nn.ModuleList()` that nothing fills (callers check `populated`): it holds no keys."""
+    return w.kind == F.MODULE and w.write.no_args and (w.write.ctor or "").rsplit(".", 1)[-1] in CONTAINERS
+
+
+def checkpoint_note(w: Weight, populated: bool = True) -> str:
     """The state-dict keys a fix would remove: what maintainers weigh before deleting."""
+    if not populated and empty_container(w):
+        return "it is an empty container that nothing fills, so removing it changes no checkpoint key"
     if non_persistent(w):
         return "it is a non-persistent buffer, so removing it changes no checkpoint key"
     if w.parameter_free:
@@ -148,8 +156,9 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
             if lv.read_elsewhere and conf != Confidence.LOW:
                 conf = Confidence.LOW  # read on some object we cannot type: maybe the host model uses it
         else:
-            msg = f"{what} is never used: no method reads it{created(w)}{_silent_hooks(analysis, w)}; {checkpoint_note(w)}"
-            code = "DW101"
+            note = checkpoint_note(w, lv.populated)
+            msg = f"{what} is never used: no method reads it{created(w)}{_silent_hooks(analysis, w)}; {note}"
+            code = "DW105" if not lv.populated and empty_container(w) else "DW101"
         if dyn:
             msg += f" (low confidence: {dyn[0]} may reach it by name)"
         if w.parameter_free:
