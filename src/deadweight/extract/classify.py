@@ -126,7 +126,22 @@ def classify(stack: list[cst.CSTNode], chain: tuple[str, ...], top: cst.CSTNode,
 
 
 def _in_assert(stack: list[cst.CSTNode], i: int) -> bool:
-    return any(isinstance(n, cst.Assert) for n in stack[: i + 1])
+    """Inside `assert`, or the test of an `if` whose body only asserts: decides nothing that runs."""
+    for n in reversed(stack[: i + 1]):
+        if isinstance(n, cst.Assert):
+            return True
+        if isinstance(n, cst.If):
+            return (
+                n.orelse is None
+                and isinstance(n.body, cst.IndentedBlock)
+                and all(
+                    isinstance(st, cst.SimpleStatementLine) and all(isinstance(x, cst.Assert) for x in st.body)
+                    for st in n.body.body
+                )
+            )
+        if isinstance(n, (cst.FunctionDef, cst.SimpleStatementLine)):
+            return False
+    return False
 
 
 def _in_test_position(stack: list[cst.CSTNode], top: cst.CSTNode, i: int) -> bool:

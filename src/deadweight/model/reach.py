@@ -58,6 +58,7 @@ class Liveness:
     populated: bool = False  # a ModuleList/ModuleDict filled item by item in __init__
     tied: bool = False  # named in a `_tied_weights_keys` map: the framework ties it after loading
     key_uses: list[str] = field(default_factory=list)  # `Cls.method`s reading it by checkpoint key
+    holder_guess: str | None = None  # another module reads `self.<child>.<name>`, child untyped
 
     @property
     def consumed_anywhere(self) -> bool:
@@ -86,6 +87,7 @@ class Analysis:
                 self._reads.setdefault((info.key, r.method), []).append(r)
         self._holders: dict[str, dict[str, list[Use]]] | None = None
         self._untyped_holder_names: set[str] = set()
+        self._untyped_holder_reads: dict[str, list[tuple[F.FileFacts, str]]] = {}  # name -> (file, where)
         self._by_position: dict[tuple[str, int], set[str]] | None = None
         self._live: dict[int, Liveness] = {}
         self._tied_pairs: set[tuple[str, str]] | None = None
@@ -211,6 +213,9 @@ class Analysis:
                     child = self.p.attribute_type(h, r.chain[0])
                     if child is None:
                         self._untyped_holder_names.add(r.chain[1])
+                        if h.is_module and not h.external:
+                            where = f"`{'.'.join(('self', *r.chain[:2]))}` in `{c.name}.{name}`"
+                            self._untyped_holder_reads.setdefault(r.chain[1], []).append((c.file, where))
                         continue
                     out.setdefault(child.key, {}).setdefault(r.chain[1], []).append(Use(c, name, r))
                     # `self.transformer.decoder.query_embed.weight`: each typed step holds the next
@@ -370,6 +375,7 @@ class Analysis:
         if w.name in self.p.key_read_by:
             lv.key_uses.append(self.p.key_read_by[w.name])
         lv.read_elsewhere = w.name in self._untyped_holder_names or w.name in self.p.external_reads
+        lv.holder_guess = self._holder_guess(w)
         lv.container = self.p.is_container(d)
         lv.tied = self._is_tied(w)
         lv.judged = [c for c in [d, *self.p.descendants(d)] if self.is_judged(c) and not self._deletes(c, w)]
@@ -410,6 +416,16 @@ class Analysis:
             return True
         holders = self.holders()
         return any(k.key in holders and w.name in holders[k.key] for k in c.mro)
+
+    def _holder_guess(self, w: Weight) -> str | None:
+        """An untyped `self.encoder.ctc_proj` read in a module whose file defines or imports the
+        weight's class (the model that builds its encoder with `cls.build_encoder(args)`): very
+        likely this weight. A read of the same name in code that never names the class is not."""
+        names = {c.name for c in [w.cls, *self.p.descendants(w.cls)]}
+        for file, where in self._untyped_holder_reads.get(w.name, ()):
+            if file is w.cls.file or any((i.name or i.local) in names for i in file.imports):
+                return where
+        return None
 
     def _tied(self) -> set[tuple[str, str]]:
         """(holder attribute, weight) pairs named in `_tied_weights_keys` maps anywhere.

@@ -108,6 +108,11 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
         reasons = uncertainty(lv)
         # Filled item by item (the modules may be called through another list), or no class
         # that inherits it has a forward to judge against (a container kept for state_dict).
+        if lv.holder_guess and conf != Confidence.LOW:
+            conf = Confidence.LOW  # a module reads `self.<child>.<name>`: likely this module's weight
+            reasons.insert(
+                0, f"another module reads `.{w.name}` on a child whose class is not known ({lv.holder_guess})"
+            )
         if lv.populated:
             conf = Confidence.LOW
             reasons.insert(0, "it is filled item by item, and its items may be called through another reference")

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from deadweight.extract import facts as F
 from deadweight.findings import Finding
 from deadweight.model.project import ClassInfo, Project, Weight
-from deadweight.model.reach import USE_KINDS, Analysis
+from deadweight.model.reach import Analysis
 from deadweight.model.verdicts import describe
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -147,15 +147,15 @@ class PatchEmbed(nn.Module):
 
     @staticmethod
     def _tested_on_path(project: Project, analysis: Analysis, w: Weight) -> bool:
-        """A use on the forward path guarded by a test of the weight (`if self.adaptive_softmax
-        is None: return self.output_projection(x)`): the flag decides what runs."""
-        test = re.compile(rf"\bself\.{re.escape(w.name)}\b")
+        """A test of the weight that steers the forward path (`if self.adaptive_softmax is None:
+        return self.output_projection(x)`): the flag decides what runs. A test inside `assert`
+        (or an `if` that only asserts) steers nothing."""
         for c in [w.cls, *project.descendants(w.cls)]:
             if not analysis.is_judged(c):
                 continue
             for cls, m in analysis.reachable(c).values():
                 for r in analysis.reads(cls, m.name):
-                    if r.kind in USE_KINDS and r.guarded_by and test.search(r.guarded_by):
+                    if r.chain == (w.name,) and r.kind in (F.NONE_TEST, F.TRUTH):
                         return True
         return False
 
