@@ -202,7 +202,19 @@ class Project:
         self._init_names: dict[str, bool] = {}
 
     def all_weights(self) -> list[Weight]:
-        return [w for c in self.module_classes() for w in self.weights(c)]
+        return [w for c in self.weight_classes() for w in self.weights(c)]
+
+    def weight_classes(self) -> list[ClassInfo]:
+        """Module classes, and the mixins they are built from: `class Linear(nn.Module, LoraLayer)`
+        runs `LoraLayer.__init__`, which creates the adapter weights, although `LoraLayer`
+        itself (a plain `ABC`) is no module. Such a weight is judged in its module subclasses."""
+        out = self.module_classes()
+        out += [
+            c
+            for c in self.classes.values()
+            if not c.is_module and not c.external and c.facts.writes and any(d.is_module for d in self.descendants(c))
+        ]
+        return out
 
     # -- names ---------------------------------------------------------------------------
     def find_module(self, name: str) -> F.FileFacts | None:
