@@ -214,6 +214,7 @@ class FileFacts:
     assignments: tuple[tuple[str, str], ...] = ()  # module-level `Alias = dotted.Name`
     external_reads: frozenset[tuple[str, str]] = frozenset()  # (attribute read on a non-self receiver, function)
     external_calls: frozenset[str] = frozenset()  # methods called on other objects: `model.decoder.step(x)`
+    external_grabs: tuple[tuple[str, str], ...] = ()  # `self.flow = model.head.flow`: (name, where)
     suppressions: tuple[tuple[int, tuple[str, ...]], ...] = ()  # line -> codes (() = all)
     lines: int = 0
 

@@ -115,6 +115,7 @@ def extract(path: str, data: bytes, module: str) -> ExtractResult:
         assignments=tuple(c.assignments),
         external_reads=frozenset(c.external),
         external_calls=frozenset(c.external_calls),
+        external_grabs=tuple(sorted(c.external_grabs)),
         suppressions=suppressions,
         lines=len(lines),
     )

@@ -97,6 +97,7 @@ class Collector:
         self.assignments: list[tuple[str, str]] = []
         self.external: set[tuple[str, str]] = set()  # (attribute, enclosing function or "")
         self.external_calls: set[str] = set()
+        self.external_grabs: set[tuple[str, str]] = set()
         self.spans: dict[int, F.Span] = {}  # id(self.X node) -> span, for dataflow facts
         self.cond_depth = 0
         self.conds: list[str] = []
@@ -309,6 +310,7 @@ class Collector:
                 inner = inner.value
             if not is_self(inner):  # self.embed.pos is a holder read, recorded with its chain
                 self.external.add((node.attr.value, self.funcs[-1].name if self.funcs else ""))
+                self._grab(node)
             return
         if base.value == "self":
             span = self.pos.self_attr(node)
@@ -328,7 +330,28 @@ class Collector:
         f = self.funcs[-1] if self.funcs else None
         if f is None or not any(base.value == p for p, _ in f.annotations):
             self.external.add((node.attr.value, f.name if f else ""))  # annotated parameters are typed when linked
+            self._grab(node)
         self._param_read(node, base.value)
+
+    def _grab(self, node: cst.Attribute) -> None:
+        """`self.flow_model = model.model[-1].flow_model`: another object's weight kept under its
+        own name (a loss holding the model's head), to be used through `self.flow_model`."""
+        m = self._method()
+        value: cst.CSTNode = node
+        for parent in reversed(self.stack):
+            if isinstance(parent, (cst.IfExp, cst.BooleanOperation)):
+                value = parent
+                continue
+            if isinstance(parent, cst.Assign) and parent.value is value and m is not None and m.owner is not None:
+                for t in parent.targets:
+                    target = t.target
+                    if (
+                        isinstance(target, cst.Attribute)
+                        and is_self(target.value)
+                        and target.attr.value == node.attr.value
+                    ):
+                        self.external_grabs.add((node.attr.value, f"{m.owner.qualname}.{m.name}"))
+            return
 
     def _param_read(self, node: cst.Attribute, param: str) -> None:
         """`attn.to_q` in a function that receives the module as parameter `attn`."""

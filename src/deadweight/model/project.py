@@ -185,6 +185,9 @@ class Project:
             for fn in f.functions
             for name in fn.key_reads
         }
+        self.external_grabs: dict[str, str] = {
+            name: where for f in self.files if not F.is_external(f.path) for name, where in f.external_grabs
+        }
         self.external_calls: frozenset[str] = (
             frozenset().union(*(f.external_calls for f in self.files if not F.is_external(f.path)))
             if self.files

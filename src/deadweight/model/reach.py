@@ -376,6 +376,8 @@ class Analysis:
             lv.key_uses.append(self.p.key_read_by[w.name])
         lv.read_elsewhere = w.name in self._untyped_holder_names or w.name in self.p.external_reads
         lv.holder_guess = self._holder_guess(w)
+        if lv.holder_guess is None and w.name in self.p.external_grabs:
+            lv.holder_guess = f"kept as `self.{w.name}` by `{self.p.external_grabs[w.name]}`"
         lv.container = self.p.is_container(d)
         lv.tied = self._is_tied(w)
         lv.judged = [c for c in [d, *self.p.descendants(d)] if self.is_judged(c) and not self._deletes(c, w)]

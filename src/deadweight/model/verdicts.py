@@ -110,9 +110,7 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
         # that inherits it has a forward to judge against (a container kept for state_dict).
         if lv.holder_guess and conf != Confidence.LOW:
             conf = Confidence.LOW  # a module reads `self.<child>.<name>`: likely this module's weight
-            reasons.insert(
-                0, f"another module reads `.{w.name}` on a child whose class is not known ({lv.holder_guess})"
-            )
+            reasons.insert(0, f"other code reads `.{w.name}` on an object whose class is not known ({lv.holder_guess})")
         if lv.populated:
             conf = Confidence.LOW
             reasons.insert(0, "it is filled item by item, and its items may be called through another reference")
