@@ -47,3 +47,14 @@ def test_dropped_weight_names_the_subclass_that_drops_it() -> None:
         settings = Settings(select=("DW1",), min_confidence="low", use_cache=False, jobs=1, project_root=str(root))
         result = check([root], settings)
         assert {(f.class_name, f.defined_in, f.attribute) for f in result.findings if f.code == "DW103"} == classes
+
+
+def test_generated_torch_table_records_forward_reads_and_weights() -> None:
+    """tools/torch_nn_table.py wrote it from torch's sources; spot-check what it must know."""
+    from deadweight.conventions import TORCH_NN
+
+    reads, owned = TORCH_NN["Linear"]
+    assert {"weight", "bias"} <= reads and owned == {"weight", "bias"}
+    reads, owned = TORCH_NN["TransformerEncoderLayer"]
+    assert {"self_attn", "linear1", "linear2", "norm1", "norm2"} <= reads  # through _sa_block / _ff_block
+    assert TORCH_NN["ReLU"][1] == frozenset()

@@ -95,7 +95,8 @@ def test_without_the_environment_evidence_decides(project: Path) -> None:
     got = _findings(project, None)
     assert got == {
         ("DW101", "Head", "proj", 10, "medium"),  # super().__init__() plus a torch layer
-        ("DW101", "Encoder", "extra", 24, "low"),  # a torch layer, but its forward is not readable
+        # torch is not readable here: the generated table says what the inherited forward reads
+        ("DW101", "Encoder", "extra", 24, "high"),
         ("DW101", "Adapter", "gate", 30, "medium"),
     }
     result = check([project], Settings(use_cache=False, jobs=1))
@@ -107,7 +108,11 @@ def test_without_the_environment_evidence_decides(project: Path) -> None:
 def test_a_broken_environment_is_a_warning_and_the_run_goes_on(project: Path, tmp_path: Path) -> None:
     result = check([project], Settings(python=str(tmp_path / "missing"), use_cache=False, jobs=1))
     assert [w.split(" (")[0] for w in result.warnings] == [f"environment {tmp_path / 'missing'}"]
-    assert {(f.class_name, f.attribute) for f in result.findings} == {("Head", "proj"), ("Adapter", "gate")}
+    assert {(f.class_name, f.attribute) for f in result.findings} == {
+        ("Head", "proj"),
+        ("Adapter", "gate"),
+        ("Encoder", "extra"),  # judged through the generated torch table
+    }
     empty = tmp_path / "empty-env"
     empty.mkdir()
     result = check([project], Settings(python=str(empty), use_cache=False, jobs=1))
@@ -171,3 +176,18 @@ def test_python_given_as_the_venvs_interpreter_symlink(project: Path, tmp_path: 
     data = json.loads(out.stdout)
     assert data["summary"]["environment_files"] > 0
     assert {f["class"] for f in data["findings"]} == {"Head", "Encoder", "Adapter"}
+
+
+def test_torch_table_judges_an_inherited_torch_forward(tmp_path: Path) -> None:
+    """Without torch installed: a subclass that keeps nn.TransformerEncoderLayer's forward is
+    judged against the table generated from torch's sources (tools/torch_nn_table.py)."""
+    (tmp_path / "layer.py").write_text(
+        "import torch.nn as nn\n\n\n"
+        "class Layer(nn.TransformerEncoderLayer):\n"
+        "    def __init__(self, dim):\n"
+        "        super().__init__(dim, 4)\n"
+        "        self.self_attn = nn.MultiheadAttention(dim, 4)\n"
+        "        self.adapter = nn.Linear(dim, dim)\n",
+        encoding="utf-8",
+    )
+    assert _findings(tmp_path, None) == {("DW101", "Layer", "adapter", 8, "high")}  # self_attn: read by _sa_block

@@ -28,6 +28,10 @@ def _families() -> dict[str, Convention]:
 
 FAMILIES: dict[str, Convention] = _families()
 
+# torch's own nn classes, generated from its sources (tools/torch_nn_table.py): what an
+# inherited torch forward reads when torch itself is not installed where we can read it.
+from deadweight.conventions._torch_nn_table import TORCH_NN as TORCH_NN  # noqa: E402
+
 
 def _union(name: str) -> frozenset[str]:
     return frozenset().union(*(getattr(c, name) for c in FAMILIES.values()))

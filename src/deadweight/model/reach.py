@@ -14,7 +14,7 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from deadweight.conventions import CONTAINERS, EXTERNAL_BASE_READS, OPTIMIZER_METHODS, TIED_WEIGHTS_ATTR
+from deadweight.conventions import CONTAINERS, EXTERNAL_BASE_READS, OPTIMIZER_METHODS, TIED_WEIGHTS_ATTR, TORCH_NN
 from deadweight.extract import facts as F
 from deadweight.model.construction import Construction
 from deadweight.model.project import ClassInfo, Project, Weight
@@ -143,6 +143,19 @@ class Analysis:
             and not self.p.is_init(name)
             and not (name.startswith("__") and name.endswith("__"))
         )
+
+    def torch_forward_reads(self, c: ClassInfo) -> frozenset[str] | None:
+        """For a module that keeps the `forward` of a torch.nn class we cannot read (torch not
+        in the analyzed environment), what that forward reads, from the generated table."""
+        if not c.is_module or c.external or self.entry_methods(c):
+            return None
+        for k in c.mro:
+            for b in k.bases:
+                if isinstance(b, str) and b.startswith("torch.nn."):
+                    hit = TORCH_NN.get(b.rsplit(".", 1)[-1])
+                    if hit is not None:
+                        return hit[0]
+        return None
 
     def _on_forward_path(self, c: ClassInfo, method: str) -> bool:
         """A method with an init-like name that some judged class's forward path calls
@@ -384,6 +397,15 @@ class Analysis:
         for c in lv.judged:
             if self._consumed_in(c, w, lv):
                 lv.live_in.append(c)
+        for c in [d, *self.p.descendants(d)]:
+            torch_forward = self.torch_forward_reads(c)
+            if torch_forward is not None and not self._deletes(c, w):
+                lv.judged.append(c)  # judged against the torch forward it inherits
+                held = self.holders()
+                if w.name in torch_forward:
+                    lv.passed_self = True  # the inherited torch forward reads it
+                if w.name in torch_forward or any(k.key in held and w.name in held[k.key] for k in c.mro):
+                    lv.live_in.append(c)
         return self._live.setdefault(id(w), lv)
 
     def _consumed_in(self, c: ClassInfo, w: Weight, lv: Liveness) -> bool:
