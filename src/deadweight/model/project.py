@@ -584,6 +584,8 @@ class Project:
             if c.external or any(isinstance(b, str) and b not in _STATELESS_ROOTS for b in c.bases):
                 ok = False
                 break
+            if any(m.computed_writes for m in c.facts.methods):
+                ok = False  # registers weights under computed names (a BufferDict): it holds state
             for wt in self.weights(c):
                 if not (wt.parameter_free or (wt.kind == F.BUFFER and ("persistent", "False") in wt.write.kwargs)):
                     ok = False

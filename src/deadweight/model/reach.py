@@ -362,7 +362,9 @@ class Analysis:
                 fills = (r.kind == "store" and (len(r.chain) == 1 or container)) or (
                     len(r.chain) == 2 and r.chain[1] in _POPULATE
                 )
-                if fills and (init or container):
+                # `self.bufs[name] = t` after construction fills a dict-like module (BufferDict)
+                item_store = r.kind == "store" and len(r.chain) == 1 and w.kind == F.MODULE
+                if fills and (init or container or item_store):
                     # Filled with modules that may be used through another reference; a
                     # container filled after construction (`add_mixin`) holds what callers add.
                     lv.populated = True

@@ -81,6 +81,10 @@ class ImageToVideoDiT(VideoDiT):
             # One finding per class that drops it first; its subclasses inherit the same
             # override, so they are named in that finding rather than repeated.
             roots = [c for c in drops if not any(d in drops for d in c.mro[1:])]
+            if not w.cls.is_module:
+                # A mixin's weight (peft's LoraLayer) used by one layer type and not another is
+                # no override story: only a base that uses it can be dropped from.
+                roots = [c for c in roots if any(b in lv.live_in for b in c.mro[1:])]
             for root in roots:
                 inherit = [c for c in drops if c is not root and root in c.mro]
                 yield self._report(project, analysis, lv, w, root, inherit)
