@@ -337,6 +337,8 @@ class Collector:
         """`self.flow_model = model.model[-1].flow_model`: another object's weight kept under its
         own name (a loss holding the model's head), to be used through `self.flow_model`."""
         m = self._method()
+        if isinstance(node.value, cst.Name):
+            return  # `self.dropout = config.dropout` copies a setting; a grab walks an object graph
         value: cst.CSTNode = node
         for parent in reversed(self.stack):
             if isinstance(parent, (cst.IfExp, cst.BooleanOperation)):
