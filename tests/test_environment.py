@@ -191,3 +191,33 @@ def test_torch_table_judges_an_inherited_torch_forward(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     assert _findings(tmp_path, None) == {("DW101", "Layer", "adapter", 8, "high")}  # self_attn: read by _sa_block
+
+
+def test_dynamic_access_in_installed_framework_code_lowers_nothing(tmp_path: Path) -> None:
+    """torchmetrics-like bases sync their states by name in forward; that is the framework's
+    bookkeeping, not a use of the subclass's weights."""
+    site = tmp_path / "env" / "lib" / "python3.11" / "site-packages" / "metricfw"
+    site.mkdir(parents=True)
+    (site / "__init__.py").write_text(
+        "import torch.nn as nn\n\n\n"
+        "class Metric(nn.Module):\n"
+        "    def forward(self, x):\n"
+        "        for name in self._defaults:\n"
+        "            getattr(self, name)\n"
+        "        return self.update(x)\n",
+        encoding="utf-8",
+    )
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "m.py").write_text(
+        "import torch\nimport torch.nn as nn\nfrom metricfw import Metric\n\n\n"
+        "class Score(Metric):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.register_buffer('weights', torch.ones(3))\n"
+        "        self.register_buffer('unused', torch.ones(3))\n\n"
+        "    def update(self, x):\n"
+        "        return x * self.weights\n",
+        encoding="utf-8",
+    )
+    assert _findings(project, str(tmp_path / "env")) == {("DW101", "Score", "unused", 10, "high")}

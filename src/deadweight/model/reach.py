@@ -433,6 +433,11 @@ class Analysis:
                 lv.passed_self = True
                 hit = True
         for cls, m in self.forward_path(c).values():
+            # Installed frameworks walk their own bookkeeping by name on the forward path
+            # (torchmetrics syncing `add_state` states, torch's fast-path checks over
+            # parameters); containers, whose forward does call every child, escape anyway.
+            if cls.external:
+                continue
             if m.name not in OPTIMIZER_METHODS:  # hands the parameters to an optimizer
                 for reason in m.dynamic:
                     text = f"`{reason}` in `{cls.name}.{m.name}`"
@@ -518,5 +523,7 @@ class Analysis:
     def dynamic_reasons(self, c: ClassInfo) -> list[str]:
         out: list[str] = []
         for cls, m in self.forward_path(c).values():
+            if cls.external:
+                continue
             out.extend(f"`{r}` in `{cls.name}.{m.name}`" for r in m.dynamic)
         return out
