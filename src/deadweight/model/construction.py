@@ -17,12 +17,14 @@ assumed to exist everywhere, as before.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from deadweight.extract import facts as F
 from deadweight.model.project import ClassInfo, Project, Weight
 
 Bindings = dict[str, object]
+Reads = Callable[[ClassInfo, str], list[F.Read]]  # a class's reads in one method (Analysis.reads)
 _UNKNOWN = object()
 _STARTS = ("__init__", "setup", "build")
 
@@ -36,8 +38,9 @@ class _Step:
 class Construction:
     """Per concrete class: the methods its construction runs, with constants known there."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, reads: Reads) -> None:
         self.p = project
+        self.reads = reads
         self._runs: dict[str, dict[tuple[str, str], Bindings]] = {}
 
     def runs(self, info: ClassInfo) -> dict[tuple[str, str], Bindings]:
@@ -60,8 +63,8 @@ class Construction:
                 out[key] = {k: v for k, v in out[key].items() if bound.get(k, _UNKNOWN) == v}
                 continue
             out[key] = bound
-            for r in step.cls.facts.reads:
-                if r.method == step.method.name and len(r.chain) == 1 and r.kind == F.VALUE:
+            for r in self.reads(step.cls, step.method.name):
+                if len(r.chain) == 1 and r.kind == F.VALUE:
                     hit = self.p.lookup(info, r.chain[0])
                     if hit is not None and not self.p.is_entry(hit[1].name):
                         queue.append((_Step(*hit), {}))

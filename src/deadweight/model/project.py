@@ -188,10 +188,8 @@ class Project:
         self.external_grabs: dict[str, str] = {
             name: where for f in self.files if not F.is_external(f.path) for name, where in f.external_grabs
         }
-        self.external_calls: frozenset[str] = (
-            frozenset().union(*(f.external_calls for f in self.files if not F.is_external(f.path)))
-            if self.files
-            else frozenset()
+        self.external_calls: frozenset[str] = frozenset(
+            name for f in self.files if not F.is_external(f.path) for name in f.external_calls
         )
         self._link_bases()
         self._mark_modules()

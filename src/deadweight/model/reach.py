@@ -94,8 +94,10 @@ class Analysis:
         self._entries: dict[str, list[tuple[ClassInfo, F.MethodFacts]]] = {}
         self._attr_index: dict[str, dict[str, list[F.Read]]] = {}
         self._held_as: dict[str, set[str]] | None = None
-        self.construction = Construction(project)
+        self.construction = Construction(project, self.reads)
         self._forward_methods: set[tuple[str, str]] | None = None
+        self._dynamic: dict[str, list[str]] = {}
+        self._holder_candidates: dict[str, list[F.Read]] = {}
 
     def _reads_by_attr(self, info: ClassInfo) -> dict[str, list[F.Read]]:
         """A class's reads indexed by the attribute they start with (liveness looks up by name)."""
@@ -218,11 +220,9 @@ class Analysis:
         for h in self.p.classes.values():
             # Any method of the holder but init-only ones: `XFeat.match(...)` calling
             # `self.net.fine_matcher(...)` is the holder's API, whether or not its forward runs it.
-            methods = [(c, m.name) for c in h.mro for m in c.facts.methods if not self.p.is_init(m.name)]
-            for c, name in methods:
-                for r in self.reads(c, name):
-                    if len(r.chain) < 2 or r.kind not in USE_KINDS:
-                        continue
+            for c in h.mro:
+                for r in self._holder_reads(c):
+                    name = r.method
                     child = self.p.attribute_type(h, r.chain[0])
                     if child is None:
                         self._untyped_holder_names.add(r.chain[1])
@@ -240,6 +240,16 @@ class Analysis:
         self._add_annotated_reads(out)
         self._holders = out
         return out
+
+    def _holder_reads(self, c: ClassInfo) -> list[F.Read]:
+        """`self.<child>.<attr>` uses in a class's non-init methods, once per class: every
+        subclass types the same reads against its own attributes."""
+        cached = self._holder_candidates.get(c.key)
+        if cached is None:
+            cached = self._holder_candidates[c.key] = [
+                r for r in c.facts.reads if len(r.chain) >= 2 and r.kind in USE_KINDS and not self.p.is_init(r.method)
+            ]
+        return cached
 
     def _add_annotated_reads(self, out: dict[str, dict[str, list[Use]]]) -> None:
         """Reads through an annotated parameter anywhere: `def decode(vae: AutoencoderKL)`
@@ -395,18 +405,18 @@ class Analysis:
             lv.holder_guess = f"kept as `self.{w.name}` by `{self.p.external_grabs[w.name]}`"
         lv.container = self.p.is_container(d)
         lv.tied = self._is_tied(w)
-        lv.judged = [c for c in [d, *self.p.descendants(d)] if self.is_judged(c) and not self._deletes(c, w)]
+        family = [d, *self.p.descendants(d)]
+        lv.judged = [c for c in family if self.is_judged(c) and not self._deletes(c, w)]
         for c in lv.judged:
             if self._consumed_in(c, w, lv):
                 lv.live_in.append(c)
-        for c in [d, *self.p.descendants(d)]:
+        for c in family:
             torch_forward = self.torch_forward_reads(c)
             if torch_forward is not None and not self._deletes(c, w):
                 lv.judged.append(c)  # judged against the torch forward it inherits
-                held = self.holders()
                 if w.name in torch_forward:
                     lv.passed_self = True  # the inherited torch forward reads it
-                if w.name in torch_forward or any(k.key in held and w.name in held[k.key] for k in c.mro):
+                if w.name in torch_forward or self._held_in(c, w):
                     lv.live_in.append(c)
         return self._live.setdefault(id(w), lv)
 
@@ -432,19 +442,11 @@ class Analysis:
             if m.decorators and _matches(w.name, self._decorator_reads(cls, m)):
                 lv.passed_self = True
                 hit = True
-        for cls, m in self.forward_path(c).values():
-            # Installed frameworks walk their own bookkeeping by name on the forward path
-            # (torchmetrics syncing `add_state` states, torch's fast-path checks over
-            # parameters); containers, whose forward does call every child, escape anyway.
-            if cls.external:
-                continue
-            if m.name not in OPTIMIZER_METHODS:  # hands the parameters to an optimizer
-                for reason in m.dynamic:
-                    text = f"`{reason}` in `{cls.name}.{m.name}`"
-                    if text not in lv.dynamic:
-                        lv.dynamic.append(text)
-        if hit:
-            return True
+        lv.dynamic.extend(r for r in self.dynamic_reasons(c) if r not in lv.dynamic)
+        return hit or self._held_in(c, w)
+
+    def _held_in(self, c: ClassInfo, w: Weight) -> bool:
+        """Another class reads `self.<child>.<w>` on a child typed as `c` or one of its bases."""
         holders = self.holders()
         return any(k.key in holders and w.name in holders[k.key] for k in c.mro)
 
@@ -521,9 +523,19 @@ class Analysis:
         return False
 
     def dynamic_reasons(self, c: ClassInfo) -> list[str]:
-        out: list[str] = []
-        for cls, m in self.forward_path(c).values():
-            if cls.external:
-                continue
-            out.extend(f"`{r}` in `{cls.name}.{m.name}`" for r in m.dynamic)
-        return out
+        """Access by name on `c`'s forward path that may reach any weight, once per class.
+
+        Not in installed frameworks' own methods (torchmetrics syncing its `add_state` states,
+        torch's fast-path checks over parameters: bookkeeping; containers, whose forward does
+        call every child, escape anyway), nor in the `optimizer_methods`."""
+        cached = self._dynamic.get(c.key)
+        if cached is None:
+            cached = self._dynamic[c.key] = list(
+                dict.fromkeys(
+                    f"`{r}` in `{cls.name}.{m.name}`"
+                    for cls, m in self.forward_path(c).values()
+                    if not cls.external and m.name not in OPTIMIZER_METHODS
+                    for r in m.dynamic
+                )
+            )
+        return cached
