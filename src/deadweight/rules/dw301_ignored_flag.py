@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import keyword
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from deadweight.extract import facts as F
 from deadweight.findings import Finding
@@ -146,32 +146,29 @@ class PatchEmbed(nn.Module):
             yield self.finding(w, msg, confidence=v.confidence, related=v.related)
 
     @staticmethod
-    def _tested_on_path(project: Project, analysis: Analysis, w: Weight) -> bool:
+    def _path_reads(project: Project, analysis: Analysis, info: ClassInfo) -> Iterator[tuple[str, F.Read]]:
+        """(method, read) for every read an entry point of `info` or a judged subclass reaches."""
+        for c in [info, *project.descendants(info)]:
+            if analysis.is_judged(c):
+                for cls, m in analysis.reachable(c).values():
+                    for r in analysis.reads(cls, m.name):
+                        yield m.name, r
+
+    @classmethod
+    def _tested_on_path(cls, project: Project, analysis: Analysis, w: Weight) -> bool:
         """A test of the weight that steers the forward path (`if self.adaptive_softmax is None:
         return self.output_projection(x)`): the flag decides what runs. A test inside `assert`
         (or an `if` that only asserts) steers nothing."""
-        for c in [w.cls, *project.descendants(w.cls)]:
-            if not analysis.is_judged(c):
-                continue
-            for cls, m in analysis.reachable(c).values():
-                for r in analysis.reads(cls, m.name):
-                    if r.chain == (w.name,) and r.kind in (F.NONE_TEST, F.TRUTH):
-                        return True
-        return False
+        return any(
+            r.chain == (w.name,) and r.kind in (F.NONE_TEST, F.TRUTH)
+            for _, r in cls._path_reads(project, analysis, w.cls)
+        )
 
-    @staticmethod
-    def _consulted(project: Project, analysis: Analysis, info: ClassInfo, flags: list[str]) -> set[str]:
-        classes = [info, *project.descendants(info)]
+    @classmethod
+    def _consulted(cls, project: Project, analysis: Analysis, info: ClassInfo, flags: list[str]) -> set[str]:
         keys = {f: f.rsplit(".", 1)[-1] for f in flags}
         out: set[str] = set()
-        for c in classes:
-            if not analysis.is_judged(c):
-                continue
-            for cls, m in analysis.reachable(c).values():
-                if project.is_init(m.name):
-                    continue
-                for r in analysis.reads(cls, m.name):
-                    for f, key in keys.items():
-                        if key in r.chain:
-                            out.add(f)
+        for method, r in cls._path_reads(project, analysis, info):
+            if not project.is_init(method):
+                out.update(f for f, key in keys.items() if key in r.chain)
         return out
