@@ -14,11 +14,7 @@ pytestmark = pytest.mark.realworld
 
 # Corpora whose reviewed precision is known to be below the 90% target, with the false
 # positives' cause (open work, see docs/realworld.md). The test fails once one meets it.
-BELOW_TARGET = {
-    "ultralytics": "1 of 7: a weight read as self.transformer.decoder.query_embed through an untyped constructor argument",
-    "torchtune": "1 of 1: a bias decided by `nn.Parameter(b) if b is not None else None` through locals",
-    "chemprop": "2 of 3 without its dependencies: torchmetrics' Metric calls compute(); with --python, none",
-}
+BELOW_TARGET: dict[str, str] = {}
 
 
 def _row(e: Entry) -> str:

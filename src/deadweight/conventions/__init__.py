@@ -54,6 +54,10 @@ CONTAINER_BASES = _union("container_bases")
 CONTAINERS = _union("containers")
 ENTRY_POINTS = _union("entry_points")
 ENTRY_POINT_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in _concat("entry_point_patterns"))
+BASE_ENTRY_POINTS: dict[str, frozenset[str]] = {}
+for _c in FAMILIES.values():
+    for _base, _names in _c.base_entry_points.items():
+        BASE_ENTRY_POINTS[_base] = BASE_ENTRY_POINTS.get(_base, frozenset()) | _names
 OPTIMIZER_METHODS = _union("optimizer_methods")
 INIT_METHODS = _union("init_methods")
 INIT_METHOD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in _concat("init_method_patterns"))

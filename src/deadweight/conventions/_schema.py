@@ -26,6 +26,9 @@ class Convention:
     # Methods the framework calls on a module, and name patterns of such methods.
     entry_points: frozenset[str] = frozenset()
     entry_point_patterns: tuple[str, ...] = ()
+    # Methods the framework calls on subclasses of one base only, for bases whose code may not
+    # be installed where we can read it: {fully-qualified base: methods}.
+    base_entry_points: dict[str, frozenset[str]] = field(default_factory=dict)
     # Methods that hand the parameters to an optimizer: `self.parameters()` there consumes nothing.
     optimizer_methods: frozenset[str] = frozenset()
     # Methods that only build or initialise: reads there are not consumption.

@@ -69,6 +69,7 @@ class Write:
     via: str = "assign"  # assign | register_parameter | register_buffer | add_module | setattr
     conditional: bool = False  # inside an if/else, a ternary, a loop or a try
     condition: str | None = None  # source text of the innermost guard, if any
+    resolved_condition: str | None = None  # the guard with fixed locals written in, when that differs
     elements: tuple[str, ...] = ()  # ctors inside containers: nn.ModuleList([Block()]) -> Block
     kwargs: tuple[tuple[str, str], ...] = ()  # literal keyword args of the ctor: (("affine", "False"),)
     before_super_init: bool = False  # assigned before super().__init__() in __init__
@@ -202,6 +203,17 @@ class FunctionFacts:
     passes_self: tuple[Call, ...] = ()  # calls that pass a parameter along: helper(self, ...)
     annotations: tuple[tuple[str, tuple[str, ...]], ...] = ()  # param -> annotated class names
     key_reads: tuple[str, ...] = ()  # `state_dict[layer + ".counts"]` in a loading helper
+    returns: tuple[str, ...] = ()  # callees whose result it returns: `return Wrapper(...)`
+
+
+@dataclass(frozen=True, slots=True)
+class CtorArg:
+    """`Model(transformer=t)` with `t = build_transformer()` or `t = Wrapper(...)`: what a
+    constructor argument was produced by, so `self.transformer = transformer` gets a type."""
+
+    callee: str  # the class called, as written: "SAM3SemanticModel"
+    param: str | int  # keyword name, or position among the arguments
+    producer: str  # the callee that made the value: "Wrapper", "build_transformer"
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -215,6 +227,7 @@ class FileFacts:
     external_reads: frozenset[tuple[str, str]] = frozenset()  # (attribute read on a non-self receiver, function)
     external_calls: frozenset[str] = frozenset()  # methods called on other objects: `model.decoder.step(x)`
     external_grabs: tuple[tuple[str, str], ...] = ()  # `self.flow = model.head.flow`: (name, where)
+    ctor_args: tuple[CtorArg, ...] = ()
     suppressions: tuple[tuple[int, tuple[str, ...]], ...] = ()  # line -> codes (() = all)
     lines: int = 0
 

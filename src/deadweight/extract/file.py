@@ -116,6 +116,7 @@ def extract(path: str, data: bytes, module: str) -> ExtractResult:
         external_reads=frozenset(c.external),
         external_calls=frozenset(c.external_calls),
         external_grabs=tuple(sorted(c.external_grabs)),
+        ctor_args=tuple(dict.fromkeys(c.ctor_args)),
         suppressions=suppressions,
         lines=len(lines),
     )

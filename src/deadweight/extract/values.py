@@ -39,17 +39,19 @@ def value_kind(
     value: cst.BaseExpression | None,
     locals_: dict[str, cst.BaseExpression],
     code_for: Callable[[cst.CSTNode], str],
+    guard: Callable[[cst.BaseExpression], str] | None = None,
     depth: int = 0,
 ) -> tuple[str, str | None, tuple[str, ...], tuple[tuple[str, str], ...], str | None]:
-    """(kind, ctor, element ctors, literal kwargs, condition) of an assigned expression."""
+    """(kind, ctor, element ctors, literal kwargs, condition) of an assigned expression; `guard`
+    renders a ternary's test (with the method's fixed locals written in)."""
     if value is None or depth > 4:
         return F.OTHER, None, (), (), None
     if is_none(value):
         return F.NONE, None, (), (), None
     if isinstance(value, cst.IfExp):
-        a = value_kind(value.body, locals_, code_for, depth + 1)
-        b = value_kind(value.orelse, locals_, code_for, depth + 1)
-        cond = code_for(value.test)
+        a = value_kind(value.body, locals_, code_for, guard, depth + 1)
+        b = value_kind(value.orelse, locals_, code_for, guard, depth + 1)
+        cond = (guard or code_for)(value.test)
         if a[0] == F.NONE and b[0] != F.NONE:
             return b[0], b[1], b[2], b[3], f"not ({cond})"
         if b[0] == F.NONE and a[0] != F.NONE:
@@ -58,14 +60,14 @@ def value_kind(
             return F.MODULE, a[1], (*a[2], *(x for x in (b[1],) if x)), a[3], None
         return a if a[0] != F.OTHER else b
     if isinstance(value, cst.BooleanOperation):  # `x or nn.Identity()`
-        b = value_kind(value.right, locals_, code_for, depth + 1)
-        return b if b[0] != F.OTHER else value_kind(value.left, locals_, code_for, depth + 1)
+        b = value_kind(value.right, locals_, code_for, guard, depth + 1)
+        return b if b[0] != F.OTHER else value_kind(value.left, locals_, code_for, guard, depth + 1)
     if isinstance(value, cst.Subscript):
         name = dotted(value.value)
         if name and name.rsplit(".", 1)[-1] in ACTIVATION_REGISTRIES:
             return F.MODULE, name, (), (), None
     if isinstance(value, cst.Name) and value.value in locals_:
-        return value_kind(locals_[value.value], locals_, code_for, depth + 1)
+        return value_kind(locals_[value.value], locals_, code_for, guard, depth + 1)
     if isinstance(value, cst.Call):
         name = dotted(value.func)
         if name is None:
@@ -93,7 +95,7 @@ def value_kind(
         return F.OTHER, None, (), (), None
     if isinstance(value, cst.BinaryOperation):
         for side in (value.left, value.right):
-            k = value_kind(side, locals_, code_for, depth + 1)
+            k = value_kind(side, locals_, code_for, guard, depth + 1)
             if k[0] == F.TENSOR:
                 return k
     return F.OTHER, None, (), (), None

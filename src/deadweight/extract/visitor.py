@@ -29,6 +29,7 @@ from deadweight.extract.cstutil import (
     string_name,
 )
 from deadweight.extract.dataflow import method_statements
+from deadweight.extract.guards import guard_text
 from deadweight.extract.values import value_kind
 from deadweight.extract.walk import walk
 
@@ -67,6 +68,10 @@ class _Func:
     init_calls: list[F.InitCall] = field(default_factory=list)
     key_reads: list[str] = field(default_factory=list)
     key_locals: dict[str, str] = field(default_factory=dict)  # `version_key = name + ".version"`
+    depth0: int = 0  # the collector's cond_depth where the method starts
+    produced: list[str] = field(default_factory=list)  # callees whose results it returns
+    assigned: set[str] = field(default_factory=set)  # every local name bound so far
+    fixed: dict[str, cst.BaseExpression] = field(default_factory=dict)  # bound once, unconditionally
 
 
 @dataclass
@@ -98,9 +103,11 @@ class Collector:
         self.external: set[tuple[str, str]] = set()  # (attribute, enclosing function or "")
         self.external_calls: set[str] = set()
         self.external_grabs: set[tuple[str, str]] = set()
+        self.ctor_args: list[F.CtorArg] = []
         self.spans: dict[int, F.Span] = {}  # id(self.X node) -> span, for dataflow facts
         self.cond_depth = 0
         self.conds: list[str] = []
+        self.guards: list[str] = []  # the same conditions with fixed locals written in (`guards`)
 
     # -- traversal -------------------------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -116,15 +123,26 @@ class Collector:
         elif t is cst.If:
             self.cond_depth += 1
             self.conds.append(self.code_for(node.test))  # type: ignore[attr-defined]
+            self.guards.append(self.guard(node.test))  # type: ignore[attr-defined]
         elif t in (cst.For, cst.While, cst.Try, cst.IfExp, cst.Match, cst.With, cst.CompFor):
+            if t is cst.For:
+                self._rebind(node.target)  # type: ignore[attr-defined]
             self.cond_depth += 1
             self.conds.append(self.code_for(node.test) if t is cst.IfExp else "")  # type: ignore[attr-defined]
+            self.guards.append(self.guard(node.test) if t is cst.IfExp else "")  # type: ignore[attr-defined]
+        elif t is cst.AnnAssign and isinstance(node.target, cst.Name) and node.value is not None:  # type: ignore[attr-defined]
+            self._local(node.target.value, node.value)  # type: ignore[attr-defined]
+        elif t in (cst.AugAssign, cst.AnnAssign, cst.AsName, cst.NamedExpr):
+            self._rebind(node.target if t is not cst.AsName else node.name)  # type: ignore[attr-defined]
         elif t is cst.Import or t is cst.ImportFrom:
             self._import(node)  # type: ignore[arg-type]
         elif t is cst.Return:
             if self.funcs and self.stack and not self._in_lambda_or_nested():
                 v = node.value  # type: ignore[attr-defined]
                 self.funcs[-1].returns.append(v is not None and not is_none(v))
+                made = self._producer(v) if v is not None else None
+                if made:
+                    self.funcs[-1].produced.append(made)
         elif t is cst.Assign:
             self._assign(node)  # type: ignore[arg-type]
         elif t is cst.Subscript:
@@ -146,6 +164,41 @@ class Collector:
         elif t in (cst.If, cst.For, cst.While, cst.Try, cst.IfExp, cst.Match, cst.With, cst.CompFor):
             self.cond_depth -= 1
             self.conds.pop()
+            self.guards.pop()
+
+    def guard(self, test: cst.BaseExpression) -> str:
+        """A condition's text with the method's fixed locals written in (see `guards`)."""
+        return guard_text(test, self.funcs[-1].fixed if self.funcs else {}, self.code_for)
+
+    def _rebind(self, target: cst.CSTNode) -> None:
+        """A local bound other than by `name = value` (loop, tuple, `+=`, `as`, walrus): not fixed."""
+        if not self.funcs:
+            return
+        f = self.funcs[-1]
+
+        def enter(n: cst.CSTNode) -> bool:
+            if isinstance(n, cst.Name):
+                f.assigned.add(n.value)
+                f.fixed.pop(n.value, None)
+            return not isinstance(n, cst.Attribute)
+
+        walk(target, enter)
+
+    def _fix_local(self, f: _Func, name: str, value: cst.BaseExpression) -> None:
+        once = name not in f.assigned and self.cond_depth == f.depth0 and not self._in_nested_scope(f)
+        f.assigned.add(name)
+        if once and not _mentions(value, name):
+            f.fixed[name] = value
+        else:
+            f.fixed.pop(name, None)
+
+    def _in_nested_scope(self, f: _Func) -> bool:
+        for n in reversed(self.stack):
+            if n is f.node:
+                return False
+            if isinstance(n, (cst.Lambda, cst.FunctionDef)):
+                return True
+        return False
 
     def _in_lambda_or_nested(self) -> bool:
         f = self.funcs[-1]
@@ -205,7 +258,17 @@ class Collector:
             if self.funcs[-1].owner is None:  # a wrapper inside a decorator: it receives the module
                 self.funcs[-1].inner_params.update(params(node)[:1])
             return  # nested function: its facts go to the enclosing function
-        self.funcs.append(_Func(node, node.name.value, params(node), owner, span, annotations=annotated_types(node)))
+        self.funcs.append(
+            _Func(
+                node,
+                node.name.value,
+                params(node),
+                owner,
+                span,
+                annotations=annotated_types(node),
+                depth0=self.cond_depth,
+            )
+        )
 
     def _leave_func(self, node: cst.FunctionDef) -> None:
         if not self.funcs or self.funcs[-1].node is not node:
@@ -247,8 +310,29 @@ class Collector:
                     tuple(f.passes_self),
                     f.annotations,
                     tuple(dict.fromkeys(f.key_reads)),
+                    tuple(dict.fromkeys(f.produced)),
                 )
             )
+
+    def _producer(self, expr: cst.BaseExpression) -> str | None:
+        """The callee whose result an expression is: `Wrapper(...)`, or a local assigned one."""
+        if isinstance(expr, cst.Name) and self.funcs:
+            local = self.funcs[-1].local_values.get(expr.value)
+            expr = local if local is not None else expr
+        return dotted(expr.func) if isinstance(expr, cst.Call) else None
+
+    def _ctor_args(self, fname: str, node: cst.Call) -> None:
+        """What each argument of a class-like call was produced by (see `F.CtorArg`)."""
+        position = 0
+        for a in node.args:
+            if a.star:
+                return  # `*args`: positions after it are unknown
+            key: str | int = a.keyword.value if a.keyword is not None else position
+            if a.keyword is None:
+                position += 1
+            made = self._producer(a.value)
+            if made:
+                self.ctor_args.append(F.CtorArg(fname, key, made))
 
     def _method(self) -> _Func | None:
         """The method whose body we are in (nested functions and lambdas included)."""
@@ -399,13 +483,25 @@ class Collector:
     def _record_write(self, m: _Func, attr: str, value: cst.BaseExpression | None, span: F.Span, via: str) -> None:
         """`self.<attr> = value` (or add_module/setattr): what the value creates decides the kind."""
         kind, ctor, elements, kwargs, cond = value_kind(value, m.local_values, self.code_for)
+        resolved = value_kind(value, m.local_values, self.code_for, self.guard)[4] if cond else None
         source = value.value if isinstance(value, cst.Name) else None
         assign = next((n for n in reversed(self.stack) if isinstance(n, cst.Assign)), None)
         if source is None and assign is not None and len(assign.targets) > 1 and assign.value is value:
             source = f"<chained assignment, line {span.line}>"  # `self.a = self.b = Block()`: one object
         empty = isinstance(value, cst.Call) and not value.args
         self._append_write(
-            m, attr, span, kind, via, ctor, elements=elements, kwargs=kwargs, cond=cond, source=source, no_args=empty
+            m,
+            attr,
+            span,
+            kind,
+            via,
+            ctor,
+            elements=elements,
+            kwargs=kwargs,
+            cond=cond,
+            resolved=resolved,
+            source=source,
+            no_args=empty,
         )
 
     def _append_write(
@@ -420,12 +516,15 @@ class Collector:
         elements: tuple[str, ...] = (),
         kwargs: tuple[tuple[str, str], ...] = (),
         cond: str | None = None,
+        resolved: str | None = None,
         source: str | None = None,
         no_args: bool = False,
     ) -> None:
         owner = m.owner
         assert owner is not None
         condition = cond if cond is not None else (self.conds[-1] if self.conds else None)
+        if cond is None:
+            resolved = self.guards[-1] if self.guards else None
         owner.writes.append(
             F.Write(
                 attr=attr,
@@ -436,6 +535,7 @@ class Collector:
                 via=via,
                 conditional=self.cond_depth > 0 or cond is not None,
                 condition=condition or None,
+                resolved_condition=resolved if resolved and resolved != condition else None,
                 elements=elements,
                 kwargs=kwargs,
                 before_super_init=m.name == "__init__" and m.super_init_at is None,
@@ -475,9 +575,16 @@ class Collector:
         value: cst.BaseExpression | None,
         kwargs: tuple[tuple[str, str], ...] = (),
     ) -> None:
-        """register_buffer / register_parameter: the call itself says what the weight is."""
+        """register_buffer / register_parameter: the call itself says what the weight is; a
+        ternary with a `None` side (`nn.Parameter(b) if b is not None else None`) is its guard."""
         ctor = dotted(value.func) if isinstance(value, cst.Call) else None
-        self._append_write(m, name, span, kind, via, ctor, kwargs=kwargs)
+        cond = resolved = None
+        if isinstance(value, cst.IfExp):
+            got, ctor, _, _, cond = value_kind(value, m.local_values, self.code_for)
+            resolved = value_kind(value, m.local_values, self.code_for, self.guard)[4]
+            if got == F.NONE:
+                kind = F.NONE
+        self._append_write(m, name, span, kind, via, ctor, kwargs=kwargs, cond=cond, resolved=resolved)
 
     # -- calls -----------------------------------------------------------------------------
     def _call(self, node: cst.Call) -> None:
@@ -521,6 +628,8 @@ class Collector:
         if fname in ("setattr", "hasattr", "delattr") and node.args and is_self(node.args[0].value):
             self._self_named_call(f, fname, node)
             return
+        if fname and fname.rsplit(".", 1)[-1][:1].isupper() and node.args:
+            self._ctor_args(fname, node)
         # local `x = Ctor(...)` later stored as `self.y = x`
         for idx, a in enumerate(node.args):
             if is_self(a.value) and fname not in _NOT_PASSING:
@@ -612,13 +721,21 @@ class Collector:
             self._record_write(m, name, node.args[2].value, span, "setattr")
 
     # -- module-level assignments and locals -----------------------------------------------
+    def _local(self, target: str, value: cst.BaseExpression) -> None:
+        if not self.funcs:
+            return
+        self._fix_local(self.funcs[-1], target, value)
+        self.funcs[-1].local_values[target] = value
+
     def _assign(self, node: cst.Assign) -> None:
         """Locals (`layer = nn.Linear(..)` then `self.proj = layer`) and module-level aliases."""
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
+            for t in node.targets:
+                self._rebind(t.target)
             return
         target = node.targets[0].target.value
         if self.funcs:
-            self.funcs[-1].local_values[target] = node.value
+            self._local(target, node.value)
             if isinstance(node.value, (cst.BinaryOperation, cst.FormattedString, cst.Call)):
                 tail = _key_tail(node.value)
                 if tail is not None:
@@ -632,6 +749,20 @@ class Collector:
             name = dotted(value)
             if name:
                 self.assignments.append((target, name))
+
+
+def _mentions(value: cst.BaseExpression, name: str) -> bool:
+    """`x = not x`: written into a guard, such a value would refer to itself."""
+    found = False
+
+    def enter(n: cst.CSTNode) -> bool:
+        nonlocal found
+        if isinstance(n, cst.Name) and n.value == name:
+            found = True
+        return not found
+
+    walk(value, enter)
+    return found
 
 
 def collect(module: cst.Module, positions: Positions) -> Collector:

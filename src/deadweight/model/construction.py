@@ -62,12 +62,13 @@ class Construction:
             if key in out:
                 out[key] = {k: v for k, v in out[key].items() if bound.get(k, _UNKNOWN) == v}
                 continue
-            out[key] = bound
+            bound = out[key] = _with_self_attrs(step, bound)
+            carried = {k: v for k, v in bound.items() if k.startswith("self.")}
             for r in self.reads(step.cls, step.method.name):
                 if len(r.chain) == 1 and r.kind == F.VALUE:
                     hit = self.p.lookup(info, r.chain[0])
                     if hit is not None and not self.p.is_entry(hit[1].name):
-                        queue.append((_Step(*hit), {}))
+                        queue.append((_Step(*hit), carried))
             for call in step.method.init_calls:
                 target = self._target(info, step.cls, call)
                 if target is not None:
@@ -92,9 +93,27 @@ class Construction:
         runs = own if info is w.cls else self.runs(info)
         for wr in w.writes:
             bound = runs.get((w.cls.key, wr.method))
-            if bound is not None and not (wr.condition and evaluate(wr.condition, bound) is False):
+            cond = wr.resolved_condition or wr.condition
+            if bound is not None and not (cond and evaluate(cond, bound) is False):
                 return True
         return False
+
+
+def _with_self_attrs(step: _Step, bound: Bindings) -> Bindings:
+    """`self.use_bias = use_bias` with `use_bias` bound: guards may test `self.use_bias`. Only
+    attributes copied from a bound parameter, and only when the method sets them once."""
+    if not bound:
+        return bound
+    sets: dict[str, list[F.Write]] = {}
+    for w in step.cls.facts.writes:
+        if w.method == step.method.name:
+            sets.setdefault(w.attr, []).append(w)
+    out = dict(bound)
+    for attr, ws in sets.items():
+        w = ws[0]
+        if len(ws) == 1 and not w.conditional and w.source is not None and w.source in bound:
+            out["self." + attr] = bound[w.source]
+    return out
 
 
 def _bind(target: F.MethodFacts, call: F.InitCall) -> Bindings:
@@ -139,6 +158,11 @@ def _eval(node: ast.expr, bound: Bindings) -> object:
         return node.value
     if isinstance(node, ast.Name):
         return bound.get(node.id, _UNKNOWN)
+    if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
+        return bound.get("self." + node.attr, _UNKNOWN)
+    if isinstance(node, ast.IfExp):
+        test = _eval(node.test, bound)
+        return _UNKNOWN if test is _UNKNOWN else _eval(node.body if test else node.orelse, bound)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         v = _eval(node.operand, bound)
         return _UNKNOWN if v is _UNKNOWN else not v

@@ -68,7 +68,12 @@ def inspect_class(project: Project, analysis: Analysis, info: ClassInfo) -> Clas
                 lv = analysis.liveness(w)
                 v = verdict(project, analysis, lv)
                 text = f"{v.code} {v.confidence}: {v.message}" if v is not None else "used"
-                if v is None and lv.judged and info not in lv.live_in and lv.live_in:
+                if analysis.absent_in(info, w):
+                    text = (
+                        f"not created when `{info.name}` is built: its construction skips the write or "
+                        "the constants it passes rule out the write's guard"
+                    )
+                elif v is None and lv.judged and info not in lv.live_in and lv.live_in:
                     text = f"used by {', '.join(sorted(c.name for c in lv.live_in))}, not reached from this class"
                 uses = sorted({f"{u.where}" for u in lv.value_uses})
                 seen[w.name] = WeightReport(w.name, str(w.kind), w.owner, w.write.span.line, text, uses)

@@ -27,6 +27,7 @@ from deadweight.conventions import (
 )
 from deadweight.extract import facts as F
 from deadweight.extract.imports import import_target
+from deadweight.model.callsites import CallSites
 from deadweight.settings import Settings
 
 WEIGHT_KINDS = frozenset({F.PARAMETER, F.BUFFER, F.MODULE})
@@ -201,6 +202,7 @@ class Project:
         # Method names repeat across thousands of classes: classify each name once.
         self._entry_names: dict[str, bool] = {}
         self._init_names: dict[str, bool] = {}
+        self.callsites = CallSites(self)
 
     def all_weights(self) -> list[Weight]:
         return [w for c in self.weight_classes() for w in self.weights(c)]
@@ -260,9 +262,14 @@ class Project:
 
     def resolve_function(self, f: F.FileFacts, callee: str) -> F.FunctionFacts | None:
         """A dotted callee as written in file f -> a module-level function of the repo."""
+        hit = self.resolve_function_in(f, callee)
+        return hit[1] if hit is not None else None
+
+    def resolve_function_in(self, f: F.FileFacts, callee: str) -> tuple[F.FileFacts, F.FunctionFacts] | None:
+        """The same, with the file that defines the function (its names resolve there)."""
         local = f"{f.module}.{callee}"
         if local in self.functions:
-            return self.functions[local][1]
+            return self.functions[local]
         head, _, rest = callee.partition(".")
         for imp in f.imports:
             if imp.local == head:
@@ -271,7 +278,7 @@ class Project:
                 mod_name, _, fname = full.rpartition(".")
                 mod = self.find_module(mod_name)
                 if mod is not None and f"{mod.module}.{fname}" in self.functions:
-                    return self.functions[f"{mod.module}.{fname}"][1]
+                    return self.functions[f"{mod.module}.{fname}"]
         return None
 
     def resolve_qualified(self, qualname: str, _depth: int = 0) -> str | ClassInfo | None:
@@ -635,6 +642,14 @@ class Project:
                 for param, names in init.annotations:
                     if param == attr:
                         return self.annotated_class(c.file, names)
+        # `self.transformer = transformer` with no annotation: what the builders pass.
+        for c in info.mro:
+            init = c.facts.method("__init__")
+            if init is None:
+                continue
+            for w in c.facts.writes:
+                if w.attr == attr and w.method == "__init__" and w.source is not None and w.source in init.params[1:]:
+                    return self.callsites.param_type(c, init, w.source)
         return None
 
     def _classmethod_product(self, c: ClassInfo, ctor: str) -> ClassInfo | None:

@@ -14,7 +14,14 @@ import itertools
 import re
 from dataclasses import dataclass, field
 
-from deadweight.conventions import CONTAINERS, EXTERNAL_BASE_READS, OPTIMIZER_METHODS, TIED_WEIGHTS_ATTR, TORCH_NN
+from deadweight.conventions import (
+    BASE_ENTRY_POINTS,
+    CONTAINERS,
+    EXTERNAL_BASE_READS,
+    OPTIMIZER_METHODS,
+    TIED_WEIGHTS_ATTR,
+    TORCH_NN,
+)
 from deadweight.extract import facts as F
 from deadweight.model.construction import Construction
 from deadweight.model.project import ClassInfo, Project, Weight
@@ -119,11 +126,25 @@ class Analysis:
             cached = self._entries[info.key] = self._entry_methods(info)
         return cached
 
+    def _framework_steps(self, info: ClassInfo) -> frozenset[str]:
+        """Methods a framework calls on subclasses of one of its bases (torchmetrics' `compute`),
+        known from the conventions when that base's code is not installed where we read."""
+        out: frozenset[str] = frozenset()
+        for c in info.mro:
+            for b in c.bases:
+                if isinstance(b, str) and b in BASE_ENTRY_POINTS:
+                    out |= BASE_ENTRY_POINTS[b]
+        return out
+
+    def _is_step(self, info: ClassInfo, name: str) -> bool:
+        return self.p.is_entry(name) or name in self._framework_steps(info)
+
     def _entry_methods(self, info: ClassInfo) -> list[tuple[ClassInfo, F.MethodFacts]]:
         names: dict[str, None] = {}
+        steps = self._framework_steps(info)
         for c in info.mro:
             for m in c.facts.methods:
-                if self.p.is_entry(m.name) or self._called_from_outside(m.name):
+                if self.p.is_entry(m.name) or m.name in steps or self._called_from_outside(m.name):
                     names.setdefault(m.name)
             for attr, _ in c.facts.class_attrs:
                 if self.p.is_entry(attr):
@@ -183,7 +204,7 @@ class Analysis:
         from outside, yet it feeds no weight into the computation."""
         key = "\0forward:" + info.key
         if key not in self._reach:
-            self._reach[key] = self._walk(info, [e for e in self.entry_methods(info) if self.p.is_entry(e[1].name)])
+            self._reach[key] = self._walk(info, [e for e in self.entry_methods(info) if self._is_step(info, e[1].name)])
         return self._reach[key]
 
     def reachable(self, info: ClassInfo) -> Reached:
@@ -508,6 +529,10 @@ class Analysis:
                     if key.split(".", 1)[0] == name and "." in key:
                         return True
         return False
+
+    def absent_in(self, c: ClassInfo, w: Weight) -> bool:
+        """Public for `inspect`: building `c` never creates `w` (see `_deletes`)."""
+        return self._deletes(c, w)
 
     def _deletes(self, c: ClassInfo, w: Weight) -> bool:
         """`c` does not have the weight: its construction never runs the write that creates it
