@@ -93,6 +93,11 @@ def annotated_types(node: cst.FunctionDef) -> tuple[tuple[str, tuple[str, ...]],
     return tuple(out)
 
 
+def return_types(node: cst.FunctionDef) -> tuple[str, ...]:
+    """The class names a function's return annotation allows (`-> nn.Module`, `-> A | None`)."""
+    return _type_names(node.returns.annotation) if node.returns is not None else ()
+
+
 def _type_names(node: cst.BaseExpression) -> tuple[str, ...]:
     if isinstance(node, cst.SimpleString):
         try:

@@ -52,6 +52,10 @@ def value_kind(
         a = value_kind(value.body, locals_, code_for, guard, depth + 1)
         b = value_kind(value.orelse, locals_, code_for, guard, depth + 1)
         cond = (guard or code_for)(value.test)
+        if _holds_nothing(value.orelse):  # `clones(layer, n) if layer is not None else [None] * n`
+            b = (F.NONE, None, (), (), None)
+        if _holds_nothing(value.body):
+            a = (F.NONE, None, (), (), None)
         if a[0] == F.NONE and b[0] != F.NONE:
             return b[0], b[1], b[2], b[3], f"not ({cond})"
         if b[0] == F.NONE and a[0] != F.NONE:
@@ -70,6 +74,13 @@ def value_kind(
         return value_kind(locals_[value.value], locals_, code_for, guard, depth + 1)
     if isinstance(value, cst.Call):
         name = dotted(value.func)
+        alts: tuple[str, ...] = ()
+        if name is not None and "." not in name and name in locals_:  # `conv = nn.Conv3d` then `conv(...)`
+            name, alts = _class_alias(locals_[name], name)
+        if name is None and isinstance(value.func, cst.Subscript):  # `Conv[Conv.CONV, 3](...)`
+            table = dotted(value.func.value)
+            if table and table.rsplit(".", 1)[-1][:1].isupper():
+                return F.MODULE, table + "[...]", (), (), None
         if name is None:
             return F.OTHER, None, (), (), None
         last = name.rsplit(".", 1)[-1]
@@ -85,7 +96,7 @@ def value_kind(
         if last in ("partial",) and value.args:
             inner = dotted(value.args[0].value)
             return (F.MODULE, inner, (), kwargs, None) if inner else (F.OTHER, None, (), (), None)
-        return F.MODULE, name, (), kwargs, None
+        return F.MODULE, name, alts, kwargs, None
     if isinstance(
         value, (cst.List, cst.Tuple, cst.Set, cst.Dict, cst.ListComp, cst.SetComp, cst.DictComp, cst.GeneratorExp)
     ):
@@ -99,6 +110,35 @@ def value_kind(
             if k[0] == F.TENSOR:
                 return k
     return F.OTHER, None, (), (), None
+
+
+def _holds_nothing(node: cst.BaseExpression) -> bool:
+    """A value that can hold no weight: a literal constant, or a list or tuple of them, maybe
+    repeated (`[None] * num_layers`)."""
+    if isinstance(node, (cst.Integer, cst.Float, cst.SimpleString)) or is_none(node):
+        return True
+    if isinstance(node, cst.Name):
+        return node.value in ("True", "False")
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return all(isinstance(e, cst.Element) and _holds_nothing(e.value) for e in node.elements)
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
+        return _holds_nothing(node.left) and _holds_nothing(node.right) or (
+            isinstance(node.left, (cst.List, cst.Tuple)) and _holds_nothing(node.left)
+        )
+    return False
+
+
+def _class_alias(value: cst.BaseExpression, name: str) -> tuple[str, tuple[str, ...]]:
+    """What a local called as a constructor names: `conv_type = nn.Conv3d`, or either branch of
+    `nn.Conv3d if three_d else nn.Conv2d` (the first is the ctor, the other an alternative)."""
+    if isinstance(value, cst.IfExp):
+        a, b = dotted(value.body), dotted(value.orelse)
+        if a and b:
+            return a, (b,)
+        return name, ()
+    if isinstance(value, cst.Call) and dotted(value.func) in ("partial", "functools.partial") and value.args:
+        return dotted(value.args[0].value) or name, ()  # `norm = partial(nn.LayerNorm, eps=1e-6)`
+    return dotted(value) or name, ()
 
 
 def element_ctors(node: cst.CSTNode) -> tuple[str, ...]:

@@ -26,6 +26,7 @@ from deadweight.extract.cstutil import (
     is_none,
     is_self,
     params,
+    return_types,
     string_name,
 )
 from deadweight.extract.dataflow import method_statements
@@ -140,7 +141,7 @@ class Collector:
             if self.funcs and self.stack and not self._in_lambda_or_nested():
                 v = node.value  # type: ignore[attr-defined]
                 self.funcs[-1].returns.append(v is not None and not is_none(v))
-                made = self._producer(v) if v is not None else None
+                made = self._producer(v) if v is not None and not is_none(v) else "None"
                 if made:
                     self.funcs[-1].produced.append(made)
         elif t is cst.Assign:
@@ -297,6 +298,8 @@ class Collector:
                     key_reads=tuple(dict.fromkeys(f.key_reads)),
                     returns_only_none=bool(f.returns) and not any(f.returns),
                     returns_value=any(f.returns),
+                    returns=tuple(dict.fromkeys(f.produced)),
+                    return_types=return_types(node),
                 )
             )
         else:
@@ -311,6 +314,7 @@ class Collector:
                     f.annotations,
                     tuple(dict.fromkeys(f.key_reads)),
                     tuple(dict.fromkeys(f.produced)),
+                    return_types(node),
                 )
             )
 

@@ -28,6 +28,7 @@ from deadweight.conventions import (
 from deadweight.extract import facts as F
 from deadweight.extract.imports import import_target
 from deadweight.model.callsites import CallSites
+from deadweight.model.products import product
 from deadweight.settings import Settings
 
 WEIGHT_KINDS = frozenset({F.PARAMETER, F.BUFFER, F.MODULE})
@@ -125,6 +126,7 @@ class Weight:
     parameter_free: bool
     conditional: bool  # some configuration leaves it None or unset
     certain: bool  # False when the constructor could not be shown to build a module
+    doubt: str | None = None  # why not certain, when more is known than "could not be shown"
     aliases: tuple[str, ...] = ()  # other attributes bound to the same object (`self.conv = self.Conv2d_0 = conv`)
 
     @property
@@ -553,13 +555,17 @@ class Project:
             real = [(w, r) for w, r in resolved if r[0]]
             if not real:
                 continue
-            write, (_, ctor, certain) = real[0]
+            write, (_, ctor, certain, doubt) = real[0]
             kind = write.kind
             pfree = kind == F.MODULE and all(self._holds_no_keys(info, w, r[1]) for w, r in real)
             conditional = any(w.kind == F.NONE for w in writes) or (
                 all(w.conditional for w in weighty) and write.condition is not None
             )
-            out.append(Weight(info, attr, write, tuple(writes), WeightKind(kind), ctor, pfree, conditional, certain))
+            out.append(
+                Weight(
+                    info, attr, write, tuple(writes), WeightKind(kind), ctor, pfree, conditional, certain, doubt=doubt
+                )
+            )
         sources: dict[tuple[str, str], list[Weight]] = {}
         for weight in out:
             for wr in weight.writes:
@@ -597,31 +603,37 @@ class Project:
         self._stateless_cache[k.key] = ok
         return ok
 
-    def _weight_ctor(self, info: ClassInfo, w: F.Write) -> tuple[bool, str | None, bool]:
-        """(is a weight, resolved ctor name, certain) for one write."""
+    def _weight_ctor(self, info: ClassInfo, w: F.Write) -> tuple[bool, str | None, bool, str | None]:
+        """(is a weight, resolved ctor name, certain, why not certain) for one write."""
         if w.kind in (F.PARAMETER, F.BUFFER):
-            return True, w.ctor, True
+            return True, w.ctor, True, None
         if not w.ctor:
-            return False, None, False
+            return False, None, False, None
         r = self.resolve(info.file, w.ctor)
         if isinstance(r, ClassInfo):
-            return r.is_module, r.key, r.module_certain
+            return r.is_module, r.key, r.module_certain, None
         last = w.ctor.rsplit(".", 1)[-1]
         if last in ACTIVATION_REGISTRIES:
-            return True, r or w.ctor, True
+            return True, r or w.ctor, True, None
         if r is not None and self.is_module_qualname(r):
-            return True, r, True
+            return True, r, True, None
         if last in CONTAINERS and (r is None or r.startswith("torch.")):
-            return True, r or w.ctor, True
+            return True, r or w.ctor, True, None
+        made = product(self, info, w.ctor)  # a repo helper: what its returns build
+        if made is not None:
+            return True, made.ctor, made.certain, made.doubt
         if MODULE_FACTORY_PATTERN.match(last):
-            return True, r or w.ctor, False
+            return True, r or w.ctor, False, None
+        if w.ctor.endswith("[...]") and self.resolve(info.file, w.ctor[:-5]) is not None:
+            # `Conv[Conv.CONV, 3](...)`: a repo class table indexed for a layer class
+            return True, w.ctor, False, f"`{w.ctor}` indexes a class table whose entries are not read"
         if r is None and "." not in w.ctor and LAYER_ARGUMENT_PATTERN.match(w.ctor):
-            return True, w.ctor, False  # `self.norm = norm_layer(dim)`: a layer class passed in
+            return True, w.ctor, False, None  # `self.norm = norm_layer(dim)`: a layer class passed in
         for alt in w.elements:  # `norm_layer(d) if flag else nn.Identity()`: one branch is known
             ra = self.resolve(info.file, alt)
             if (isinstance(ra, ClassInfo) and ra.is_module) or (isinstance(ra, str) and self.is_module_qualname(ra)):
-                return True, w.ctor, False
-        return False, None, False
+                return True, w.ctor, False, None
+        return False, None, False, None
 
     def attribute_type(self, info: ClassInfo, attr: str) -> ClassInfo | None:
         """The repo class an attribute of `info` (or its bases) is built from, if unique."""

@@ -52,6 +52,8 @@ def checkpoint_note(w: Weight, populated: bool = True) -> str:
         return "it is a non-persistent buffer, so removing it changes no checkpoint key"
     if w.parameter_free:
         return "it holds no parameters, so removing it changes no checkpoint key"
+    if w.kind == F.MODULE and not w.certain:
+        return f"removing it drops whatever checkpoint keys `{w.name}.*` it has"
     if w.kind == F.MODULE:
         return f"removing it drops the checkpoint keys `{w.name}.*`"
     return f"removing it drops the checkpoint key `{w.name}`"
@@ -84,7 +86,7 @@ def uncertainty(lv: Liveness) -> list[str]:
     if not w.cls.module_certain:
         out.append(f"`{w.cls.name}` is judged a module because {w.cls.module_evidence or 'of its own code'}")
     if not w.certain:
-        out.append(f"`{w.write.ctor or w.name}` could not be shown to build a module")
+        out.append(w.doubt or f"`{w.write.ctor or w.name}` could not be shown to build a module")
     if lv.read_elsewhere:
         out.append(f"`.{w.name}` is also read on an object of unknown type, which may be this module")
     return out

@@ -1,0 +1,89 @@
+"""What a helper returns, when a weight is built by calling it: `self.layer1 = self._make_layer(...)`,
+`self.proj = make_proj(dim)`, `self.act = get_activation(name)` annotated `-> nn.Module`.
+
+The code says it: the helper's `return` statements (`return nn.Sequential(*layers)`, a local
+assigned a layer, another helper's result) and its return annotation. A helper whose returns
+all build modules builds a module for certain; one known only from an annotation naming a
+generic base (`nn.Module`) builds some module that may hold no parameters, which the finding
+says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from deadweight.conventions import CONTAINERS, MODULE_BASES
+from deadweight.extract import facts as F
+
+if TYPE_CHECKING:
+    from deadweight.model.project import ClassInfo, Project
+
+_DEPTH = 3  # helpers returning helpers' results
+
+
+@dataclass(frozen=True)
+class Product:
+    ctor: str  # the resolved class (qualified name or repo class key) the helper returns
+    certain: bool
+    doubt: str | None = None  # why not certain, in a maintainer's words
+
+
+def product(p: Project, info: ClassInfo, callee: str, depth: int = _DEPTH) -> Product | None:
+    """The module a call to a repo function or a method of `info` returns, if the code says."""
+    if depth <= 0:
+        return None
+    if callee.startswith("self.") and callee.count(".") == 1:
+        hit = p.lookup(info, callee[5:])
+        if hit is None:
+            return None
+        home, m = hit
+        return _from(p, home, home.file, callee, m.returns, m.return_types, depth)
+    found = p.resolve_function_in(info.file, callee)
+    if found is None:
+        return None
+    file, fn = found
+    return _from(p, info, file, callee, fn.returns, fn.return_types, depth)
+
+
+def _from(
+    p: Project,
+    info: ClassInfo,
+    file: F.FileFacts,
+    callee: str,
+    returns: tuple[str, ...],
+    annotated: tuple[str, ...],
+    depth: int,
+) -> Product | None:
+    values = [r for r in returns if r != "None"]
+    made = [_built(p, info, file, r, depth) for r in values]
+    if made and all(m is not None for m in made):
+        first = made[0]
+        assert first is not None
+        if len(values) < len(returns):  # `return None` on some path: the attribute may hold no module
+            return Product(first.ctor, False, f"`{callee}` may also return None")
+        return Product(first.ctor, all(m is not None and m.certain for m in made), first.doubt)
+    for name in annotated:
+        r = p.resolve(file, name)
+        if not isinstance(r, str) and r is not None and r.is_module:
+            return Product(r.key, r.module_certain)
+        if isinstance(r, str) and p.is_module_qualname(r):
+            if r in MODULE_BASES:  # `-> nn.Module`: some module, maybe without parameters
+                return Product(
+                    r, False, f"`{callee}` is only known to return some `{name}`, which may hold no parameters"
+                )
+            return Product(r, True)
+    return None
+
+
+def _built(p: Project, info: ClassInfo, file: F.FileFacts, callee: str, depth: int) -> Product | None:
+    r = p.resolve(file, callee)
+    if not isinstance(r, str) and r is not None:
+        return Product(r.key, r.module_certain) if r.is_module else None
+    if r is not None and p.is_module_qualname(r):
+        return Product(r, True)
+    if callee.rsplit(".", 1)[-1] in CONTAINERS and (r is None or r.startswith("torch.")):
+        return Product(r or callee, True)
+    if r is None:
+        return product(p, info, callee, depth - 1)
+    return None
