@@ -160,7 +160,8 @@ class MethodFacts:
     key_reads: tuple[str, ...] = ()  # `state_dict[prefix + "version"]`: names read by checkpoint key
     returns_only_none: bool = False  # every return is bare / None and there is at least one
     returns_value: bool = False  # some `return <value>` (not None) in the method itself
-    returns: tuple[str, ...] = ()  # callees whose result it returns: `return nn.Sequential(*layers)`; "None" for `return None`
+    # callees whose results it returns (`return nn.Sequential(*layers)`); "None" for `return None`
+    returns: tuple[str, ...] = ()
     return_types: tuple[str, ...] = ()  # what its return annotation names: `-> nn.Module`
 
 
@@ -205,7 +206,8 @@ class FunctionFacts:
     passes_self: tuple[Call, ...] = ()  # calls that pass a parameter along: helper(self, ...)
     annotations: tuple[tuple[str, tuple[str, ...]], ...] = ()  # param -> annotated class names
     key_reads: tuple[str, ...] = ()  # `state_dict[layer + ".counts"]` in a loading helper
-    returns: tuple[str, ...] = ()  # callees whose result it returns: `return Wrapper(...)`; "None" for `return None`
+    # callees whose results it returns (`return Wrapper(...)`); "None" for `return None`
+    returns: tuple[str, ...] = ()
     return_types: tuple[str, ...] = ()  # what its return annotation names: `-> nn.Module`
 
 

@@ -122,9 +122,7 @@ def _holds_nothing(node: cst.BaseExpression) -> bool:
     if isinstance(node, (cst.List, cst.Tuple)):
         return all(isinstance(e, cst.Element) and _holds_nothing(e.value) for e in node.elements)
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Multiply):
-        return _holds_nothing(node.left) and _holds_nothing(node.right) or (
-            isinstance(node.left, (cst.List, cst.Tuple)) and _holds_nothing(node.left)
-        )
+        return isinstance(node.left, (cst.List, cst.Tuple)) and _holds_nothing(node.left)
     return False
 
 
