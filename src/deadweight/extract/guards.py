@@ -13,6 +13,8 @@ from collections.abc import Callable
 
 import libcst as cst
 
+from deadweight.extract.walk import walk
+
 _EMPTY = cst.Module(body=[])
 _ROUNDS = 3  # a local assigned from another local: `b = a if c else None`, `a = flag and x`
 
@@ -24,7 +26,7 @@ class _Inline(cst.CSTTransformer):
 
     def _sub(self, name: cst.Name) -> cst.BaseExpression:
         value = self.fixed.get(name.value)
-        if value is None:
+        if value is None or _mentions(value, name.value):  # `x = not x`: would refer to itself
             return name
         self.changed = True
         return value.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
@@ -52,11 +54,36 @@ class _Inline(cst.CSTTransformer):
         return self._sub(updated_node)
 
 
+def _mentions(value: cst.BaseExpression, name: str) -> bool:
+    found = False
+
+    def enter(n: cst.CSTNode) -> bool:
+        nonlocal found
+        if isinstance(n, cst.Name) and n.value == name:
+            found = True
+        return not found
+
+    walk(value, enter)
+    return found
+
+
+def _names(expr: cst.BaseExpression) -> set[str]:
+    out: set[str] = set()
+
+    def enter(n: cst.CSTNode) -> bool:
+        if isinstance(n, cst.Name):
+            out.add(n.value)
+        return True
+
+    walk(expr, enter)
+    return out
+
+
 def guard_text(
     expr: cst.BaseExpression, fixed: dict[str, cst.BaseExpression], code_for: Callable[[cst.CSTNode], str]
 ) -> str:
     """The guard's source, fixed locals replaced by their parenthesised values."""
-    if not fixed:
+    if not fixed or fixed.keys().isdisjoint(_names(expr)):
         return code_for(expr)
     node: cst.BaseExpression = expr
     changed = False

@@ -108,7 +108,9 @@ class Collector:
         self.spans: dict[int, F.Span] = {}  # id(self.X node) -> span, for dataflow facts
         self.cond_depth = 0
         self.conds: list[str] = []
-        self.guards: list[str] = []  # the same conditions with fixed locals written in (`guards`)
+        # The tests of those conditions, rendered with fixed locals written in (`guards`) only
+        # when a write sits under one: most conditions guard no weight.
+        self.guards: list[cst.BaseExpression | None] = []
 
     # -- traversal -------------------------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
@@ -124,13 +126,13 @@ class Collector:
         elif t is cst.If:
             self.cond_depth += 1
             self.conds.append(self.code_for(node.test))  # type: ignore[attr-defined]
-            self.guards.append(self.guard(node.test))  # type: ignore[attr-defined]
+            self.guards.append(node.test)  # type: ignore[attr-defined]
         elif t in (cst.For, cst.While, cst.Try, cst.IfExp, cst.Match, cst.With, cst.CompFor):
             if t is cst.For:
                 self._rebind(node.target)  # type: ignore[attr-defined]
             self.cond_depth += 1
             self.conds.append(self.code_for(node.test) if t is cst.IfExp else "")  # type: ignore[attr-defined]
-            self.guards.append(self.guard(node.test) if t is cst.IfExp else "")  # type: ignore[attr-defined]
+            self.guards.append(node.test if t is cst.IfExp else None)  # type: ignore[attr-defined]
         elif t is cst.AnnAssign and isinstance(node.target, cst.Name) and node.value is not None:  # type: ignore[attr-defined]
             self._local(node.target.value, node.value)  # type: ignore[attr-defined]
         elif t in (cst.AugAssign, cst.AnnAssign, cst.AsName, cst.NamedExpr):
@@ -169,7 +171,9 @@ class Collector:
 
     def guard(self, test: cst.BaseExpression) -> str:
         """A condition's text with the method's fixed locals written in (see `guards`)."""
-        return guard_text(test, self.funcs[-1].fixed if self.funcs else {}, self.code_for)
+        if not self.funcs or not self.funcs[-1].fixed:
+            return self.code_for(test)
+        return guard_text(test, self.funcs[-1].fixed, self.code_for)
 
     def _rebind(self, target: cst.CSTNode) -> None:
         """A local bound other than by `name = value` (loop, tuple, `+=`, `as`, walrus): not fixed."""
@@ -188,7 +192,7 @@ class Collector:
     def _fix_local(self, f: _Func, name: str, value: cst.BaseExpression) -> None:
         once = name not in f.assigned and self.cond_depth == f.depth0 and not self._in_nested_scope(f)
         f.assigned.add(name)
-        if once and not _mentions(value, name):
+        if once:
             f.fixed[name] = value
         else:
             f.fixed.pop(name, None)
@@ -528,7 +532,8 @@ class Collector:
         assert owner is not None
         condition = cond if cond is not None else (self.conds[-1] if self.conds else None)
         if cond is None:
-            resolved = self.guards[-1] if self.guards else None
+            test = self.guards[-1] if self.guards else None
+            resolved = self.guard(test) if test is not None else None
         owner.writes.append(
             F.Write(
                 attr=attr,
@@ -753,20 +758,6 @@ class Collector:
             name = dotted(value)
             if name:
                 self.assignments.append((target, name))
-
-
-def _mentions(value: cst.BaseExpression, name: str) -> bool:
-    """`x = not x`: written into a guard, such a value would refer to itself."""
-    found = False
-
-    def enter(n: cst.CSTNode) -> bool:
-        nonlocal found
-        if isinstance(n, cst.Name) and n.value == name:
-            found = True
-        return not found
-
-    walk(value, enter)
-    return found
 
 
 def collect(module: cst.Module, positions: Positions) -> Collector:
