@@ -48,12 +48,18 @@ class Loader:
             extractor = extract
         self.env = env
         self.extractor: Extractor = extractor
-        self.project_modules = {f.module for f in project}
+        # Every dotted suffix of a project module (`pkg.models.llama` -> also `models.llama`,
+        # `llama`): a module name the project may be imported under is its own, not the
+        # environment's. A set, because a large project asks this for every base it names.
+        self.project_modules: set[str] = set()
+        for f in project:
+            parts = f.module.split(".")
+            self.project_modules.update(".".join(parts[i:]) for i in range(len(parts)))
         self.loaded: dict[str, FileFacts | None] = {}
         self.warnings: list[str] = []
 
     def _is_project(self, module: str) -> bool:
-        return module in self.project_modules or any(m.endswith("." + module) for m in self.project_modules)
+        return module in self.project_modules
 
     def module(self, name: str) -> FileFacts | None:
         if name in self.loaded:
