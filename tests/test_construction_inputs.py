@@ -90,3 +90,29 @@ def test_call_sites_that_disagree_type_nothing(tmp_path: Path) -> None:
     assert _findings(tmp_path) == {("DW101", "A", "scale", "low")}
     (tmp_path / "m.py").write_text((tmp_path / "m.py").read_text().replace("Model(B())", "Model(A())"))
     assert _findings(tmp_path) == set()
+
+
+def test_register_alias_calls_are_located_by_the_fast_position_path() -> None:
+    """`reg = self.register_buffer; reg("b", t)`: the buffer's span is the aliased call's, found
+    without falling back to libcst's PositionProvider."""
+    import ast
+
+    import libcst as cst
+
+    from deadweight.extract.positions import AstPositions
+    from deadweight.extract.visitor import collect
+
+    text = (
+        "class A:\n"
+        "    def __init__(self):\n"
+        "        reg = self.register_buffer\n"
+        "        reg('a', t)\n"
+        "        x = 1; reg('b', t)\n"
+        "\n"
+        "def helper(self):\n"
+        "    reg = self.register_buffer\n"
+        "    reg('c', t)\n"
+    )
+    c = collect(cst.parse_module(text), AstPositions(ast.parse(text), text.splitlines()))
+    spans = {w.attr: (w.span.line, w.span.column) for k in c.finished_classes for w in k.writes}
+    assert spans == {"a": (4, 9), "b": (5, 16)}

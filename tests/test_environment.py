@@ -221,3 +221,34 @@ def test_dynamic_access_in_installed_framework_code_lowers_nothing(tmp_path: Pat
         encoding="utf-8",
     )
     assert _findings(project, str(tmp_path / "env")) == {("DW101", "Score", "unused", 10, "high")}
+
+
+def test_star_imports_fanning_out_stay_bounded(tmp_path: Path) -> None:
+    """A package whose `__init__` star-imports many submodules that star-import each other
+    (transformers' `models/__init__`) is read once per module, and a name is followed through
+    star imports only as a plain name: the run ends fast, with the base resolved."""
+    from deadweight.engine.environment import Environment
+    from deadweight.engine.external import Loader
+    from deadweight.extract.file import extract
+
+    site = tmp_path / "site"
+    pkg = site / "zoo" / "models"
+    n = 30
+    for i in range(n):
+        (pkg / f"m{i}").mkdir(parents=True)
+        lines = [f"from ..m{j} import *\n" for j in range(n)]
+        (pkg / f"m{i}" / "__init__.py").write_text("from .configuration import *\n" + "".join(lines))
+    (pkg / "m7" / "layer.py").write_text("import torch.nn as nn\n\nclass Base(nn.Module):\n    pass\n")
+    (pkg / "m7" / "__init__.py").write_text("from .layer import Base\n")
+    (pkg / "__init__.py").write_text("".join(f"from .m{i} import *\n" for i in range(n)))
+    (site / "zoo" / "__init__.py").write_text("from .models import *\n")
+    code = (
+        "from zoo import Base\nfrom zoo.models import m0\n\n"
+        "class Head(Base):\n    pass\n\nclass Other(m0.configuration.Missing):\n    pass\n"
+    )
+    facts = extract("head.py", code.encode(), "head").facts
+    assert facts is not None
+    loader = Loader(Environment(prefix=None, search_path=[site]), [facts], extract)
+    files = loader.run([facts])
+    assert "zoo.models.m7.layer" in {f.module for f in files}
+    assert len(loader.loaded) < 4 * n

@@ -56,6 +56,8 @@ class Loader:
             parts = f.module.split(".")
             self.project_modules.update(".".join(parts[i:]) for i in range(len(parts)))
         self.loaded: dict[str, FileFacts | None] = {}
+        self.parsed = 0  # environment files read so far (bounded by MAX_EXTERNAL_FILES)
+        self.capped = False
         self.warnings: list[str] = []
 
     def _is_project(self, module: str) -> bool:
@@ -65,11 +67,20 @@ class Loader:
         if name in self.loaded:
             return self.loaded[name]
         self.loaded[name] = None
-        if len(self.loaded) > MAX_EXTERNAL_FILES or self._is_project(name):
+        if self._is_project(name):
             return None
         path = self.env.find_module(name)
         if path is None:
             return None
+        if self.parsed >= MAX_EXTERNAL_FILES:
+            if not self.capped:
+                self.capped = True
+                self.warnings.append(
+                    f"read {MAX_EXTERNAL_FILES} modules of the environment, the most one run reads; "
+                    f"bases defined beyond them (first: `{name}`) are not resolved"
+                )
+            return None
+        self.parsed += 1
         try:
             data = path.read_bytes()[: MAX_FILE_BYTES + 1]
         except OSError as exc:
@@ -101,16 +112,23 @@ class Loader:
 
     def run(self, project: list[FileFacts]) -> list[FileFacts]:
         queue: deque[tuple[str, int]] = deque()
+        seen: set[str] = set()
+
+        def push(qualname: str, depth: int) -> None:
+            # Deduplicated when queued, not when taken: star imports re-export one name through
+            # many modules (torch's `__init__`), and checking on pop let the queue grow without
+            # bound (a peft run with --python reached 23 GiB).
+            if qualname not in seen and depth <= 24:
+                seen.add(qualname)
+                queue.append((qualname, depth))
+
         for f in project:
             for c in f.classes:
                 for b in c.bases:
-                    queue.extend((q, 0) for q in _qualify(f, b))
-        seen: set[str] = set()
+                    for q in _qualify(f, b):
+                        push(q, 0)
         while queue:
             qualname, depth = queue.popleft()
-            if qualname in seen or depth > 24:
-                continue
-            seen.add(qualname)
             found = self.resolve(qualname)
             if found is None:
                 continue
@@ -118,14 +136,17 @@ class Loader:
             cls = next((c for c in f.classes if c.qualname == name), None)
             if cls is not None:
                 for b in cls.bases:
-                    queue.extend((q, depth + 1) for q in _qualify(f, b))
+                    for q in _qualify(f, b):
+                        push(q, depth + 1)
                 continue
             head = name.split(".")[0]  # a re-export: follow the import that binds the name
             for imp in f.imports:
                 if imp.local == head:
-                    queue.append((import_target(f, imp) + name[len(head) :], depth + 1))
-                elif imp.local == "*":
-                    queue.append((f"{import_target(f, Import('*', imp.module, None, imp.level))}.{name}", depth + 1))
+                    push(import_target(f, imp) + name[len(head) :], depth + 1)
+                elif imp.local == "*" and "." not in name:
+                    # `from .x import *` binds names, not `a.B` paths: following those through
+                    # every star import multiplied submodule names (transformers' models/__init__)
+                    push(f"{import_target(f, Import('*', imp.module, None, imp.level))}.{name}", depth + 1)
         return [f for f in self.loaded.values() if f is not None]
 
 

@@ -20,6 +20,7 @@ from libcst.metadata import CodeRange
 from deadweight.extract.facts import Span
 
 SELF_CALLS = frozenset({"setattr", "getattr", "hasattr", "delattr"})
+REGISTER_METHODS = frozenset({"register_buffer", "register_parameter", "add_module", "register_module"})
 
 
 class PositionMismatch(Exception):
@@ -64,6 +65,7 @@ class AstPositions:
                     calls.append(
                         (node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)
                     )
+        self._alias_calls = sorted(_register_alias_calls(tree), reverse=True)
         self._attrs = {k: sorted(v, reverse=True) for k, v in attrs.items()}
         self._classes = sorted(classes, reverse=True)
         self._funcs = sorted(funcs, reverse=True)
@@ -113,6 +115,43 @@ class AstPositions:
         end = _char_col(self._line(end_line), end_col)
         return Span(line, start + 1, end_line, end + 1)
 
+    def alias_call(self, node: cst.Call) -> Span:
+        """Span of the callee name in `reg("buf", t)` after `reg = self.register_buffer`."""
+        name = node.func.value if isinstance(node.func, cst.Name) else ""
+        if not self._alias_calls:
+            raise PositionMismatch(name)
+        line, col, end_col = self._alias_calls.pop()
+        text = self._line(line)
+        start, end = _char_col(text, col), _char_col(text, end_col)
+        if text[start:end] != name:
+            raise PositionMismatch(name)
+        return Span(line, start + 1, line, end + 1)
+
+
+def _register_alias_calls(tree: ast.Module) -> set[tuple[int, int, int]]:
+    """Calls through a local bound to `self.register_*` (`reg = self.register_buffer`), per
+    function: the positions of their callee names."""
+    out: set[tuple[int, int, int]] = set()
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        aliases = {
+            n.targets[0].id
+            for n in ast.walk(fn)
+            if isinstance(n, ast.Assign)
+            and len(n.targets) == 1
+            and isinstance(n.targets[0], ast.Name)
+            and isinstance(n.value, ast.Attribute)
+            and isinstance(n.value.value, ast.Name)
+            and n.value.value.id == "self"
+            and n.value.attr in REGISTER_METHODS
+        }
+        if aliases:
+            for n in ast.walk(fn):
+                if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in aliases:
+                    out.add((n.func.lineno, n.func.col_offset, n.func.end_col_offset or 0))
+    return out
+
 
 class CstPositions:
     """Exact positions from libcst's provider: the slow path, used when the trees disagree."""
@@ -135,3 +174,6 @@ class CstPositions:
 
     def self_call(self, node: cst.Call) -> Span:
         return self._span(node)
+
+    def alias_call(self, node: cst.Call) -> Span:
+        return self._span(node.func)

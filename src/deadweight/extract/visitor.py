@@ -31,6 +31,7 @@ from deadweight.extract.cstutil import (
 )
 from deadweight.extract.dataflow import method_statements
 from deadweight.extract.guards import guard_text
+from deadweight.extract.positions import REGISTER_METHODS
 from deadweight.extract.values import value_kind
 from deadweight.extract.walk import walk
 
@@ -42,6 +43,7 @@ class Positions(Protocol):
     def class_name(self, node: cst.ClassDef) -> F.Span: ...
     def func_name(self, node: cst.FunctionDef) -> F.Span: ...
     def self_call(self, node: cst.Call) -> F.Span: ...
+    def alias_call(self, node: cst.Call) -> F.Span: ...
 
 
 @dataclass
@@ -463,18 +465,7 @@ class Collector:
         assert owner is not None
         parent = self.stack[i] if i >= 0 else None
         name = chain[0]
-        if (
-            len(chain) == 1
-            and isinstance(parent, cst.Call)
-            and parent.func is top
-            and name
-            in (
-                "register_buffer",
-                "register_parameter",
-                "add_module",
-                "register_module",
-            )
-        ):
+        if len(chain) == 1 and isinstance(parent, cst.Call) and parent.func is top and name in REGISTER_METHODS:
             self._register_call(m, name, parent, span)
             return
         if name in DYNAMIC_SELF_ATTRS and len(chain) == 1 and not _first_item_only(self.stack, i):
@@ -610,6 +601,14 @@ class Collector:
             target = (dotted(sargs[0].value) or "") if len(sargs) == 2 else ""
             f.init_calls.append(_init_call(func.attr.value, target, bool(target), node.args))
             return
+        if isinstance(func, cst.Name):
+            alias = f.local_values.get(func.value)
+            if isinstance(alias, cst.Attribute) and is_self(alias.value) and alias.attr.value in REGISTER_METHODS:
+                span = self.pos.alias_call(node)  # `reg = self.register_buffer; reg("counts", t)`
+                m = self._method()
+                if m is not None:
+                    self._register_call(m, alias.attr.value, node, span)
+                return
         fname = dotted(func)
         if isinstance(func, cst.Attribute) and not is_self(func.value):
             self.external_calls.add(func.attr.value)  # `criterion(model)` calling model.decoder.step()
