@@ -699,7 +699,12 @@ class Collector:
         m = self._method()
         if name is None:
             names = _loop_literals(self.stack, node.args[1].value) or _attr_default(m, node.args[1].value)
-            if names is None:
+            arg = node.args[1].value
+            if names is None and isinstance(arg, cst.Attribute) and is_self(arg.value):
+                # `getattr(self, self.base_model_prefix)`: the name is a class attribute, read
+                # per concrete class when linked
+                f.dynamic.append(f"getattr(self, self.{arg.attr.value})")
+            elif names is None:
                 f.dynamic.append("getattr(self, <name>)")
             elif m is not None and m.owner is not None:
                 cond = self.conds[-1] if self.conds else None

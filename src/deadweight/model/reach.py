@@ -9,6 +9,7 @@ functions, always resolved through the MRO of the class being judged.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import itertools
 import re
@@ -26,6 +27,7 @@ from deadweight.extract import facts as F
 from deadweight.model.construction import Construction
 from deadweight.model.project import ClassInfo, Project, Weight
 
+_CLASS_ATTR_GETATTR = re.compile(r"getattr\(self, self\.(\w+)\)")
 _POPULATE = frozenset({"append", "extend", "update", "insert", "add_module", "__setitem__"})
 USE_KINDS = frozenset({F.VALUE, F.PASSED})  # what consumes a weight outside init-only methods
 Reached = dict[tuple[str, str], tuple[ClassInfo, F.MethodFacts]]
@@ -55,7 +57,7 @@ class Liveness:
     keepalive_uses: list[Use] = field(default_factory=list)
     holder_uses: list[Use] = field(default_factory=list)  # parent modules reading self.child.<w>
     passed_self: bool = False  # consumed by a function or processor that receives the module
-    pattern: bool = False  # matched by getattr(self, f"...")
+    pattern: bool = False  # matched by getattr(self, f"...") or getattr(self, self.<class attribute>)
     judged: list[ClassInfo] = field(default_factory=list)  # concrete classes that inherit it
     live_in: list[ClassInfo] = field(default_factory=list)  # judged classes whose forward consumes it
     dynamic: list[str] = field(default_factory=list)  # reasons any weight may be reached by name
@@ -444,12 +446,16 @@ class Analysis:
     def _consumed_in(self, c: ClassInfo, w: Weight, lv: Liveness) -> bool:
         reached = self.reachable(c)
         hit = False
+        names = {w.name, *w.aliases}
         for cls, m in reached.values():
             for r in self.reads(cls, m.name):
                 if (r.chain[0] == w.name or r.chain[0] in w.aliases) and (
                     r.kind in USE_KINDS or (r.kind == F.TRUTH and w.kind != F.MODULE and len(r.chain) == 1)
                 ):
                     hit = True
+            if any(self.named_by_class_attr(c, d) in names for d in m.dynamic):
+                lv.pattern = True  # getattr(self, <a name the class sets>) picks this weight
+                hit = True
             for pattern in m.dynamic_patterns:
                 if re.match(pattern, w.name):
                     lv.pattern = True
@@ -561,6 +567,24 @@ class Analysis:
                     for cls, m in self.forward_path(c).values()
                     if not cls.external and m.name not in OPTIMIZER_METHODS
                     for r in m.dynamic
+                    if self.named_by_class_attr(c, r) is None
                 )
             )
         return cached
+
+    def named_by_class_attr(self, c: ClassInfo, dynamic: str) -> str | None:
+        """`getattr(self, self.base_model_prefix)` in a class whose MRO sets
+        `base_model_prefix = "model"`: a read of `self.model` for that class, not access by
+        any name. None when the access is not of that form or the attribute is no literal."""
+        m = _CLASS_ATTR_GETATTR.fullmatch(dynamic)
+        if m is None:
+            return None
+        for k in c.mro:
+            for attr, code in k.facts.class_attrs:
+                if attr == m.group(1):
+                    try:
+                        value = ast.literal_eval(code)
+                    except (ValueError, SyntaxError):
+                        return None
+                    return value if isinstance(value, str) and value.isidentifier() else None
+        return None
