@@ -176,6 +176,9 @@ class ClassFacts:
     reads: tuple[Read, ...] = ()
     class_attrs: tuple[tuple[str, str], ...] = ()  # class-level `name = <source>` (short)
     decorators: tuple[str, ...] = ()
+    # `self.score_fn = self.dot_score`, `self.act = lambda x: self.mlp(x)`: (attribute, what
+    # calling it runs or reads), so a call of `self.score_fn` reaches `dot_score`
+    stored_calls: tuple[tuple[str, str], ...] = ()
 
     def method(self, name: str) -> MethodFacts | None:
         for m in self.methods:

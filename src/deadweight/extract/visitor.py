@@ -88,6 +88,7 @@ class _Class:
     writes: list[F.Write] = field(default_factory=list)
     reads: list[F.Read] = field(default_factory=list)
     class_attrs: list[tuple[str, str]] = field(default_factory=list)
+    stored_calls: list[tuple[str, str]] = field(default_factory=list)
 
 
 class Collector:
@@ -252,6 +253,7 @@ class Collector:
                 reads=tuple(c.reads),
                 class_attrs=tuple(c.class_attrs),
                 decorators=c.decorators,
+                stored_calls=tuple(dict.fromkeys(c.stored_calls)),
             )
         )
 
@@ -471,6 +473,10 @@ class Collector:
         if name in DYNAMIC_SELF_ATTRS and len(chain) == 1 and not _first_item_only(self.stack, i):
             m.dynamic.append(f"self.{name}")
         kind = classify(self.stack, chain, top, i)
+        if len(chain) == 1 and kind == F.VALUE:
+            holder = _stored_as(self.stack, top, i)
+            if holder is not None and holder != name:
+                owner.stored_calls.append((holder, name))
         if kind == "write":
             if len(chain) == 1:
                 value = assigned_value(self.stack, top, i)
@@ -622,6 +628,8 @@ class Collector:
             and is_self(node.args[0].value)
         ):
             f.init_calls.append(_init_call("__init__", fname.rsplit(".", 1)[0], False, node.args[1:]))
+        if fname == "eval" and node.args:
+            self._eval_call(f, node.args[0].value)
         if fname == "getattr" and node.args and is_self(node.args[0].value):
             if self._method() is None:
                 self.pos.self_call(node)
@@ -651,6 +659,27 @@ class Collector:
                         f.span,
                     )
                 )
+
+    def _eval_call(self, f: _Func, arg: cst.BaseExpression) -> None:
+        """`eval(f"self.extractor_{name}")`: access to the weights the template can name (a
+        pattern), or to any weight when the string mentions `self` in a way we cannot read."""
+        if isinstance(arg, cst.FormattedString):
+            text = "".join(p.value if isinstance(p, cst.FormattedStringText) else "*" for p in arg.parts)
+        elif isinstance(arg, cst.SimpleString):
+            text = str(arg.evaluated_value)
+        else:
+            f.dynamic.append("eval(<expression>)")
+            return
+        if not text.startswith("self."):
+            if "self" in text:
+                f.dynamic.append("eval(<expression>)")
+            return
+        name = re.match(r"[\w*]*", text[5:])
+        stem = name.group(0) if name else ""
+        if not stem.strip("*"):
+            f.dynamic.append("eval(<expression>)")
+        else:
+            f.patterns.append("^" + ".*".join(re.escape(p) for p in stem.split("*")) + "$")
 
     def _param_getattr(self, f: _Func, node: cst.Call) -> None:
         """`getattr(attn, "to_q")` / `getattr(self, "fc" + suffix)` in a function given the module."""
@@ -762,6 +791,36 @@ class Collector:
             name = dotted(value)
             if name:
                 self.assignments.append((target, name))
+
+
+def _stored_as(stack: list[cst.CSTNode], top: cst.CSTNode, i: int) -> str | None:
+    """`self.<attr>` whose mention `self.X` is stored in it to be called later: a bound method
+    (`self.score_fn = self.dot_score if dot else self.mlp_score`) or a read inside a stored
+    lambda (`self.act = lambda x: self.mlp(x)`). Not a call or an argument outside a lambda:
+    `self.y = self.build()` runs `build` now, `self.y = f(self.x)` passes `x`."""
+    child: cst.CSTNode = top
+    in_lambda = False
+    for j in range(i, -1, -1):
+        if isinstance(stack[j], cst.Lambda):
+            in_lambda = True
+            break
+        if isinstance(stack[j], (cst.Assign, cst.BaseSuite, cst.SimpleStatementLine)):
+            break
+    for j in range(i, -1, -1):
+        node = stack[j]
+        if isinstance(node, cst.Call) and not in_lambda:
+            return None
+        elif isinstance(node, cst.Assign):
+            if node.value is not child or len(node.targets) != 1:
+                return None
+            target = node.targets[0].target
+            if isinstance(target, cst.Attribute) and is_self(target.value):
+                return target.attr.value
+            return None
+        elif isinstance(node, (cst.BaseSuite, cst.SimpleStatementLine, cst.FunctionDef)):
+            return None
+        child = node
+    return None
 
 
 def collect(module: cst.Module, positions: Positions) -> Collector:

@@ -64,8 +64,9 @@ class Construction:
                 continue
             bound = out[key] = _with_self_attrs(step, bound)
             carried = {k: v for k, v in bound.items() if k.startswith("self.")}
+            stored = {t for _, t in step.cls.facts.stored_calls}
             for r in self.reads(step.cls, step.method.name):
-                if len(r.chain) == 1 and r.kind == F.VALUE:
+                if len(r.chain) == 1 and r.kind == F.VALUE and r.chain[0] not in stored:
                     hit = self.p.lookup(info, r.chain[0])
                     if hit is not None and not self.p.is_entry(hit[1].name):
                         queue.append((_Step(*hit), carried))

@@ -201,6 +201,7 @@ class Project:
         self._weights: dict[str, list[Weight]] = {}
         self._stateless_cache: dict[str, bool] = {}
         self._builders: dict[str, set[str]] = {}
+        self._stored: dict[str, dict[str, set[str]]] = {}
         # Method names repeat across thousands of classes: classify each name once.
         self._entry_names: dict[str, bool] = {}
         self._init_names: dict[str, bool] = {}
@@ -516,11 +517,24 @@ class Project:
             cached = self._builders[info.key] = self._builder_methods(info)
         return cached
 
+    def stored(self, info: ClassInfo) -> dict[str, set[str]]:
+        """Attributes holding a bound method or lambda, with what calling them runs or reads
+        (`self.score_fn = self.dot_score` -> {"score_fn": {"dot_score"}}), over the MRO."""
+        cached = self._stored.get(info.key)
+        if cached is None:
+            cached = self._stored[info.key] = {}
+            for c in info.mro:
+                for attr, target in c.facts.stored_calls:
+                    cached.setdefault(attr, set()).add(target)
+        return cached
+
     def _builder_methods(self, info: ClassInfo) -> set[str]:
-        """__init__ and the methods of this class it calls on self (self._build_layers())."""
+        """__init__ and the methods of this class it calls on self (self._build_layers()); a
+        method only stored for later (`self.score_fn = self.dot_score`) does not build."""
         names = {"__init__", "setup", "build"}
         frontier = list(names)
-        own = {m.name for m in info.facts.methods}
+        stored = {t for _, t in info.facts.stored_calls}
+        own = {m.name for m in info.facts.methods} - stored
         while frontier:
             name = frontier.pop()
             for r in info.facts.reads:

@@ -57,6 +57,7 @@ class Liveness:
     keepalive_uses: list[Use] = field(default_factory=list)
     holder_uses: list[Use] = field(default_factory=list)  # parent modules reading self.child.<w>
     passed_self: bool = False  # consumed by a function or processor that receives the module
+    stored_call: bool = False  # read by a lambda stored in an attribute that a reachable method calls
     pattern: bool = False  # matched by getattr(self, f"...") or getattr(self, self.<class attribute>)
     judged: list[ClassInfo] = field(default_factory=list)  # concrete classes that inherit it
     live_in: list[ClassInfo] = field(default_factory=list)  # judged classes whose forward consumes it
@@ -71,7 +72,9 @@ class Liveness:
 
     @property
     def consumed_anywhere(self) -> bool:
-        return bool(self.value_uses or self.holder_uses or self.passed_self or self.pattern or self.escapes)
+        return bool(
+            self.value_uses or self.holder_uses or self.passed_self or self.pattern or self.stored_call or self.escapes
+        )
 
     @property
     def escapes(self) -> bool:
@@ -222,12 +225,18 @@ class Analysis:
             if k in seen:
                 continue
             seen[k] = (cls, m)
+            stored = self.p.stored(info)
             for r in self.reads(cls, m.name):
                 if r.kind in (F.DELETE, "store"):
                     continue
                 target = self.p.lookup(info, r.chain[0])
                 if target is not None and (not self.p.is_init(target[1].name) or r.kind == F.VALUE):
                     queue.append(target)  # `self.init(x)` called from forward runs on the forward path
+                if r.kind == F.VALUE and r.chain[0] in stored:  # `self.score_fn(x)` runs `dot_score`
+                    for name in stored[r.chain[0]]:
+                        found = self.p.lookup(info, name)
+                        if found is not None:
+                            queue.append(found)
             for name in m.super_calls:
                 target = self.p.lookup(info, name, after=cls)
                 if target is not None:
@@ -447,11 +456,15 @@ class Analysis:
         reached = self.reachable(c)
         hit = False
         names = {w.name, *w.aliases}
+        stored = self.p.stored(c)
         for cls, m in reached.values():
             for r in self.reads(cls, m.name):
                 if (r.chain[0] == w.name or r.chain[0] in w.aliases) and (
                     r.kind in USE_KINDS or (r.kind == F.TRUTH and w.kind != F.MODULE and len(r.chain) == 1)
                 ):
+                    hit = True
+                if r.kind == F.VALUE and not names.isdisjoint(stored.get(r.chain[0], ())):
+                    lv.stored_call = True  # `self.act(x)` calling `lambda x: self.mlp(x)` stored in __init__
                     hit = True
             if any(self.named_by_class_attr(c, d) in names for d in m.dynamic):
                 lv.pattern = True  # getattr(self, <a name the class sets>) picks this weight
