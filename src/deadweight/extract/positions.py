@@ -65,7 +65,9 @@ class AstPositions:
                     calls.append(
                         (node.lineno, node.col_offset, node.end_lineno or node.lineno, node.end_col_offset or 0)
                     )
-        self._alias_calls = sorted(_register_alias_calls(tree), reverse=True)
+        # One extra walk per function, so only in files that bind such an alias at all.
+        aliased = any("= self.register_" in line or "= self.add_module" in line for line in lines)
+        self._alias_calls = sorted(_register_alias_calls(tree), reverse=True) if aliased else []
         self._attrs = {k: sorted(v, reverse=True) for k, v in attrs.items()}
         self._classes = sorted(classes, reverse=True)
         self._funcs = sorted(funcs, reverse=True)
