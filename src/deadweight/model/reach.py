@@ -463,10 +463,10 @@ class Analysis:
                     r.kind in USE_KINDS or (r.kind == F.TRUTH and w.kind != F.MODULE and len(r.chain) == 1)
                 ):
                     hit = True
-                if r.kind == F.VALUE and not names.isdisjoint(stored.get(r.chain[0], ())):
+                if stored and r.kind == F.VALUE and not names.isdisjoint(stored.get(r.chain[0], ())):
                     lv.stored_call = True  # `self.act(x)` calling `lambda x: self.mlp(x)` stored in __init__
                     hit = True
-            if any(self.named_by_class_attr(c, d) in names for d in m.dynamic):
+            if m.dynamic and any(self.named_by_class_attr(c, d) in names for d in m.dynamic):
                 lv.pattern = True  # getattr(self, <a name the class sets>) picks this weight
                 hit = True
             for pattern in m.dynamic_patterns:
