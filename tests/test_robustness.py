@@ -629,3 +629,53 @@ def _reason_group(reason: str) -> str:
     if reason.startswith("not valid"):
         return reason.split(":")[0]
     return reason.split(":")[0] if ":" in reason else reason
+
+
+ALIASED_BLOCK = """\
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, dim, stem):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim)
+        if stem:
+            self.stem_conv = self.stem_norm = nn.Identity()
+        else:
+            self.stem_conv = self.stem_norm = None
+
+    def forward(self, x):
+        if self.stem_norm is not None:
+            x = self.stem_conv(x)
+            x = self.stem_norm(x)
+        return self.proj(x)
+
+
+class FastBlock(Block):
+    def forward(self, x):
+        return self.proj(x)
+"""
+
+
+def test_findings_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
+    """Two names bound to one object (`self.a = self.b = m`) were once walked as a set: the
+    "used here" location of a DW103 changed from run to run, so SARIF and baselines churned."""
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "blocks.py").write_text(ALIASED_BLOCK)
+    outputs = set()
+    for seed in ("0", "1", "2", "3", "5", "8"):
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        args = ["check", str(tmp_path), "--isolated", "--no-cache", "--output-format", "json", "--select", "DW103"]
+        run = subprocess.run(
+            [sys.executable, "-m", "deadweight", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+        )
+        findings = json.loads(run.stdout)["findings"]
+        outputs.add(json.dumps([(f["attribute"], [(r["line"], r["message"]) for r in f["related"]]) for f in findings]))
+    assert len(outputs) == 1
+    [(conv, conv_related), (norm, norm_related)] = json.loads(outputs.pop())
+    assert (conv, norm) == ("stem_conv", "stem_norm")
+    assert conv_related[1] == [15, "used here by `Block`"]  # each weight's own first use
+    assert norm_related[1] == [16, "used here by `Block`"]

@@ -151,7 +151,9 @@ class Project:
         self.modules: dict[str, F.FileFacts] = {}
         for f in self.files:
             self.modules.setdefault(f.module, f)
-        self._suffix_cache: dict[str, F.FileFacts | None] = {}
+        self._suffixes: dict[str, list[F.FileFacts]] | None = None
+        self._resolved: dict[tuple[str, str], str | ClassInfo | None] = {}
+        self._functions_resolved: dict[tuple[str, str], tuple[F.FileFacts, F.FunctionFacts] | None] = {}
         self._descendants: dict[str, list[ClassInfo]] = {}
         self.classes: dict[str, ClassInfo] = {}
         self._file_classes: dict[str, dict[str, ClassInfo]] = {}
@@ -202,6 +204,11 @@ class Project:
         self._stateless_cache: dict[str, bool] = {}
         self._builders: dict[str, set[str]] = {}
         self._stored: dict[str, dict[str, set[str]]] = {}
+        self._visible: dict[str, dict[str, tuple[ClassInfo, F.MethodFacts]]] = {}
+        self._method_indexes: dict[str, dict[str, F.MethodFacts]] = {}
+        self._own_methods: dict[str, dict[str, F.MethodFacts]] = {}
+        self._write_indexes: dict[str, dict[str, list[F.Write]]] = {}
+        self._attribute_types: dict[tuple[str, str], ClassInfo | None] = {}
         # Method names repeat across thousands of classes: classify each name once.
         self._entry_names: dict[str, bool] = {}
         self._init_names: dict[str, bool] = {}
@@ -226,14 +233,33 @@ class Project:
     def find_module(self, name: str) -> F.FileFacts | None:
         if name in self.modules:
             return self.modules[name]
-        if name not in self._suffix_cache:
-            suffix = "." + name
-            hits = [m for m, f in self.modules.items() if m.endswith(suffix) and not F.is_external(f.path)]
-            self._suffix_cache[name] = self.modules[hits[0]] if len(hits) == 1 else None
-        return self._suffix_cache[name]
+        if self._suffixes is None:
+            # `from models.bert import X` in a repo whose package root is not the scan root:
+            # a unique project module whose dotted name ends with it. Indexed once, because
+            # every unresolved import asks.
+            self._suffixes = {}
+            for m, f in self.modules.items():
+                if not F.is_external(f.path):
+                    parts = m.split(".")
+                    for i in range(1, len(parts)):
+                        self._suffixes.setdefault(".".join(parts[i:]), []).append(f)
+        hits = self._suffixes.get(name, ())
+        return hits[0] if len(hits) == 1 else None
 
     def resolve(self, f: F.FileFacts, dotted: str, _depth: int = 0) -> str | ClassInfo | None:
-        """A dotted name as written in file f -> a repo class, or an external qualified name."""
+        """A dotted name as written in file f -> a repo class, or an external qualified name.
+
+        The same names are resolved from the same files for every weight, read and subclass,
+        through re-export chains: top-level answers are cached."""
+        if _depth:
+            return self._resolve(f, dotted, _depth)
+        key = (f.path, dotted)
+        if key in self._resolved:
+            return self._resolved[key]
+        r = self._resolved[key] = self._resolve(f, dotted, 0)
+        return r
+
+    def _resolve(self, f: F.FileFacts, dotted: str, _depth: int) -> str | ClassInfo | None:
         if _depth > 12 or not dotted:
             return None
         head, _, rest = dotted.partition(".")
@@ -270,6 +296,12 @@ class Project:
 
     def resolve_function_in(self, f: F.FileFacts, callee: str) -> tuple[F.FileFacts, F.FunctionFacts] | None:
         """The same, with the file that defines the function (its names resolve there)."""
+        key = (f.path, callee)
+        if key not in self._functions_resolved:
+            self._functions_resolved[key] = self._resolve_function_in(f, callee)
+        return self._functions_resolved[key]
+
+    def _resolve_function_in(self, f: F.FileFacts, callee: str) -> tuple[F.FileFacts, F.FunctionFacts] | None:
         local = f"{f.module}.{callee}"
         if local in self.functions:
             return self.functions[local]
@@ -474,22 +506,57 @@ class Project:
         self, info: ClassInfo, name: str, after: ClassInfo | None = None
     ) -> tuple[ClassInfo, F.MethodFacts] | None:
         """Resolve a method through info's MRO (optionally starting after a class, for super())."""
+        if after is None:
+            return self.visible_methods(info).get(name)
         mro = info.mro
-        if after is not None:
-            try:
-                mro = mro[mro.index(after) + 1 :]
-            except ValueError:
-                mro = after.mro[1:]
+        try:
+            mro = mro[mro.index(after) + 1 :]
+        except ValueError:
+            mro = after.mro[1:]
+        return self._lookup_in(mro, name)
+
+    def visible_methods(self, info: ClassInfo) -> dict[str, tuple[ClassInfo, F.MethodFacts]]:
+        """Every method an instance of `info` has, by name, with the class that defines it.
+
+        Reachability asks for every attribute a method reads, most of which are no method: one
+        table per class, built from the MRO's own tables, answers each in one probe."""
+        table = self._visible.get(info.key)
+        if table is None:
+            table = {}
+            for c in reversed(info.mro):
+                for name, m in self._method_index(c).items():
+                    table[name] = (c, m)
+            self._visible[info.key] = table
+        return table
+
+    def _lookup_in(self, mro: list[ClassInfo], name: str) -> tuple[ClassInfo, F.MethodFacts] | None:
+        # super() lookups: the MRO after a class, one probe per class's table
         for c in mro:
-            m = c.facts.method(name)
+            m = self._method_index(c).get(name)
             if m is not None:
                 return c, m
-            for attr, value in c.facts.class_attrs:  # `__call__ = forward`
-                if attr == name and value.isidentifier():
-                    m = c.facts.method(value)
-                    if m is not None:
-                        return c, m
         return None
+
+    def _method_index(self, c: ClassInfo) -> dict[str, F.MethodFacts]:
+        """A class's methods by name, plus class-level aliases (`__call__ = forward`); a method
+        defined under the name wins over an alias, as in the class body."""
+        index = self._method_indexes.get(c.key)
+        if index is None:
+            methods = self._methods(c)
+            index = {}
+            for attr, value in c.facts.class_attrs:
+                if value.isidentifier() and attr not in index and value in methods:
+                    index[attr] = methods[value]
+            index.update(methods)
+            self._method_indexes[c.key] = index
+        return index
+
+    def _methods(self, c: ClassInfo) -> dict[str, F.MethodFacts]:
+        """A class's own methods by name; the first definition of a name, as `facts.method`."""
+        index = self._own_methods.get(c.key)
+        if index is None:
+            index = self._own_methods[c.key] = {m.name: m for m in reversed(c.facts.methods)}
+        return index
 
     def is_entry(self, name: str) -> bool:
         hit = self._entry_names.get(name)
@@ -650,10 +717,19 @@ class Project:
         return False, None, False, None
 
     def attribute_type(self, info: ClassInfo, attr: str) -> ClassInfo | None:
-        """The repo class an attribute of `info` (or its bases) is built from, if unique."""
-        for c in info.mro:
-            for w in c.facts.writes:
-                if w.attr == attr and w.ctor:
+        """The repo class an attribute of `info` (or its bases) is built from, if unique.
+
+        Asked for every `self.<child>.<x>` read of every class and each subclass: cached."""
+        key = (info.key, attr)
+        if key not in self._attribute_types:
+            self._attribute_types[key] = self._attribute_type(info, attr)
+        return self._attribute_types[key]
+
+    def _attribute_type(self, info: ClassInfo, attr: str) -> ClassInfo | None:
+        writes = [(c, self._writes_by_attr(c).get(attr, ())) for c in info.mro]
+        for c, ws in writes:
+            for w in ws:
+                if w.ctor:
                     r = self.resolve(c.file, w.ctor)
                     if isinstance(r, ClassInfo):
                         return r
@@ -662,21 +738,28 @@ class Project:
                         return made
         # `def __init__(self, vae: AutoencoderKL)`: the attribute of the same name holds the
         # argument (`self.vae = vae`, or a framework's `register_modules(vae=vae)`).
-        for c in info.mro:
-            init = c.facts.method("__init__")
+        inits = [(c, ws, self._methods(c).get("__init__")) for c, ws in writes]
+        for c, _, init in inits:
             if init is not None:
                 for param, names in init.annotations:
                     if param == attr:
                         return self.annotated_class(c.file, names)
         # `self.transformer = transformer` with no annotation: what the builders pass.
-        for c in info.mro:
-            init = c.facts.method("__init__")
+        for c, ws, init in inits:
             if init is None:
                 continue
-            for w in c.facts.writes:
-                if w.attr == attr and w.method == "__init__" and w.source is not None and w.source in init.params[1:]:
+            for w in ws:
+                if w.method == "__init__" and w.source is not None and w.source in init.params[1:]:
                     return self.callsites.param_type(c, init, w.source)
         return None
+
+    def _writes_by_attr(self, c: ClassInfo) -> dict[str, list[F.Write]]:
+        index = self._write_indexes.get(c.key)
+        if index is None:
+            index = self._write_indexes[c.key] = {}
+            for w in c.facts.writes:
+                index.setdefault(w.attr, []).append(w)
+        return index
 
     def _classmethod_product(self, c: ClassInfo, ctor: str) -> ClassInfo | None:
         """`Talker._from_config(cfg)`, `Encoder.from_pretrained(path)`: a classmethod that

@@ -82,9 +82,33 @@ class Liveness:
         return bool(self.shared_uses) or self.container or self.tied
 
 
-def _matches(name: str, names: set[str]) -> bool:
-    """Exact names, or `*` templates from getattr(obj, "fc" + suffix)."""
-    return name in names or any("*" in n and fnmatch.fnmatchcase(name, n) for n in names)
+@dataclass(frozen=True, slots=True)
+class _Names:
+    """Attribute names some code reads: exact ones, and `*` templates from
+    getattr(obj, "fc" + suffix), split once because each is matched against every weight."""
+
+    exact: frozenset[str]
+    templates: tuple[str, ...]
+
+    @classmethod
+    def of(cls, names: set[str]) -> _Names:
+        return cls(frozenset(names), tuple(n for n in names if "*" in n))
+
+    def matches(self, name: str) -> bool:
+        return name in self.exact or any(fnmatch.fnmatchcase(name, t) for t in self.templates)
+
+
+@dataclass(frozen=True, slots=True)
+class _Consumption:
+    """What a judged class's reachable methods consume, by attribute name."""
+
+    used: frozenset[str]  # read in a way that feeds the computation
+    truth: frozenset[str]  # tested for truth (`if self.x:`): a use of a tensor, not of a module
+    via_stored: frozenset[str]  # read by a stored callable the class calls
+    by_class_attr: frozenset[str]  # getattr(self, self.<class attribute>)
+    patterns: tuple[str, ...]  # getattr(self, f"fc{i}") as regular expressions
+    passed: tuple[_Names, ...]  # what the callees and decorators handed `self` read
+    external_super: bool  # a super() call leaves the repo (into nn.Linear's forward, say)
 
 
 class Analysis:
@@ -107,9 +131,17 @@ class Analysis:
         self._attr_index: dict[str, dict[str, list[F.Read]]] = {}
         self._held_as: dict[str, set[str]] | None = None
         self.construction = Construction(project, self.reads)
-        self._forward_methods: set[tuple[str, str]] | None = None
+        self._forward_inits: dict[tuple[str, str], bool] = {}
         self._dynamic: dict[str, list[str]] = {}
         self._holder_candidates: dict[str, list[F.Read]] = {}
+        self._callee_cache: dict[tuple[str, str, int], _Names] = {}
+        self._decorator_cache: dict[tuple[str, int], _Names] = {}
+        self._names_of_set: dict[int, _Names] = {}
+        self._family_names: dict[str, frozenset[str]] = {}
+        self._own_ties: dict[str, frozenset[str]] = {}
+        self._consumptions: dict[str, _Consumption] = {}
+        self._imported: dict[str, frozenset[str]] = {}
+        self._steps: dict[str, frozenset[str]] = {}
 
     def _reads_by_attr(self, info: ClassInfo) -> dict[str, list[F.Read]]:
         """A class's reads indexed by the attribute they start with (liveness looks up by name)."""
@@ -134,11 +166,14 @@ class Analysis:
     def _framework_steps(self, info: ClassInfo) -> frozenset[str]:
         """Methods a framework calls on subclasses of one of its bases (torchmetrics' `compute`),
         known from the conventions when that base's code is not installed where we read."""
-        out: frozenset[str] = frozenset()
-        for c in info.mro:
-            for b in c.bases:
-                if isinstance(b, str) and b in BASE_ENTRY_POINTS:
-                    out |= BASE_ENTRY_POINTS[b]
+        out = self._steps.get(info.key)
+        if out is None:
+            out = frozenset()
+            for c in info.mro:
+                for b in c.bases:
+                    if isinstance(b, str) and b in BASE_ENTRY_POINTS:
+                        out |= BASE_ENTRY_POINTS[b]
+            self._steps[info.key] = out
         return out
 
     def _is_step(self, info: ClassInfo, name: str) -> bool:
@@ -187,16 +222,15 @@ class Analysis:
 
     def _on_forward_path(self, c: ClassInfo, method: str) -> bool:
         """A method with an init-like name that some judged class's forward path calls
-        (`forward` running `self.init(x)` first): its reads are uses, not initialisation."""
-        if self._forward_methods is None:
-            self._forward_methods = {
-                (k.key, m.name)
-                for info in self.p.module_classes()
-                if self.is_judged(info)
-                for k, m in self.forward_path(info).values()
-                if self.p.is_init(m.name)
-            }
-        return (c.key, method) in self._forward_methods
+        (`forward` running `self.init(x)` first): its reads are uses, not initialisation.
+        A walk stays in the walked class's MRO, so only `c` and its subclasses can call it."""
+        key = (c.key, method)
+        hit = self._forward_inits.get(key)
+        if hit is None:
+            hit = self._forward_inits[key] = any(
+                self.is_judged(k) and key in self.forward_path(k) for k in [c, *self.p.descendants(c)]
+            )
+        return hit
 
     def is_judged(self, info: ClassInfo) -> bool:
         """A concrete module: one with an entry point that is not abstract."""
@@ -209,7 +243,10 @@ class Analysis:
         from outside, yet it feeds no weight into the computation."""
         key = "\0forward:" + info.key
         if key not in self._reach:
-            self._reach[key] = self._walk(info, [e for e in self.entry_methods(info) if self._is_step(info, e[1].name)])
+            entries = self.entry_methods(info)
+            steps = [e for e in entries if self._is_step(info, e[1].name)]
+            # most classes are entered only by their steps: the same walk as `reachable`
+            self._reach[key] = self.reachable(info) if len(steps) == len(entries) else self._walk(info, steps)
         return self._reach[key]
 
     def reachable(self, info: ClassInfo) -> Reached:
@@ -219,22 +256,23 @@ class Analysis:
 
     def _walk(self, info: ClassInfo, queue: list[tuple[ClassInfo, F.MethodFacts]]) -> Reached:
         seen: Reached = {}
+        stored = self.p.stored(info)
+        methods = self.p.visible_methods(info)
         while queue:
             cls, m = queue.pop()
             k = (cls.key, m.name)
             if k in seen:
                 continue
             seen[k] = (cls, m)
-            stored = self.p.stored(info)
-            for r in self.reads(cls, m.name):
+            for r in self._reads.get(k, ()):
                 if r.kind in (F.DELETE, "store"):
                     continue
-                target = self.p.lookup(info, r.chain[0])
+                target = methods.get(r.chain[0])
                 if target is not None and (not self.p.is_init(target[1].name) or r.kind == F.VALUE):
                     queue.append(target)  # `self.init(x)` called from forward runs on the forward path
                 if r.kind == F.VALUE and r.chain[0] in stored:  # `self.score_fn(x)` runs `dot_score`
                     for name in stored[r.chain[0]]:
-                        found = self.p.lookup(info, name)
+                        found = methods.get(name)
                         if found is not None:
                             queue.append(found)
             for name in m.super_calls:
@@ -249,26 +287,36 @@ class Analysis:
         if self._holders is not None:
             return self._holders
         out: dict[str, dict[str, list[Use]]] = {}
+        untyped: set[tuple[str, int]] = set()
         for h in self.p.classes.values():
             # Any method of the holder but init-only ones: `XFeat.match(...)` calling
             # `self.net.fine_matcher(...)` is the holder's API, whether or not its forward runs it.
+            recorded = h.is_module and not h.external
+            types: dict[str, ClassInfo | None] = {}
             for c in h.mro:
                 for r in self._holder_reads(c):
-                    name = r.method
-                    child = self.p.attribute_type(h, r.chain[0])
-                    if child is None:
+                    attr = r.chain[0]
+                    if attr in types:
+                        child0 = types[attr]
+                    else:
+                        child0 = types[attr] = self.p.attribute_type(h, attr)
+                    if child0 is None:
                         self._untyped_holder_names.add(r.chain[1])
-                        if h.is_module and not h.external:
-                            where = f"`{'.'.join(('self', *r.chain[:2]))}` in `{c.name}.{name}`"
+                        if recorded and (c.key, id(r)) not in untyped:
+                            # once per read, not once per subclass that inherits it
+                            untyped.add((c.key, id(r)))
+                            where = f"`{'.'.join(('self', *r.chain[:2]))}` in `{c.name}.{r.method}`"
                             self._untyped_holder_reads.setdefault(r.chain[1], []).append((c.file, where))
                         continue
-                    out.setdefault(child.key, {}).setdefault(r.chain[1], []).append(Use(c, name, r))
+                    out.setdefault(child0.key, {}).setdefault(r.chain[1], []).append(Use(c, r.method, r))
                     # `self.transformer.decoder.query_embed.weight`: each typed step holds the next
+                    child = child0
                     for i in range(1, len(r.chain) - 1):
-                        child = self.p.attribute_type(child, r.chain[i])
-                        if child is None:
+                        step = self.p.attribute_type(child, r.chain[i])
+                        if step is None:
                             break
-                        out.setdefault(child.key, {}).setdefault(r.chain[i + 1], []).append(Use(c, name, r))
+                        child = step
+                        out.setdefault(child.key, {}).setdefault(r.chain[i + 1], []).append(Use(c, r.method, r))
         self._add_annotated_reads(out)
         self._holders = out
         return out
@@ -340,6 +388,28 @@ class Analysis:
                 continue
             out.setdefault((kind, params.index(pr.param)), set()).add(pr.chain[0])
 
+    def _callee_names(self, info: ClassInfo, cls: ClassInfo, call: F.Call) -> _Names:
+        """`_callee_reads`, once per (class, call): every weight of the class asks."""
+        key = (info.key, cls.key, id(call))
+        hit = self._callee_cache.get(key)
+        if hit is None:
+            reads = self._callee_reads(info, cls, call)
+            # the fallback is one large set per parameter position, shared by many calls
+            hit = self._names_of_set.get(id(reads))
+            if hit is None:
+                hit = _Names.of(reads)
+                if any(reads is v for v in self._position_reads().values()):
+                    self._names_of_set[id(reads)] = hit
+            self._callee_cache[key] = hit
+        return hit
+
+    def _decorator_names(self, cls: ClassInfo, m: F.MethodFacts) -> _Names:
+        key = (cls.key, id(m))
+        hit = self._decorator_cache.get(key)
+        if hit is None:
+            hit = self._decorator_cache[key] = _Names.of(self._decorator_reads(cls, m))
+        return hit
+
     def _callee_reads(self, info: ClassInfo, cls: ClassInfo, call: F.Call) -> set[str]:
         """Attributes the callee reads on the module passed to it (processors, helpers)."""
         if call.position < 0:
@@ -389,7 +459,7 @@ class Analysis:
         lv = Liveness(w)
         d = w.cls
         related = [*d.mro, *self.p.descendants(d)]
-        names = {w.name, *w.aliases}
+        names = tuple(dict.fromkeys((w.name, *w.aliases)))  # ordered: uses are listed in this order
         container = (w.write.ctor or "").rsplit(".", 1)[-1] in CONTAINERS
         for c in related:
             by_attr = self._reads_by_attr(c)
@@ -453,37 +523,63 @@ class Analysis:
         return self._live.setdefault(id(w), lv)
 
     def _consumed_in(self, c: ClassInfo, w: Weight, lv: Liveness) -> bool:
-        reached = self.reachable(c)
-        hit = False
+        s = self._consumption(c)
         names = {w.name, *w.aliases}
-        stored = self.p.stored(c)
-        for cls, m in reached.values():
-            for r in self.reads(cls, m.name):
-                if (r.chain[0] == w.name or r.chain[0] in w.aliases) and (
-                    r.kind in USE_KINDS or (r.kind == F.TRUTH and w.kind != F.MODULE and len(r.chain) == 1)
-                ):
-                    hit = True
-                if stored and r.kind == F.VALUE and not names.isdisjoint(stored.get(r.chain[0], ())):
-                    lv.stored_call = True  # `self.act(x)` calling `lambda x: self.mlp(x)` stored in __init__
-                    hit = True
-            if m.dynamic and any(self.named_by_class_attr(c, d) in names for d in m.dynamic):
-                lv.pattern = True  # getattr(self, <a name the class sets>) picks this weight
-                hit = True
-            for pattern in m.dynamic_patterns:
-                if re.match(pattern, w.name):
-                    lv.pattern = True
-                    hit = True
-            for call in m.passes_self:
-                if _matches(w.name, self._callee_reads(c, cls, call)):
-                    lv.passed_self = True
-                    hit = True
-            if w.name in EXTERNAL_BASE_READS and any(self.p.lookup(c, s, after=cls) is None for s in m.super_calls):
-                lv.passed_self = hit = True  # super().forward() into nn.Embedding/nn.Linear reads self.weight
-            if m.decorators and _matches(w.name, self._decorator_reads(cls, m)):
-                lv.passed_self = True
-                hit = True
+        hit = not names.isdisjoint(s.used) or (w.kind != F.MODULE and not names.isdisjoint(s.truth))
+        if not names.isdisjoint(s.via_stored):
+            lv.stored_call = hit = True  # `self.act(x)` calling `lambda x: self.mlp(x)` stored in __init__
+        if not names.isdisjoint(s.by_class_attr) or any(re.match(p, w.name) for p in s.patterns):
+            lv.pattern = hit = True  # getattr(self, <a name the class sets>), getattr(self, f"fc{i}")
+        if any(n.matches(w.name) for n in s.passed) or (w.name in EXTERNAL_BASE_READS and s.external_super):
+            lv.passed_self = hit = True  # super().forward() into nn.Embedding/nn.Linear reads self.weight
         lv.dynamic.extend(r for r in self.dynamic_reasons(c) if r not in lv.dynamic)
         return hit or self._held_in(c, w)
+
+    def _consumption(self, c: ClassInfo) -> _Consumption:
+        """What `c`'s reachable methods consume, once per class: every weight of the class and
+        of its bases asks the same question of the same methods."""
+        hit = self._consumptions.get(c.key)
+        if hit is not None:
+            return hit
+        used: set[str] = set()
+        truth: set[str] = set()
+        via_stored: set[str] = set()
+        by_class_attr: set[str] = set()
+        patterns: list[str] = []
+        passed: dict[int, _Names] = {}
+        external_super = False
+        stored = self.p.stored(c)
+        for cls, m in self.reachable(c).values():
+            for r in self.reads(cls, m.name):
+                if r.kind in USE_KINDS:
+                    used.add(r.chain[0])
+                elif r.kind == F.TRUTH and len(r.chain) == 1:
+                    truth.add(r.chain[0])  # `if self.initted:` on a buffer branches on its value
+                if stored and r.kind == F.VALUE:
+                    via_stored.update(stored.get(r.chain[0], ()))
+            for d in m.dynamic:
+                named = self.named_by_class_attr(c, d)
+                if named is not None:
+                    by_class_attr.add(named)
+            patterns.extend(m.dynamic_patterns)
+            for call in m.passes_self:
+                names = self._callee_names(c, cls, call)
+                passed[id(names)] = names
+            if m.decorators:
+                names = self._decorator_names(cls, m)
+                passed[id(names)] = names
+            if not external_super and any(self.p.lookup(c, s, after=cls) is None for s in m.super_calls):
+                external_super = True
+        hit = self._consumptions[c.key] = _Consumption(
+            frozenset(used),
+            frozenset(truth),
+            frozenset(via_stored),
+            frozenset(by_class_attr),
+            tuple(dict.fromkeys(patterns)),
+            tuple(passed.values()),
+            external_super,
+        )
+        return hit
 
     def _held_in(self, c: ClassInfo, w: Weight) -> bool:
         """Another class reads `self.<child>.<w>` on a child typed as `c` or one of its bases."""
@@ -494,11 +590,22 @@ class Analysis:
         """An untyped `self.encoder.ctc_proj` read in a module whose file defines or imports the
         weight's class (the model that builds its encoder with `cls.build_encoder(args)`): very
         likely this weight. A read of the same name in code that never names the class is not."""
-        names = {c.name for c in [w.cls, *self.p.descendants(w.cls)]}
-        for file, where in self._untyped_holder_reads.get(w.name, ()):
-            if file is w.cls.file or any((i.name or i.local) in names for i in file.imports):
+        reads = self._untyped_holder_reads.get(w.name)
+        if not reads:
+            return None
+        names = self._family_names.get(w.cls.key)
+        if names is None:
+            names = self._family_names[w.cls.key] = frozenset(c.name for c in [w.cls, *self.p.descendants(w.cls)])
+        for file, where in reads:
+            if file is w.cls.file or not names.isdisjoint(self._imported_names(file)):
                 return where
         return None
+
+    def _imported_names(self, file: F.FileFacts) -> frozenset[str]:
+        hit = self._imported.get(file.path)
+        if hit is None:
+            hit = self._imported[file.path] = frozenset(i.name or i.local for i in file.imports)
+        return hit
 
     def _tied(self) -> set[tuple[str, str]]:
         """(holder attribute, weight) pairs named in `_tied_weights_keys` maps anywhere.
@@ -538,16 +645,19 @@ class Analysis:
             return True
         return any((h, w.name) in pairs for c in [w.cls, *self.p.descendants(w.cls)] for h in self._holder_names(c))
 
-    @staticmethod
-    def _ties_own(c: ClassInfo, name: str) -> bool:
+    def _ties_own(self, c: ClassInfo, name: str) -> bool:
         """The class's own tied-weights map names `<name>.<param>` (either side of a tie:
         `{"lm_head.weight": "shared.weight"}` makes `shared` the tensor `lm_head` runs with)."""
-        for attr, code in c.facts.class_attrs:
-            if TIED_WEIGHTS_ATTR.search(attr):
-                for key in re.findall(r"[\"']([\w.]+)[\"']", code):
-                    if key.split(".", 1)[0] == name and "." in key:
-                        return True
-        return False
+        tied = self._own_ties.get(c.key)
+        if tied is None:
+            tied = self._own_ties[c.key] = frozenset(
+                key.split(".", 1)[0]
+                for attr, code in c.facts.class_attrs
+                if TIED_WEIGHTS_ATTR.search(attr)
+                for key in re.findall(r"[\"']([\w.]+)[\"']", code)
+                if "." in key
+            )
+        return name in tied
 
     def absent_in(self, c: ClassInfo, w: Weight) -> bool:
         """Public for `inspect`: building `c` never creates `w` (see `_deletes`)."""

@@ -90,12 +90,14 @@ def weight_statements(
     seen: set[tuple[str, int, int]] = set()
     weights: dict[str, dict[str, Weight]] = {}
     project = ctx.project
+    of_kind: dict[int, list[F.Statement]] = {}  # a base's method is reached once per subclass
     for info, cls, m in reached_methods(ctx):
-        if project.is_init(m.name) or (skip is not None and skip(cls, m)):
+        statements = of_kind.get(id(m))
+        if statements is None:
+            statements = of_kind[id(m)] = [s for s in m.statements if s.kind == kind]
+        if not statements or project.is_init(m.name) or (skip is not None and skip(cls, m)):
             continue
-        for s in m.statements:
-            if s.kind != kind:
-                continue
+        for s in statements:
             key = (cls.path, s.span.line, s.span.column)
             if key in seen:
                 continue

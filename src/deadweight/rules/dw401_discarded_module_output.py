@@ -106,9 +106,15 @@ class Features(nn.Module):
     def check(self, ctx: Context) -> Iterable[Finding]:
         project = ctx.project
 
+        seen: dict[tuple[str, str], bool] = {}
+
         def hooked(cls: ClassInfo, m: F.MethodFacts) -> bool:
-            # outputs collected by forward hooks: the call is run for its hooks
-            return any(_HOOKS.search(r.chain[0]) for r in ctx.reach.reads(cls, m.name))
+            # outputs collected by forward hooks: the call is run for its hooks (asked once per
+            # method for each weight, so answered once per method)
+            key = (cls.key, m.name)
+            if key not in seen:
+                seen[key] = any(_HOOKS.search(r.chain[0]) for r in ctx.reach.reads(cls, m.name))
+            return seen[key]
 
         for info, _cls, _m, s, w in weight_statements(ctx, "discarded_call", skip=hooked):
             if len(s.chain) != 1 or w.kind != "module" or _STATEFUL.search(w.name):
