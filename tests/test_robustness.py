@@ -454,7 +454,7 @@ class Evil(Rule):
 """
 
 
-def test_plugins_load_only_when_config_names_them(tmp_path: Path) -> None:
+def test_plugins_load_only_when_config_names_them_and_the_user_allows_it(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     marker = tmp_path / "plugin-imported"
     (repo / "rules").mkdir(parents=True)
@@ -487,9 +487,44 @@ def test_plugins_load_only_when_config_names_them(tmp_path: Path) -> None:
     assert "DW990" not in run("--isolated", "--select", "DW1").stdout
     assert not marker.exists()
 
-    # Control: the same config without --isolated does load it (so the marker can appear).
+    # Named by the repository's own config, a plugin still does not run on a plain check: a
+    # pull request must not be able to make CI execute its code. The user is told why.
     named = run()
     assert named.returncode == 1, named.stderr
+    assert not marker.exists()
+    assert (
+        "deadweight: warning: not loading the plugins " + str(pyproject) + " names (rules/dw990_evil.py)"
+    ) in named.stderr
+    assert "pass --allow-plugins (or set DEADWEIGHT_ALLOW_PLUGINS=1) if you trust it" in named.stderr
+    # Selecting the plugin's code then is an unknown code, with the reason.
+    selected = run("--select", "DW990")
+    assert selected.returncode == 2
+    assert "unknown rule code or prefix 'DW990'" in selected.stderr
+    assert "the configured plugins were not loaded, pass --allow-plugins to load rules/dw990_evil.py" in selected.stderr
+    assert not marker.exists()
+    # The repository cannot opt itself in.
+    pyproject.write_text('[tool.deadweight]\nplugins = ["rules/dw990_evil.py"]\nallow-plugins = true\n', encoding="utf-8")
+    self_allowed = run()
+    assert self_allowed.returncode == 2
+    assert "allow-plugins: can only be set on the command line (--allow-plugins)" in self_allowed.stderr
+    assert not marker.exists()
+
+    # The user opts in on the command line, or in their environment.
+    pyproject.write_text('[tool.deadweight]\nplugins = ["rules/dw990_evil.py"]\n', encoding="utf-8")
+    allowed = run("--allow-plugins")
+    assert allowed.returncode == 1, allowed.stderr
+    assert "not loading the plugins" not in allowed.stderr
+    assert marker.read_text() == "plugin imported"
+    marker.unlink()
+    by_env = subprocess.run(
+        [console_script(), "check", "--no-cache", "-j", "1", "--output-format", "concise", "."],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "DEADWEIGHT_ALLOW_PLUGINS": "1"},
+    )
+    assert by_env.returncode == 1, by_env.stderr
     assert marker.read_text() == "plugin imported"
 
 

@@ -32,7 +32,7 @@ __all__ = ["Progress", "active_rules", "check"]
 
 
 def active_rules(settings: Settings) -> list[type[Rule]]:
-    return select_rules(all_rules(settings.plugins), settings.select, settings.extend_select, settings.ignore)
+    return select_rules(all_rules(settings.loaded_plugins), settings.select, settings.extend_select, settings.ignore)
 
 
 def check(
@@ -70,7 +70,7 @@ def check(
         if settings.use_cache:
             runcache.store(run_dir, run_slot, run_key, result)
     if settings.baseline:
-        inactive = {r.code for r in all_rules(settings.plugins)} - {r.code for r in rules}
+        inactive = {r.code for r in all_rules(settings.loaded_plugins)} - {r.code for r in rules}
         filtering.apply_baseline(result, Path(settings.baseline), only_files=only_files, inactive_codes=inactive)
     result.summary.seconds = time.perf_counter() - start
     return result

@@ -103,6 +103,12 @@ def main() -> None:
 )
 @click.option("--isolated", is_flag=True, help="Ignore all configuration files.")
 @click.option(
+    "--allow-plugins",
+    is_flag=True,
+    default=None,
+    help="Load the rule plugins the configuration names (they run code; off unless you trust the repository).",
+)
+@click.option(
     "--baseline",
     type=click.Path(dir_okay=False, path_type=str),
     help="Hide the findings recorded in this baseline file.",
@@ -132,6 +138,7 @@ def check(
     python: str | None,
     config_file: str | None,
     isolated: bool,
+    allow_plugins: bool | None,
     baseline: str | None,
     write_baseline: str | None,
     diff_base: str | None,
@@ -160,10 +167,11 @@ def check(
         "jobs": jobs,
         "use-cache": False if no_cache else None,
         "baseline": baseline,
+        "allow-plugins": allow_plugins or None,
     }
     try:
         settings = load_settings(targets, config_file=config_file, isolated=isolated, overrides=overrides)
-        rules = all_rules(settings.plugins)
+        rules = all_rules(settings.loaded_plugins)
     except (ConfigError, PluginError) as exc:
         _fail(str(exc))
         return
@@ -174,10 +182,24 @@ def check(
     ):
         bad = unknown_codes(rules, tuple(values))
         if bad:
-            _fail(f"{key}: unknown rule code or prefix {', '.join(repr(b) for b in bad)} (see `deadweight rules`)")
+            hint = (
+                f"; the configured plugins were not loaded, pass --allow-plugins to load {_names(settings.plugins)}"
+                if settings.blocked_plugins
+                else ""
+            )
+            _fail(
+                f"{key}: unknown rule code or prefix {', '.join(repr(b) for b in bad)} (see `deadweight rules`){hint}"
+            )
     if show_settings:
         click.echo(json.dumps(settings_as_dict(settings), indent=2))
         return
+    if settings.blocked_plugins:
+        click.echo(
+            f"deadweight: warning: not loading the plugins {settings.config_file or 'the configuration'} names "
+            f"({_names(settings.plugins)}): a plugin runs code, and a repository's own configuration "
+            "cannot make deadweight run it; pass --allow-plugins (or set DEADWEIGHT_ALLOW_PLUGINS=1) if you trust it",
+            err=True,
+        )
 
     root = Path(settings.project_root or find_project_root(targets))
     only_files = _explicit_files(targets, str(root))
@@ -238,6 +260,10 @@ def check(
     if exit_zero or not result.findings:
         sys.exit(EXIT_CLEAN)
     sys.exit(EXIT_FINDINGS)
+
+
+def _names(paths: tuple[str, ...]) -> str:
+    return ", ".join(os.path.relpath(p) if os.path.isabs(p) else p for p in paths)
 
 
 def _under(changed: set[str], targets: list[str], root: Path) -> set[str]:

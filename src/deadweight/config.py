@@ -36,7 +36,8 @@ CONFIDENCE_CHOICES = tuple(c.value for c in Confidence)
 _CODE_RE = re.compile(r"^DW\d{0,3}$")
 _NO_OVERRIDES: Mapping[str, object] = MappingProxyType({})
 # Keys that only make sense for one invocation, so only the CLI may set them.
-CLI_ONLY_KEYS = {"use-cache": "--no-cache"}
+CLI_ONLY_KEYS = {"use-cache": "--no-cache", "allow-plugins": "--allow-plugins"}
+ALLOW_PLUGINS_ENV = "DEADWEIGHT_ALLOW_PLUGINS"
 
 
 class ConfigError(Exception):
@@ -150,6 +151,8 @@ def load_settings(
         values.update(_validate_table(table, source))
     cli = _Source(file=None, prefix="", base_dir=Path.cwd(), allow_cli_only=True)
     given = {key: value for key, value in overrides.items() if value is not None}
+    if "allow-plugins" not in given and os.environ.get(ALLOW_PLUGINS_ENV, "").lower() in ("1", "true", "yes"):
+        given["allow-plugins"] = True
     values.update(_validate_table(given, cli))
     config = source.file if source is not None else None
     if "python" not in values:

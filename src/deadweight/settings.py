@@ -61,6 +61,19 @@ class Settings:
     use_cache: bool = True
     jobs: int = 0  # 0: one worker per available core; 1: in-process
     plugins: tuple[str, ...] = ()
+    # Plugins run code: those a config file names load only when the user opts in on the
+    # command line (--allow-plugins) or in their environment (DEADWEIGHT_ALLOW_PLUGINS=1), so a
+    # scanned repository's pyproject.toml cannot make a plain `deadweight check` execute it.
+    allow_plugins: bool = False
     # Where the settings came from (for --show-settings and relative paths).
     project_root: str | None = None
     config_file: str | None = None
+
+    @property
+    def loaded_plugins(self) -> tuple[str, ...]:
+        """The plugin files this run imports: the configured ones, once the user allowed it."""
+        return self.plugins if self.allow_plugins else ()
+
+    @property
+    def blocked_plugins(self) -> tuple[str, ...]:
+        return () if self.allow_plugins else self.plugins
