@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -437,3 +439,79 @@ def test_an_internal_error_exits_2_with_one_line(tmp_path: Path, monkeypatch: py
     assert result.exit_code == 2
     assert "deadweight: internal error: RuntimeError: boom" in result.output
     assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "github"])
+def test_a_closed_pipe_keeps_the_runs_exit_code_and_prints_nothing(tmp_path: Path, output_format: str) -> None:
+    """`deadweight check | head`: the reader closes the pipe before the report is written.
+    The exit code is the run's own (1: findings), every time, with no traceback."""
+    script = console_script()
+    root = project(tmp_path, {"mlp.py": MLP.format(dropout_comment=""), "clean.py": CLEAN})
+    for _ in range(3):
+        proc = subprocess.Popen(
+            [script, "check", str(root), "--no-cache", "--output-format", output_format],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # a real pipe whose reader is gone
+        err = proc.stderr.read().decode()
+        assert proc.wait(timeout=120) == 1
+        assert "Traceback" not in err and "BrokenPipe" not in err and "internal error" not in err
+
+
+def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group (workers too); 1 would mean "findings"."""
+    script = console_script()
+    block = "\n".join(
+        f"class B{j}(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        f"        self.a = nn.Linear(2, 2)\n\n    def forward(self, x):\n        return self.a(x)\n"
+        for j in range(20)
+    )
+    files = {f"m{i}.py": "import torch.nn as nn\n\n" + block for i in range(1500)}
+    root = project(tmp_path, files)
+    proc = subprocess.Popen(
+        [script, "check", str(root), "-j", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not (root / ".deadweight_cache").exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    if proc.returncode == 0 and b"No dead weights" in out:
+        pytest.skip("the run finished before the interrupt arrived")
+    assert proc.returncode == 130, err
+    assert err.decode().strip().splitlines()[-1] == "deadweight: interrupted"
+    assert b"Traceback" not in err
+
+
+def test_a_file_that_cannot_be_analyzed_fails_the_run(tmp_path: Path) -> None:
+    """Its weights were never judged: "no findings" would claim what was not checked."""
+    root = project(tmp_path, {"broken.py": "def f(:\n    pass\n"})
+    only_bad = run("--output-format", "concise", ".", cwd=root)
+    assert only_bad.exit_code == 1
+    assert only_bad.stdout == (
+        "broken.py: error: syntax error at line 1, column 7: invalid syntax\n"
+        "Found 0 findings; 1 file could not be analyzed.\n"
+    )
+    github = run("--output-format", "github", ".", cwd=root)
+    assert github.exit_code == 1  # an ::error annotation on a failing step, not a passing one
+    assert github.stdout.startswith("::error file=broken.py,title=deadweight::syntax error at line 1")
+    assert run("--exit-zero", ".", cwd=root).exit_code == 0
+    # Excluding the file is the way to accept it.
+    assert (
+        run("--output-format", "concise", ".", cwd=project(root, {}, 'extend-exclude = ["broken.py"]')).exit_code == 0
+    )
+
+
+def test_with_files_as_arguments_only_their_own_errors_fail_the_run(tmp_path: Path) -> None:
+    """pre-commit passes the changed files: a broken file elsewhere is not this commit's doing
+    (it is still listed)."""
+    root = project(tmp_path, {"broken.py": "def f(:\n    pass\n", "clean.py": CLEAN})
+    clean = run("--output-format", "concise", "clean.py", cwd=root)
+    assert clean.exit_code == 0, clean.stdout
+    assert "broken.py: error: syntax error" in clean.stdout
+    assert run("--output-format", "concise", "broken.py", cwd=root).exit_code == 1

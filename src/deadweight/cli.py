@@ -1,8 +1,9 @@
 """Command line: parse options, run `api.check`, hand the result to a reporter, pick the exit code.
 
-Exit codes: 0 no findings, 1 findings, 2 usage, configuration or internal error. User errors
-(bad config, unknown rule code, missing path) print one line naming the problem; never a
-traceback.
+Exit codes: 0 no findings, 1 findings or a file that could not be analyzed, 2 usage, configuration or internal error, 130
+interrupted (Ctrl-C). A reader that closes the pipe early (`| head`) leaves the run's own exit
+code. User errors (bad config, unknown rule code, missing path) print one line naming the
+problem; never a traceback.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from deadweight.engine.extraction import Progress
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a Ctrl-C
 
 
 def _codes(value: str | None) -> tuple[str, ...] | None:
@@ -53,7 +55,14 @@ class _Group(click.Group):
     def invoke(self, ctx: click.Context) -> object:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit, KeyboardInterrupt):
+        except KeyboardInterrupt:
+            # click would print "Aborted!" and exit 1, which means "findings" here
+            click.echo("deadweight: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:
+            _silence_stdout()  # `deadweight explain --all | head`: the reader stopped reading
+            sys.exit(EXIT_CLEAN)
+        except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
         except Exception as exc:
             if os.environ.get("DEADWEIGHT_DEBUG"):
@@ -254,12 +263,34 @@ def check(
         return
 
     active = api.active_rules(settings)
-    with _open_output(output) as out:
-        use_color = color if color is not None else (output is None and out.isatty() and not os.environ.get("NO_COLOR"))
-        emit(output_format, result, active, out, color=bool(use_color))
-    if exit_zero or not result.findings:
+    try:
+        with _open_output(output) as out:
+            use_color = (
+                color if color is not None else (output is None and out.isatty() and not os.environ.get("NO_COLOR"))
+            )
+            emit(output_format, result, active, out, color=bool(use_color))
+            out.flush()
+    except BrokenPipeError:
+        # `deadweight check | head`: the reader has what it wanted. The exit code stays the
+        # run's own, and nothing more is written (not even at interpreter exit).
+        _silence_stdout()
+    # A file that cannot be analyzed fails the run, as in ruff: its weights were never judged,
+    # so "no findings" would claim what was not checked. Only the reported files count (with
+    # files as arguments or --diff-base, a broken file elsewhere is not this change's doing).
+    unanalyzed = [e for e in result.errors if only_files is None or e.path in only_files]
+    if exit_zero or not (result.findings or unanalyzed):
         sys.exit(EXIT_CLEAN)
     sys.exit(EXIT_FINDINGS)
+
+
+def _silence_stdout() -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _names(paths: tuple[str, ...]) -> str:

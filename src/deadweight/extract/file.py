@@ -50,21 +50,30 @@ def decode(data: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+_LIBCST_POSITION = re.compile(r"(?P<kind>parser error: )error at (?P<line>\d+):(?P<column>\d+): (?P<rest>.*)")
+
+
 def _syntax_reason(exc: cst.ParserSyntaxError, lines: list[str]) -> str:
-    line = exc.raw_line
-    column = exc.raw_column + 1
-    if str(exc.message).startswith("tokenizer error"):
-        # libcst places every tokenizer error at 1:1; CPython's compiler knows the real place.
-        try:
-            compile("\n".join(lines) + "\n", "<file>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
-        except SyntaxError as where:
-            if where.lineno:
-                line, column = where.lineno, where.offset or 1
-        except (ValueError, RecursionError, MemoryError):
-            pass
+    """One position and one message. libcst puts tokenizer errors at 1:1 and parser errors at
+    the start of the line, with its own guess of the column inside the message; CPython's
+    compiler knows the place (and says "Missing parentheses in call to 'print'"), so it speaks
+    whenever it rejects the file too. Syntax only libcst rejects keeps libcst's inner position."""
+    line, column = exc.raw_line, exc.raw_column + 1
+    message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
+    inner = _LIBCST_POSITION.match(message)
+    if inner is not None:
+        line, column, message = int(inner["line"]), int(inner["column"]), inner["kind"] + inner["rest"]
+    try:
+        compile("\n".join(lines) + "\n", "<file>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as where:
+        if where.lineno:
+            line, column = where.lineno, where.offset or 1
+            kind = "tokenizer error: " if message.startswith("tokenizer error") else ""
+            message = kind + (where.msg or message)
+    except (ValueError, RecursionError, MemoryError):
+        pass
     text = lines[line - 1] if 0 < line <= len(lines) else ""
     hint = " (Python 2 syntax?)" if any(p.match(text) for p in _PY2_HINTS) else ""
-    message = str(exc.message).strip().splitlines()[0] if exc.message else "invalid syntax"
     return f"syntax error at line {line}, column {column}: {message}{hint}"
 
 
