@@ -515,3 +515,18 @@ def test_with_files_as_arguments_only_their_own_errors_fail_the_run(tmp_path: Pa
     assert clean.exit_code == 0, clean.stdout
     assert "broken.py: error: syntax error" in clean.stdout
     assert run("--output-format", "concise", "broken.py", cwd=root).exit_code == 1
+
+
+def test_a_folder_without_python_files_warns_and_leaves_no_cache(tmp_path: Path) -> None:
+    root = project(tmp_path, {"docs/readme.md": "# not python\n"})
+    result = CliRunner().invoke(main, ["check", str(root / "docs")], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stderr == (
+        f"deadweight: warning: no Python files found under {root / 'docs'} (check the path and `exclude`)\n"
+    )
+    assert not (root / ".deadweight_cache").exists() and not (root / "docs" / ".deadweight_cache").exists()
+    # A folder with Python files gets its cache, and no warning (the control).
+    (root / "docs" / "conf.py").write_text(CLEAN, encoding="utf-8")
+    with_files = CliRunner().invoke(main, ["check", str(root / "docs")], catch_exceptions=False)
+    assert "no Python files" not in with_files.stderr
+    assert (root / ".deadweight_cache").exists()

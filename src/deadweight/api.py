@@ -46,6 +46,13 @@ def check(
     start = time.perf_counter()
     rules = active_rules(settings)
     found = discover(paths, settings)
+    nothing: list[str] = []
+    if not found.files and not found.errors:
+        # A typo'd path or an empty folder: say so (as ruff does), and leave no cache behind
+        # in a place where nothing was analyzed.
+        where = ", ".join(str(p) for p in paths) or "."
+        nothing.append(f"no Python files found under {where} (check the path and `exclude`)")
+        settings = dataclasses.replace(settings, use_cache=False)
     run_dir = cache_dir(settings, found.root)
     result = None
     if settings.use_cache:  # nothing changed since the last identical run: its result stands
@@ -72,6 +79,7 @@ def check(
     if settings.baseline:
         inactive = {r.code for r in all_rules(settings.loaded_plugins)} - {r.code for r in rules}
         filtering.apply_baseline(result, Path(settings.baseline), only_files=only_files, inactive_codes=inactive)
+    result.warnings[:0] = nothing
     result.summary.seconds = time.perf_counter() - start
     return result
 
