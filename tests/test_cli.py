@@ -530,3 +530,58 @@ def test_a_folder_without_python_files_warns_and_leaves_no_cache(tmp_path: Path)
     with_files = CliRunner().invoke(main, ["check", str(root / "docs")], catch_exceptions=False)
     assert "no Python files" not in with_files.stderr
     assert (root / ".deadweight_cache").exists()
+
+
+NET = """\
+import torch.nn as nn
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+        self.unused = nn.Linear(2, 2)
+        self.layers = [nn.Linear(2, 2)]
+
+    def forward(self, x):
+        for layer in self.layers:
+            x = layer(x)
+        return self.fc(x)
+"""
+
+
+def located(result: Result) -> list[str]:
+    """`path:code` per finding line of a concise report."""
+    return [f"{line.split(':')[0]}:{line.split(' ')[1]}" for line in concise(result)[:-1]]
+
+
+def test_rule_and_path_options_accumulate_and_extend_like_ruff(tmp_path: Path) -> None:
+    root = project(
+        tmp_path,
+        {"net.py": NET, "gen/net.py": NET, "third_party/net.py": NET, "build/net.py": NET},
+        'extend-exclude = ["gen"]\nper-file-ignores = { "third_party/*" = ["DW2"] }\n',
+    )
+    report = ["--output-format", "concise"]
+    # Repeated options accumulate (the last one used to win), commas split.
+    repeated = run(*report, "--select", "DW2", "--select", "DW101", ".", cwd=root)
+    assert located(repeated) == ["net.py:DW101", "net.py:DW201", "third_party/net.py:DW101"]
+    assert located(run(*report, "--select", "DW2,DW101", ".", cwd=root)) == located(repeated)
+    assert located(run(*report, "--ignore", "DW1", "--ignore", "DW2", ".", cwd=root)) == []
+    # An empty list is a usage error, not "run no rules and pass".
+    for empty in ("", " , "):
+        bad = run("--select", empty, ".", cwd=root)
+        assert bad.exit_code == 2
+        assert bad.stderr == f"deadweight: error: --select: expected at least one value, got {empty!r}\n"
+    # --extend-exclude adds to the configured list; --exclude replaces the default list
+    # (`build/` among it), while the configured extend-exclude still applies.
+    assert located(run(*report, "--extend-exclude", "third_party", ".", cwd=root)) == ["net.py:DW101", "net.py:DW201"]
+    replaced = run(*report, "--exclude", "third_party", ".", cwd=root)
+    assert located(replaced) == ["build/net.py:DW101", "build/net.py:DW201", "net.py:DW101", "net.py:DW201"]
+    # --extend-per-file-ignores adds a pattern; --per-file-ignores replaces the table.
+    extended = run(*report, "--extend-per-file-ignores", "net.py:DW101", ".", cwd=root)
+    assert located(extended) == ["net.py:DW201", "third_party/net.py:DW101"]
+    table = run(*report, "--per-file-ignores", "net.py:DW201", ".", cwd=root)
+    assert located(table) == ["net.py:DW101", "third_party/net.py:DW101", "third_party/net.py:DW201"]
+    malformed = run("--per-file-ignores", "tests", ".", cwd=root)
+    assert malformed.exit_code == 2
+    assert "expected PATTERN:CODES such as 'tests/*:DW101,DW102', got 'tests'" in malformed.stderr

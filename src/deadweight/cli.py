@@ -37,10 +37,34 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a Ctrl-C
 
 
-def _codes(value: str | None) -> tuple[str, ...] | None:
-    if value is None:
+def _items(option: str, values: tuple[str, ...]) -> list[str] | None:
+    """Repeated options accumulate and each may be a comma-separated list, as in ruff;
+    an option given with nothing in it is a usage error, not "run no rules"."""
+    if not values:
         return None
-    return tuple(c.strip().upper() for c in value.split(",") if c.strip())
+    items = [item.strip() for value in values for item in value.split(",") if item.strip()]
+    if not items:
+        _fail(f"{option}: expected at least one value, got {', '.join(repr(v) for v in values)}")
+    return items
+
+
+def _codes(option: str, values: tuple[str, ...]) -> tuple[str, ...] | None:
+    items = _items(option, values)
+    return None if items is None else tuple(c.upper() for c in items)
+
+
+def _per_file(option: str, values: tuple[str, ...]) -> dict[str, list[str]] | None:
+    """`PATTERN:CODES` per value (`tests/*:DW101,DW102`), the codes comma-separated."""
+    if not values:
+        return None
+    table: dict[str, list[str]] = {}
+    for value in values:
+        pattern, sep, codes = value.rpartition(":")
+        listed = [c.strip().upper() for c in codes.split(",") if c.strip()]
+        if not sep or not pattern.strip() or not listed:
+            _fail(f"{option}: expected PATTERN:CODES such as 'tests/*:DW101,DW102', got {value!r}")
+        table.setdefault(pattern.strip(), []).extend(listed)
+    return table
 
 
 def _fail(message: str) -> None:
@@ -83,9 +107,38 @@ def main() -> None:
 
 @main.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=str))
-@click.option("--select", help="Comma-separated rule codes or prefixes to enable (replaces the default set).")
-@click.option("--extend-select", help="Rule codes or prefixes to enable in addition (e.g. preview rules).")
-@click.option("--ignore", help="Rule codes or prefixes to disable.")
+@click.option(
+    "--select",
+    multiple=True,
+    metavar="CODES",
+    help="Rule codes or prefixes to enable, replacing the configured set (comma-separated, repeatable).",
+)
+@click.option(
+    "--extend-select",
+    multiple=True,
+    metavar="CODES",
+    help="Rule codes or prefixes to enable in addition (e.g. preview rules).",
+)
+@click.option("--ignore", multiple=True, metavar="CODES", help="Rule codes or prefixes to disable.")
+@click.option(
+    "--exclude",
+    multiple=True,
+    metavar="PATTERNS",
+    help="Paths to skip, gitignore-style, replacing the configured and default list.",
+)
+@click.option("--extend-exclude", multiple=True, metavar="PATTERNS", help="Paths to skip in addition.")
+@click.option(
+    "--per-file-ignores",
+    multiple=True,
+    metavar="PATTERN:CODES",
+    help="Ignore codes in matching files, replacing the configured table (e.g. 'tests/*:DW1').",
+)
+@click.option(
+    "--extend-per-file-ignores",
+    multiple=True,
+    metavar="PATTERN:CODES",
+    help="Per-file ignores in addition to the configured ones.",
+)
 @click.option("--output-format", "output_format", type=click.Choice(sorted(FORMATS)), default="text", show_default=True)
 @click.option(
     "-o", "--output", "output", type=click.Path(dir_okay=False, path_type=str), help="Write the report to FILE."
@@ -135,9 +188,13 @@ def main() -> None:
 )
 def check(
     paths: tuple[str, ...],
-    select: str | None,
-    extend_select: str | None,
-    ignore: str | None,
+    select: tuple[str, ...],
+    extend_select: tuple[str, ...],
+    ignore: tuple[str, ...],
+    exclude: tuple[str, ...],
+    extend_exclude: tuple[str, ...],
+    per_file_ignores: tuple[str, ...],
+    extend_per_file_ignores: tuple[str, ...],
     output_format: str,
     output: str | None,
     min_confidence: str | None,
@@ -169,9 +226,13 @@ def check(
             _fail(f"{p}: no such file or directory")
     overrides = {
         "python": python,
-        "select": _codes(select),
-        "extend-select": _codes(extend_select),
-        "ignore": _codes(ignore),
+        "select": _codes("--select", select),
+        "extend-select": _codes("--extend-select", extend_select),
+        "ignore": _codes("--ignore", ignore),
+        "exclude": _items("--exclude", exclude),
+        "extend-exclude": _items("--extend-exclude", extend_exclude),
+        "per-file-ignores": _per_file("--per-file-ignores", per_file_ignores),
+        "extend-per-file-ignores": _per_file("--extend-per-file-ignores", extend_per_file_ignores),
         "min-confidence": min_confidence,
         "jobs": jobs,
         "use-cache": False if no_cache else None,

@@ -151,9 +151,19 @@ def load_settings(
         values.update(_validate_table(table, source))
     cli = _Source(file=None, prefix="", base_dir=Path.cwd(), allow_cli_only=True)
     given = {key: value for key, value in overrides.items() if value is not None}
+    # `--extend-*` on the command line adds to what the config file says, as in ruff; the
+    # plain options (`--select`, `--exclude`, `--per-file-ignores`) replace it.
+    extend_pfi = given.pop("extend-per-file-ignores", None)
     if "allow-plugins" not in given and os.environ.get(ALLOW_PLUGINS_ENV, "").lower() in ("1", "true", "yes"):
         given["allow-plugins"] = True
-    values.update(_validate_table(given, cli))
+    from_cli = _validate_table(given, cli)
+    for name in ("extend_select", "extend_exclude"):
+        if name in from_cli:
+            from_cli[name] = (*values.get(name, ()), *from_cli[name])
+    if extend_pfi is not None:
+        added = _per_file_ignores("extend-per-file-ignores", extend_pfi, cli)
+        from_cli["per_file_ignores"] = (*from_cli.get("per_file_ignores", values.get("per_file_ignores", ())), *added)
+    values.update(from_cli)
     config = source.file if source is not None else None
     if "python" not in values:
         values["python"] = _default_environment(root)
