@@ -585,3 +585,17 @@ def test_rule_and_path_options_accumulate_and_extend_like_ruff(tmp_path: Path) -
     malformed = run("--per-file-ignores", "tests", ".", cwd=root)
     assert malformed.exit_code == 2
     assert "expected PATTERN:CODES such as 'tests/*:DW101,DW102', got 'tests'" in malformed.stderr
+
+
+def test_per_file_ignores_use_the_exclude_syntax(tmp_path: Path) -> None:
+    """gitignore-style, as `exclude` and as validation: a directory pattern covers everything
+    below it, a bare name matches at any depth, and `*` does not cross a `/`."""
+    root = project(
+        tmp_path,
+        {"tests/unit/net.py": NET, "pkg/conftest.py": NET, "models/a/net.py": NET, "models/net.py": NET},
+        'per-file-ignores = { "tests/" = ["DW1"], "conftest.py" = ["DW1"], "models/*.py" = ["DW1"] }\n',
+    )
+    shown = located(run("--output-format", "concise", "--select", "DW101", ".", cwd=root))
+    # fnmatch on the full path used to drop nothing for `tests/` and `conftest.py`, and to
+    # drop models/a/net.py through `models/*.py`.
+    assert shown == ["models/a/net.py:DW101"]

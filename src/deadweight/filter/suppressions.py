@@ -6,10 +6,12 @@ report, so a comment's verdict never depends on which files a run reports.
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import re
 from collections.abc import Sequence
 from pathlib import Path
+
+import pathspec
 
 from deadweight.extract.comments import is_suppressed
 from deadweight.extract.facts import FileFacts
@@ -167,6 +169,13 @@ def _comment_columns(root: Path | None, path: str, line: int) -> tuple[int, int]
 
 def _ignored_for_file(finding: Finding, settings: Settings) -> bool:
     for pattern, codes in settings.per_file_ignores:
-        if fnmatch.fnmatch(finding.path, pattern) and any(finding.code.startswith(c) for c in codes):
+        if any(finding.code.startswith(c) for c in codes) and _file_pattern(pattern).match_file(finding.path):
             return True
     return False
+
+
+@functools.lru_cache(maxsize=256)
+def _file_pattern(pattern: str) -> pathspec.GitIgnoreSpec:
+    """The same gitignore-style syntax as `exclude` (and as validation checks): `tests/`
+    covers everything below it, a bare `conftest.py` any file of that name."""
+    return pathspec.GitIgnoreSpec.from_lines([pattern])
