@@ -578,9 +578,9 @@ def test_rule_and_path_options_accumulate_and_extend_like_ruff(tmp_path: Path) -
     replaced = run(*report, "--exclude", "third_party", ".", cwd=root)
     assert located(replaced) == ["build/net.py:DW101", "build/net.py:DW201", "net.py:DW101", "net.py:DW201"]
     # --extend-per-file-ignores adds a pattern; --per-file-ignores replaces the table.
-    extended = run(*report, "--extend-per-file-ignores", "net.py:DW101", ".", cwd=root)
+    extended = run(*report, "--extend-per-file-ignores", "/net.py:DW101", ".", cwd=root)
     assert located(extended) == ["net.py:DW201", "third_party/net.py:DW101"]
-    table = run(*report, "--per-file-ignores", "net.py:DW201", ".", cwd=root)
+    table = run(*report, "--per-file-ignores", "/net.py:DW201", ".", cwd=root)
     assert located(table) == ["net.py:DW101", "third_party/net.py:DW101", "third_party/net.py:DW201"]
     malformed = run("--per-file-ignores", "tests", ".", cwd=root)
     assert malformed.exit_code == 2
@@ -599,3 +599,40 @@ def test_per_file_ignores_use_the_exclude_syntax(tmp_path: Path) -> None:
     # fnmatch on the full path used to drop nothing for `tests/` and `conftest.py`, and to
     # drop models/a/net.py through `models/*.py`.
     assert shown == ["models/a/net.py:DW101"]
+
+
+def test_diff_base_reports_a_finding_in_an_unchanged_file_that_the_change_caused(repo: Path) -> None:
+    (repo / "block.py").write_text(
+        "import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def __init__(self, dim):\n"
+        "        super().__init__()\n        self.norm = nn.LayerNorm(dim)\n        self.fc = nn.Linear(dim, dim)\n\n"
+        "    def forward(self, x):\n        return self.fc(self.norm(x))\n"
+    )
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "block")
+    assert run("--diff-base", "HEAD", ".", cwd=repo).exit_code == 0
+    (repo / "fast.py").write_text(
+        "from block import Block\n\n\nclass FastBlock(Block):\n    def forward(self, x):\n        return self.fc(x)\n"
+    )
+    changed = run("--diff-base", "HEAD", "--output-format", "json", ".", cwd=repo)
+    assert changed.exit_code == 1
+    data = json.loads(changed.stdout)
+    [finding] = data["findings"]
+    assert (finding["code"], finding["path"], finding["line"], finding["class"]) == (
+        "DW103",
+        "block.py",
+        7,
+        "FastBlock",
+    )
+    assert finding["related"][0] == {
+        "path": "fast.py",
+        "line": 5,
+        "column": 9,
+        "message": "`FastBlock.forward` no longer reaches `norm` (in a given or changed file)",
+    }
+    assert (data["summary"]["reported_files"], data["summary"]["reported_through_related"]) == (1, 1)
+    # A change elsewhere that involves neither location reports nothing.
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "fast")
+    (repo / "clean.py").write_text(CLEAN + "\n")
+    unrelated = run("--diff-base", "HEAD", "--output-format", "json", ".", cwd=repo)
+    assert json.loads(unrelated.stdout)["findings"] == []

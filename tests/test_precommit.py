@@ -173,3 +173,61 @@ def test_try_repo_with_file_arguments_uses_cross_file_facts(
         text=True,
     )
     assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+BLOCK = """\
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.norm = nn.LayerNorm(dim)
+        self.fc = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        return self.fc(self.norm(x))
+"""
+
+FAST_BLOCK = """\
+from blocks.block import Block
+
+
+class FastBlock(Block):
+    def forward(self, x):
+        return self.fc(x)
+"""
+
+
+@pytest.mark.slow
+def test_a_commit_that_kills_a_weight_in_another_file_is_refused(
+    hook_repo: tuple[Path, str], precommit_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The commit adds only fast.py; the DW103 sits at the base's line in the unchanged
+    block.py. It belongs to this commit through its override location, so the hook fails now,
+    not for the next person who touches block.py."""
+    hook_path, rev = hook_repo
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(precommit_home))
+    repo = tmp_path / "models"
+    (repo / "blocks").mkdir(parents=True)
+    assert git(repo, "init", "-q").returncode == 0
+    (repo / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {hook_path}\n    rev: {rev}\n    hooks:\n      - id: deadweight\n", encoding="utf-8"
+    )
+    (repo / "blocks" / "__init__.py").write_text("", encoding="utf-8")
+    (repo / "blocks" / "block.py").write_text(BLOCK, encoding="utf-8")
+    install = subprocess.run([sys.executable, "-m", "pre_commit", "install"], cwd=repo, capture_output=True, text=True)
+    assert install.returncode == 0, install.stdout + install.stderr
+    assert git(repo, "add", "-A").returncode == 0
+    first = git(repo, "commit", "-q", "-m", "block")
+    assert first.returncode == 0, first.stdout + first.stderr
+
+    (repo / "blocks" / "fast.py").write_text(FAST_BLOCK, encoding="utf-8")
+    assert git(repo, "add", "blocks/fast.py").returncode == 0
+    refused = git(repo, "commit", "-m", "add FastBlock")
+    output = refused.stdout + refused.stderr
+    assert refused.returncode == 1, output
+    assert "blocks/block.py:7:14  DW103  submodule `norm` (`nn.LayerNorm`) is not used by `FastBlock`" in output
+    assert "blocks/fast.py:5: `FastBlock.forward` no longer reaches `norm` (in a given or changed file)" in output
+    assert "output limited to findings that involve the 1 given or changed file (1 located in another file)" in output
+    assert git(repo, "rev-list", "--count", "HEAD").stdout.strip() == "1"

@@ -134,6 +134,10 @@ class Summary:
     # Classes that create weights but were not judged, per unresolved base:
     # [{"base": "pkg.mod.BaseModule", "classes": 212, "example": "path::Class"}]
     not_judged: list[dict[str, object]] = field(default_factory=list)
+    # With files as arguments or --diff-base: how many files the report was limited to, and
+    # how many reported findings sit in another file but involve one of them (None: all files).
+    reported_files: int | None = None
+    reported_through_related: int = 0
 
     def recount(self, reported: Sequence[Finding]) -> None:
         """Per-code and per-confidence counts of the findings a run reports."""
@@ -161,6 +165,11 @@ class Summary:
             "modules_judged": self.modules,
             "modules_from_evidence": self.modules_from_evidence,
             "not_judged": self.not_judged,
+            **(
+                {"reported_files": self.reported_files, "reported_through_related": self.reported_through_related}
+                if self.reported_files is not None
+                else {}
+            ),
         }
 
 

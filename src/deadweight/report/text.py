@@ -123,6 +123,13 @@ def summary_line(result: Result) -> str:
     if result.errors:
         count = len(result.errors)
         parts.append(f"{plural(count, 'file')} could not be analyzed")
+    if summary.reported_files is not None:
+        limited = (
+            f"output limited to findings that involve the {plural(summary.reported_files, 'given or changed file')}"
+        )
+        if summary.reported_through_related:
+            limited += f" ({summary.reported_through_related} located in another file)"
+        parts.append(limited)
     return "; ".join(parts) + "."
 
 
