@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import libcst as cst
 
@@ -114,45 +114,15 @@ class Collector:
         # The tests of those conditions, rendered with fixed locals written in (`guards`) only
         # when a write sits under one: most conditions guard no weight.
         self.guards: list[cst.BaseExpression | None] = []
+        self.lambdas = 0  # lambdas enclosing the node being visited
 
     # -- traversal -------------------------------------------------------------------------
     def on_visit(self, node: cst.CSTNode) -> bool:
-        t = type(node)
-        if t is cst.Attribute:
-            self._attribute(node)  # type: ignore[arg-type]
-        elif t is cst.Call:
-            self._call(node)  # type: ignore[arg-type]
-        elif t is cst.FunctionDef:
-            self._enter_func(node)  # type: ignore[arg-type]
-        elif t is cst.ClassDef:
-            self._enter_class(node)  # type: ignore[arg-type]
-        elif t is cst.If:
-            self.cond_depth += 1
-            self.conds.append(self.code_for(node.test))  # type: ignore[attr-defined]
-            self.guards.append(node.test)  # type: ignore[attr-defined]
-        elif t in (cst.For, cst.While, cst.Try, cst.IfExp, cst.Match, cst.With, cst.CompFor):
-            if t is cst.For:
-                self._rebind(node.target)  # type: ignore[attr-defined]
-            self.cond_depth += 1
-            self.conds.append(self.code_for(node.test) if t is cst.IfExp else "")  # type: ignore[attr-defined]
-            self.guards.append(node.test if t is cst.IfExp else None)  # type: ignore[attr-defined]
-        elif t is cst.AnnAssign and isinstance(node.target, cst.Name) and node.value is not None:  # type: ignore[attr-defined]
-            self._local(node.target.value, node.value)  # type: ignore[attr-defined]
-        elif t in (cst.AugAssign, cst.AnnAssign, cst.AsName, cst.NamedExpr):
-            self._rebind(node.target if t is not cst.AsName else node.name)  # type: ignore[attr-defined]
-        elif t is cst.Import or t is cst.ImportFrom:
-            self._import(node)  # type: ignore[arg-type]
-        elif t is cst.Return:
-            if self.funcs and self.stack and not self._in_lambda_or_nested():
-                v = node.value  # type: ignore[attr-defined]
-                self.funcs[-1].returns.append(v is not None and not is_none(v))
-                made = self._producer(v) if v is not None and not is_none(v) else "None"
-                if made:
-                    self.funcs[-1].produced.append(made)
-        elif t is cst.Assign:
-            self._assign(node)  # type: ignore[arg-type]
-        elif t is cst.Subscript:
-            self._key_read(node.value, node.slice[0].slice)  # type: ignore[attr-defined]
+        # One dict probe per node: most nodes (names, operators, whitespace) have no handler,
+        # and a chain of `type is` tests cost them each a dozen comparisons.
+        handler = _VISIT.get(type(node))
+        if handler is not None:
+            handler(self, node)
         if self.funcs and self.stack:
             f = self.funcs[-1]
             if self.stack[-1] is f.node.body:
@@ -162,15 +132,54 @@ class Collector:
 
     def on_leave(self, original_node: cst.CSTNode) -> None:
         self.stack.pop()
-        t = type(original_node)
-        if t is cst.FunctionDef:
-            self._leave_func(original_node)  # type: ignore[arg-type]
-        elif t is cst.ClassDef:
-            self._leave_class()
-        elif t in (cst.If, cst.For, cst.While, cst.Try, cst.IfExp, cst.Match, cst.With, cst.CompFor):
-            self.cond_depth -= 1
-            self.conds.pop()
-            self.guards.pop()
+        handler = _LEAVE.get(type(original_node))
+        if handler is not None:
+            handler(self, original_node)
+
+    # -- per-type handlers of the walk (tables below the class) ------------------------------
+    def _visit_if(self, node: cst.If) -> None:
+        self.cond_depth += 1
+        self.conds.append(self.code_for(node.test))
+        self.guards.append(node.test)
+
+    def _visit_branching(self, node: cst.CSTNode) -> None:
+        if type(node) is cst.For:
+            self._rebind(node.target)
+        self.cond_depth += 1
+        is_ifexp = type(node) is cst.IfExp
+        self.conds.append(self.code_for(node.test) if is_ifexp else "")  # type: ignore[attr-defined]
+        self.guards.append(node.test if is_ifexp else None)  # type: ignore[attr-defined]
+
+    def _leave_branching(self, node: cst.CSTNode) -> None:
+        self.cond_depth -= 1
+        self.conds.pop()
+        self.guards.pop()
+
+    def _visit_ann_assign(self, node: cst.AnnAssign) -> None:
+        if isinstance(node.target, cst.Name) and node.value is not None:
+            self._local(node.target.value, node.value)
+        else:
+            self._rebind(node.target)
+
+    def _visit_rebinding(self, node: cst.CSTNode) -> None:
+        self._rebind(node.name if type(node) is cst.AsName else node.target)  # type: ignore[attr-defined]
+
+    def _visit_return(self, node: cst.Return) -> None:
+        if self.funcs and self.stack and not self._in_lambda_or_nested():
+            v = node.value
+            self.funcs[-1].returns.append(v is not None and not is_none(v))
+            made = self._producer(v) if v is not None and not is_none(v) else "None"
+            if made:
+                self.funcs[-1].produced.append(made)
+
+    def _visit_subscript(self, node: cst.Subscript) -> None:
+        self._key_read(node.value, node.slice[0].slice)
+
+    def _visit_lambda(self, node: cst.Lambda) -> None:
+        self.lambdas += 1
+
+    def _leave_lambda(self, node: cst.Lambda) -> None:
+        self.lambdas -= 1
 
     def guard(self, test: cst.BaseExpression) -> str:
         """A condition's text with the method's fixed locals written in (see `guards`)."""
@@ -474,7 +483,7 @@ class Collector:
             m.dynamic.append(f"self.{name}")
         kind = classify(self.stack, chain, top, i)
         if len(chain) == 1 and kind == F.VALUE:
-            holder = _stored_as(self.stack, top, i)
+            holder = _stored_as(self.stack, top, i, self.lambdas > 0)
             if holder is not None and holder != name:
                 owner.stored_calls.append((holder, name))
         if kind == "write":
@@ -793,34 +802,61 @@ class Collector:
                 self.assignments.append((target, name))
 
 
-def _stored_as(stack: list[cst.CSTNode], top: cst.CSTNode, i: int) -> str | None:
+_STATEMENT_BOUNDARY = (cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine, cst.FunctionDef)
+
+
+def _stored_as(stack: list[cst.CSTNode], top: cst.CSTNode, i: int, in_lambda: bool) -> str | None:
     """`self.<attr>` whose mention `self.X` is stored in it to be called later: a bound method
     (`self.score_fn = self.dot_score if dot else self.mlp_score`) or a read inside a stored
     lambda (`self.act = lambda x: self.mlp(x)`). Not a call or an argument outside a lambda:
-    `self.y = self.build()` runs `build` now, `self.y = f(self.x)` passes `x`."""
+    `self.y = self.build()` runs `build` now, `self.y = f(self.x)` passes `x`.
+
+    `in_lambda`: some lambda encloses the mention. A lambda's body is one expression, so such a
+    lambda always lies within the mention's own statement."""
     child: cst.CSTNode = top
-    in_lambda = False
-    for j in range(i, -1, -1):
-        if isinstance(stack[j], cst.Lambda):
-            in_lambda = True
-            break
-        if isinstance(stack[j], (cst.Assign, cst.BaseSuite, cst.SimpleStatementLine)):
-            break
     for j in range(i, -1, -1):
         node = stack[j]
-        if isinstance(node, cst.Call) and not in_lambda:
-            return None
-        elif isinstance(node, cst.Assign):
-            if node.value is not child or len(node.targets) != 1:
+        t = type(node)
+        if t is cst.Call and not in_lambda:
+            return None  # most mentions: `self.fc(x)` runs now
+        if t is cst.Assign:
+            if node.value is not child or len(node.targets) != 1:  # type: ignore[attr-defined]
                 return None
-            target = node.targets[0].target
+            target = node.targets[0].target  # type: ignore[attr-defined]
             if isinstance(target, cst.Attribute) and is_self(target.value):
                 return target.attr.value
             return None
-        elif isinstance(node, (cst.BaseSuite, cst.SimpleStatementLine, cst.FunctionDef)):
+        if t in _STATEMENT_BOUNDARY:
             return None
         child = node
     return None
+
+
+_BRANCHING = (cst.For, cst.While, cst.Try, cst.IfExp, cst.Match, cst.With, cst.CompFor)
+_VISIT: dict[type[cst.CSTNode], Callable[[Collector, Any], None]] = {
+    cst.Attribute: Collector._attribute,
+    cst.Call: Collector._call,
+    cst.FunctionDef: Collector._enter_func,
+    cst.ClassDef: Collector._enter_class,
+    cst.If: Collector._visit_if,
+    **dict.fromkeys(_BRANCHING, Collector._visit_branching),
+    cst.AnnAssign: Collector._visit_ann_assign,
+    cst.AugAssign: Collector._visit_rebinding,
+    cst.AsName: Collector._visit_rebinding,
+    cst.NamedExpr: Collector._visit_rebinding,
+    cst.Import: Collector._import,
+    cst.ImportFrom: Collector._import,
+    cst.Return: Collector._visit_return,
+    cst.Assign: Collector._assign,
+    cst.Subscript: Collector._visit_subscript,
+    cst.Lambda: Collector._visit_lambda,
+}
+_LEAVE: dict[type[cst.CSTNode], Callable[[Collector, Any], None]] = {
+    cst.FunctionDef: Collector._leave_func,
+    cst.ClassDef: lambda c, _node: c._leave_class(),
+    **dict.fromkeys((cst.If, *_BRANCHING), Collector._leave_branching),
+    cst.Lambda: Collector._leave_lambda,
+}
 
 
 def collect(module: cst.Module, positions: Positions) -> Collector:
