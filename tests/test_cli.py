@@ -194,7 +194,8 @@ def test_explicit_file_given_from_another_directory(tmp_path: Path) -> None:
         "--output-format", "concise", str(root / "pkg" / "mlp.py"), str(root / "pkg" / "clean.py"), cwd=tmp_path
     )
     assert result.exit_code == 1
-    assert concise(result) == [f"pkg/mlp.py:8:14: DW105 {DROPOUT_MESSAGE}", "Found 1 finding."]
+    # printed relative to the working directory, so the path opens from the shell
+    assert concise(result) == [f"proj/pkg/mlp.py:8:14: DW105 {DROPOUT_MESSAGE}", "Found 1 finding."]
 
 
 # --------------------------------------------------------------------------- suppressions
@@ -636,3 +637,50 @@ def test_diff_base_reports_a_finding_in_an_unchanged_file_that_the_change_caused
     (repo / "clean.py").write_text(CLEAN + "\n")
     unrelated = run("--diff-base", "HEAD", "--output-format", "json", ".", cwd=repo)
     assert json.loads(unrelated.stdout)["findings"] == []
+
+
+def test_text_and_concise_paths_open_from_the_working_directory(tmp_path: Path) -> None:
+    """As ruff prints them: relative to the cwd when the project lies inside it, else absolute;
+    JSON keeps root-relative paths next to the root."""
+    root = project(tmp_path / "proj", {"models/net.py": NET})
+    (root / "docs").mkdir()
+    from_parent = run("--output-format", "concise", "--select", "DW101", "proj", cwd=tmp_path)
+    assert concise(from_parent)[0].startswith("proj/models/net.py:8:14: DW101 ")
+    text = run("--select", "DW101", "proj", cwd=tmp_path)
+    assert "proj/models/net.py:8:14  DW101" in text.stdout
+    from_inside = run("--output-format", "concise", "--select", "DW101", "..", cwd=root / "docs")
+    assert concise(from_inside)[0].startswith(f"{(root / 'models' / 'net.py').as_posix()}:8:14: DW101 ")
+    data = json.loads(run("--output-format", "json", "--select", "DW101", "proj", cwd=tmp_path).stdout)
+    assert data["findings"][0]["path"] == "models/net.py"
+
+
+UNKNOWN_LAYER = """\
+import torch.nn as nn
+
+from layers import build_layer
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(2, 2)
+        self.extra = build_layer(2)
+
+    def forward(self, x):
+        return self.fc(x)
+"""
+
+
+def test_fail_on_separates_what_is_shown_from_what_fails(tmp_path: Path) -> None:
+    root = project(tmp_path, {"net.py": UNKNOWN_LAYER})
+    shown = run("--output-format", "concise", "--fail-on", "high", ".", cwd=root)
+    assert shown.exit_code == 0  # the medium finding is shown, and does not fail the run
+    assert concise(shown)[0].startswith("net.py:10:14: DW101 submodule `extra` (`build_layer`)")
+    assert run("--fail-on", "medium", ".", cwd=root).exit_code == 1
+    assert run(".", cwd=root).exit_code == 1  # default: every shown finding fails
+    # A floor below what is shown cannot fail on hidden findings.
+    assert run("--min-confidence", "high", "--fail-on", "low", ".", cwd=root).exit_code == 0
+    configured = project(tmp_path, {}, 'fail-on = "high"\n')
+    assert run(".", cwd=configured).exit_code == 0
+    bad = run("--fail-on", "hgih", ".", cwd=root)
+    assert bad.exit_code == 2

@@ -232,6 +232,12 @@ def normalise(text: str, root: Path) -> str:
     return text.replace(str(root), "<ROOT>")
 
 
+@pytest.fixture(autouse=True)
+def _cwd_is_the_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Human formats print paths relative to the working directory; run from the root."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def result(tmp_path: Path) -> Result:
     return make_result(tmp_path)
@@ -468,3 +474,15 @@ def test_github_paths_relative_to_cwd(result: Result, tmp_path: Path, monkeypatc
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)  # the root is not inside the cwd: paths stay as reported
     assert render("github", result).splitlines()[0].startswith("::error file=mixins/position.py,")
+
+
+def test_text_and_concise_paths_relative_to_cwd(
+    result: Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path.parent)
+    prefix = tmp_path.name
+    assert render("concise", result).splitlines()[0].startswith(f"{prefix}/mixins/position.py:5:18: DW101 ")
+    text = render("text", result)
+    assert f"{prefix}/models/vit.py:8:14  DW104" in text
+    assert f"= note: {prefix}/models/vit.py:13: read only for `.shape`" in text
+    assert f"{prefix}/broken.py: could not parse" in text

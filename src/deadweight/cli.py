@@ -27,6 +27,7 @@ from deadweight.config import (
     settings_as_dict,
 )
 from deadweight.filter import baseline as bl
+from deadweight.findings import confidence_rank
 from deadweight.report import FORMATS, emit
 from deadweight.rules.registry import PluginError, all_rules, unknown_codes
 
@@ -148,6 +149,11 @@ def main() -> None:
     type=click.Choice(["low", "medium", "high"]),
     help="Hide findings below this confidence [default: medium].",
 )
+@click.option(
+    "--fail-on",
+    type=click.Choice(["low", "medium", "high"]),
+    help="Fail (exit 1) only on shown findings of at least this confidence [default: every shown finding].",
+)
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the cache.")
 @click.option("--jobs", "-j", type=click.IntRange(min=0), help="Worker processes (0 = one per core, 1 = in-process).")
@@ -198,6 +204,7 @@ def check(
     output_format: str,
     output: str | None,
     min_confidence: str | None,
+    fail_on: str | None,
     exit_zero: bool,
     no_cache: bool,
     jobs: int | None,
@@ -234,6 +241,7 @@ def check(
         "per-file-ignores": _per_file("--per-file-ignores", per_file_ignores),
         "extend-per-file-ignores": _per_file("--extend-per-file-ignores", extend_per_file_ignores),
         "min-confidence": min_confidence,
+        "fail-on": fail_on,
         "jobs": jobs,
         "use-cache": False if no_cache else None,
         "baseline": baseline,
@@ -339,7 +347,9 @@ def check(
     # so "no findings" would claim what was not checked. Only the reported files count (with
     # files as arguments or --diff-base, a broken file elsewhere is not this change's doing).
     unanalyzed = [e for e in result.errors if only_files is None or e.path in only_files]
-    if exit_zero or not (result.findings or unanalyzed):
+    floor = confidence_rank(settings.fail_on or settings.min_confidence)
+    failing = [f for f in result.findings if confidence_rank(f.confidence) >= floor]
+    if exit_zero or not (failing or unanalyzed):
         sys.exit(EXIT_CLEAN)
     sys.exit(EXIT_FINDINGS)
 

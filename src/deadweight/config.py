@@ -392,6 +392,7 @@ _VALIDATORS: dict[str, _Validator] = {
     "init-methods": _strings,
     "module-bases": _strings,
     "min-confidence": _confidence,
+    "fail-on": _confidence,
     "baseline": _path,
     "cache-dir": _path,
     "jobs": _non_negative_int,

@@ -55,6 +55,9 @@ class Settings:
     python: str | None = None
     # Reporting.
     min_confidence: str = "medium"
+    # The lowest confidence that fails the run (exit 1); None: every shown finding fails it.
+    # Lets CI show low findings without failing on them.
+    fail_on: str | None = None
     baseline: str | None = None
     # Engine.
     cache_dir: str | None = None  # None: <project root>/.deadweight_cache

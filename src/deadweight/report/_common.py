@@ -7,7 +7,8 @@ them without importing its siblings (and without an import cycle through `FORMAT
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
 
 from deadweight.extract.facts import FileError
 from deadweight.findings import Finding
@@ -50,3 +51,29 @@ def printable(text: str) -> str:
     one-for-one so that column numbers computed on the original text still line up.
     """
     return _OTHER_CONTROL.sub("\ufffd", _WHITESPACE_CONTROL.sub(" ", text))
+
+
+def path_display(root: str | Path, cwd: Path | None = None) -> Callable[[str], str]:
+    """Root-relative finding paths as the user opens them from the shell (as ruff prints
+    them): relative to the working directory when the project lies inside it, else absolute.
+    Machine formats (JSON, SARIF) keep root-relative paths and say what the root is."""
+    base = Path(root)
+    prefix = relative_to(base, cwd if cwd is not None else Path.cwd())
+    if prefix is None:
+        return lambda path: (base / path).as_posix()
+    if not prefix:
+        return lambda path: path
+    return lambda path: f"{prefix}/{path}"
+
+
+def relative_to(root: Path, cwd: Path) -> str | None:
+    """root relative to cwd ('' when equal), or None when it is not inside it.
+
+    Symlinks are resolved only as a fallback, so a root given through a symlinked cwd (as
+    on macOS runners, /var -> /private/var) still maps.
+    """
+    for candidate, base in ((root, cwd), (root.resolve(), cwd.resolve())):
+        if candidate.is_relative_to(base):
+            relative = candidate.relative_to(base).as_posix()
+            return "" if relative == "." else relative
+    return None

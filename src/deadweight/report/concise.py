@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from deadweight.findings import Result
-from deadweight.report._common import plural, printable, sorted_errors, sorted_findings
+from deadweight.report._common import path_display, plural, printable, sorted_errors, sorted_findings
 from deadweight.rules.base import Rule
 
 
@@ -20,13 +20,14 @@ def emit_concise(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, co
     `color` is accepted for the common emitter interface and ignored: this format is meant to
     be parsed by other tools.
     """
+    shown = path_display(result.root)
     findings = sorted_findings(result.findings)
     for finding in findings:
-        location = f"{printable(finding.path)}:{finding.line}:{finding.column}"
+        location = f"{printable(shown(finding.path))}:{finding.line}:{finding.column}"
         out.write(f"{location}: {finding.code} {printable(finding.message)}\n")
     errors = sorted_errors(result.errors)
     for error in errors:
-        out.write(f"{printable(error.path)}: error: {printable(error.reason)}\n")
+        out.write(f"{printable(shown(error.path))}: error: {printable(error.reason)}\n")
     if findings or errors:
         total = f"Found {plural(len(findings), 'finding')}"
         if errors:

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TextIO
 
 from deadweight.findings import Finding, Result
-from deadweight.report._common import sorted_errors, sorted_findings
+from deadweight.report._common import relative_to, sorted_errors, sorted_findings
 from deadweight.rules.base import Rule
 
 # GitHub has error, warning and notice annotations; our "info" is their "notice".
@@ -66,22 +66,9 @@ class _PathMapper:
     """Rewrites root-relative paths to cwd-relative ones when the root is inside the cwd."""
 
     def __init__(self, root: Path, cwd: Path) -> None:
-        self._prefix = _relative_to(root, cwd)
+        self._prefix = relative_to(root, cwd)
 
     def display(self, path: str) -> str:
         if not self._prefix:  # outside the cwd (None), or the cwd itself ("")
             return path
         return f"{self._prefix}/{path}"
-
-
-def _relative_to(root: Path, cwd: Path) -> str | None:
-    """root relative to cwd ('' when equal), or None when it is not inside it.
-
-    Symlinks are resolved only as a fallback, so a root given through a symlinked cwd (as
-    on macOS runners, /var -> /private/var) still maps.
-    """
-    for candidate, base in ((root, cwd), (root.resolve(), cwd.resolve())):
-        if candidate.is_relative_to(base):
-            relative = candidate.relative_to(base).as_posix()
-            return "" if relative == "." else relative
-    return None

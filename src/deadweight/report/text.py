@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import itertools
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TextIO
 
@@ -23,6 +23,7 @@ from rich.text import Text
 
 from deadweight.findings import CONFIDENCES, Finding, Result
 from deadweight.report._common import (
+    path_display,
     plural,
     printable,
     rules_by_code,
@@ -45,22 +46,23 @@ def emit_text(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color
     console = _console(out, color)
     names = {code: rule.name for code, rule in rules_by_code(rules).items()}
     sources = _Sources(Path(result.root))
+    display = path_display(result.root)
     findings = sorted_findings(result.findings)
 
     for path, group in itertools.groupby(findings, key=lambda finding: finding.path):
         in_file = list(group)
         # One gutter width per file, so the source excerpts of a file line up with each other.
         gutter = len(str(max(finding.line for finding in in_file)))
-        console.print(Text(printable(path), style="bold underline"))
+        console.print(Text(printable(display(path)), style="bold underline"))
         for finding in in_file:
-            _print_finding(console, finding, sources, gutter=gutter, color=color)
+            _print_finding(console, finding, sources, display, gutter=gutter, color=color)
             console.print()
 
     errors = sorted_errors(result.errors)
     if errors:
         console.print(Text(f"Could not analyze {plural(len(errors), 'file')}:", style="bold red"))
         for error in errors:
-            console.print(Text.assemble("  ", (printable(error.path), "bold"), ": ", printable(error.reason)))
+            console.print(Text.assemble("  ", (printable(display(error.path)), "bold"), ": ", printable(error.reason)))
         console.print()
 
     if findings:
@@ -155,11 +157,13 @@ def _is_terminal(out: TextIO) -> bool:
         return False
 
 
-def _print_finding(console: Console, finding: Finding, sources: _Sources, *, gutter: int, color: bool) -> None:
+def _print_finding(
+    console: Console, finding: Finding, sources: _Sources, display: Callable[[str], str], *, gutter: int, color: bool
+) -> None:
     """Header, source line with the attribute marked, then the related locations as notes."""
     console.print(
         Text.assemble(
-            (f"{printable(finding.path)}:{finding.line}:{finding.column}", "cyan"),
+            (f"{printable(display(finding.path))}:{finding.line}:{finding.column}", "cyan"),
             "  ",
             (finding.code, SEVERITY_STYLES.get(finding.severity, "bold")),
             "  ",
@@ -186,7 +190,7 @@ def _print_finding(console: Console, finding: Finding, sources: _Sources, *, gut
             console.print(Text(f" {'':>{gutter}} | {pad}{carets}"))
 
     for related in finding.related:
-        location = f"{printable(related.path)}:{related.line}"
+        location = f"{printable(display(related.path))}:{related.line}"
         console.print(
             Text.assemble(
                 f" {'':>{gutter}} ",
