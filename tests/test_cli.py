@@ -684,3 +684,20 @@ def test_fail_on_separates_what_is_shown_from_what_fails(tmp_path: Path) -> None
     assert run(".", cwd=configured).exit_code == 0
     bad = run("--fail-on", "hgih", ".", cwd=root)
     assert bad.exit_code == 2
+
+
+def test_statistics_counts_findings_per_rule(tmp_path: Path) -> None:
+    root = project(tmp_path, {"net.py": NET, "gen/net.py": NET, "broken.py": "def f(:\n    pass\n"})
+    stats = run("--statistics", ".", cwd=root)
+    assert stats.exit_code == 1  # the same exit code as the full report
+    assert stats.stdout == (
+        "2\tDW101\tunused-weight\t(2 high)\n2\tDW201\tunregistered-submodules\t(2 high)\n1 file could not be analyzed\n"
+    )
+    data = json.loads(run("--statistics", "--output-format", "json", ".", cwd=root).stdout)
+    assert data == [
+        {"code": "DW101", "name": "unused-weight", "count": 2, "by_confidence": {"high": 2}},
+        {"code": "DW201", "name": "unregistered-submodules", "count": 2, "by_confidence": {"high": 2}},
+    ]
+    clean = project(tmp_path / "clean", {"clean.py": CLEAN})
+    empty = run("--statistics", ".", cwd=clean)
+    assert (empty.exit_code, empty.stdout) == (0, "")

@@ -188,6 +188,11 @@ def main() -> None:
 )
 @click.option("--diff-base", help="Report only findings in files changed since this git revision.")
 @click.option("--show-settings", is_flag=True, help="Print the resolved settings as JSON and exit.")
+@click.option(
+    "--statistics",
+    is_flag=True,
+    help="Print how many findings each rule reported instead of the findings (json with --output-format json).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the report.")
 @click.option(
     "--color/--no-color", default=None, help="Force or disable colour (default: when the output is a terminal)."
@@ -216,6 +221,7 @@ def check(
     write_baseline: str | None,
     diff_base: str | None,
     show_settings: bool,
+    statistics: bool,
     quiet: bool,
     color: bool | None,
 ) -> None:
@@ -337,7 +343,12 @@ def check(
             use_color = (
                 color if color is not None else (output is None and out.isatty() and not os.environ.get("NO_COLOR"))
             )
-            emit(output_format, result, active, out, color=bool(use_color))
+            if statistics:
+                from deadweight.report.statistics import emit_statistics
+
+                emit_statistics(result, active, out, as_json=output_format == "json")
+            else:
+                emit(output_format, result, active, out, color=bool(use_color))
             out.flush()
     except BrokenPipeError:
         # `deadweight check | head`: the reader has what it wanted. The exit code stays the
