@@ -701,3 +701,25 @@ def test_statistics_counts_findings_per_rule(tmp_path: Path) -> None:
     clean = project(tmp_path / "clean", {"clean.py": CLEAN})
     empty = run("--statistics", ".", cwd=clean)
     assert (empty.exit_code, empty.stdout) == (0, "")
+
+
+def test_quiet_shows_only_findings_and_silent_nothing(tmp_path: Path) -> None:
+    root = project(tmp_path, {"net.py": NET, "broken.py": "def f(:\n    pass\n", "docs/readme.md": "x\n"})
+    full = run("--output-format", "concise", "--select", "DW101", ".", cwd=root)
+    assert concise(full)[-1] == "Found 1 finding; 1 file could not be analyzed."
+    quiet = run("--output-format", "concise", "--select", "DW101", "-q", ".", cwd=root)
+    assert quiet.exit_code == 1
+    assert concise(quiet) == [
+        concise(full)[0],
+        "broken.py: error: syntax error at line 1, column 7: invalid syntax",
+    ]
+    text = run("--select", "DW101", "-q", ".", cwd=root)
+    assert "net.py:8:14  DW101" in text.stdout
+    assert "Found 1 finding" not in text.stdout and "Code " not in text.stdout
+    # warnings go too: the folder without Python files
+    assert run("-q", "docs", cwd=root).stderr == ""
+    assert "no Python files found" in run("docs", cwd=root).stderr
+    silent = run("--select", "DW101", "--silent", ".", cwd=root)
+    assert (silent.exit_code, silent.stdout, silent.stderr) == (1, "", "")
+    written = run("--silent", "--output-format", "json", "-o", "report.json", ".", cwd=root)
+    assert written.exit_code == 1 and json.loads((root / "report.json").read_text())["findings"]

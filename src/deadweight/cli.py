@@ -193,7 +193,13 @@ def main() -> None:
     is_flag=True,
     help="Print how many findings each rule reported instead of the findings (json with --output-format json).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar; only the report.")
+@click.option(
+    "--quiet",
+    "-q",
+    is_flag=True,
+    help="Only the findings and the files that could not be analyzed: no progress bar, tables, summary or warnings.",
+)
+@click.option("--silent", is_flag=True, help="Print nothing (the exit code still tells); errors of use still print.")
 @click.option(
     "--color/--no-color", default=None, help="Force or disable colour (default: when the output is a terminal)."
 )
@@ -223,6 +229,7 @@ def check(
     show_settings: bool,
     statistics: bool,
     quiet: bool,
+    silent: bool,
     color: bool | None,
 ) -> None:
     """Analyze PATHS (default: the current directory) for dead weights.
@@ -277,7 +284,8 @@ def check(
     if show_settings:
         click.echo(json.dumps(settings_as_dict(settings), indent=2))
         return
-    if settings.blocked_plugins:
+    talk = not (quiet or silent)  # warnings and notes on stderr, as ruff's -q / --silent
+    if settings.blocked_plugins and talk:
         click.echo(
             f"deadweight: warning: not loading the plugins {settings.config_file or 'the configuration'} names "
             f"({_names(settings.plugins)}): a plugin runs code, and a repository's own configuration "
@@ -312,7 +320,7 @@ def check(
             _fail(str(exc))
             return
 
-    show_progress = not quiet and output_format == "text" and sys.stderr.isatty() and not os.environ.get("CI")
+    show_progress = talk and output_format == "text" and sys.stderr.isatty() and not os.environ.get("CI")
     try:
         run_settings = api.without_baseline(settings) if write_baseline is not None else settings
         with _progress(show_progress) as progress:
@@ -323,9 +331,9 @@ def check(
                 f"deadweight: wrote {written} finding{'s' if written != 1 else ''} to {write_baseline}", err=True
             )
             sys.exit(EXIT_CLEAN)
-        for warning in result.warnings:
+        for warning in result.warnings if talk else ():
             click.echo(f"deadweight: warning: {warning}", err=True)
-        if settings.baseline and result.stale_baseline:
+        if settings.baseline and result.stale_baseline and talk:
             _note_stale(result.stale_baseline, settings.baseline)
     except bl.BaselineError as exc:
         _fail(str(exc))
@@ -343,12 +351,14 @@ def check(
             use_color = (
                 color if color is not None else (output is None and out.isatty() and not os.environ.get("NO_COLOR"))
             )
-            if statistics:
+            if silent and output is None:
+                pass
+            elif statistics:
                 from deadweight.report.statistics import emit_statistics
 
                 emit_statistics(result, active, out, as_json=output_format == "json")
             else:
-                emit(output_format, result, active, out, color=bool(use_color))
+                emit(output_format, result, active, out, color=bool(use_color), brief=quiet)
             out.flush()
     except BrokenPipeError:
         # `deadweight check | head`: the reader has what it wanted. The exit code stays the

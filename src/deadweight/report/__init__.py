@@ -23,10 +23,13 @@ class Emitter(Protocol):
     """Renders a result to a text stream.
 
     `rules` are the rules active in the run (SARIF lists them all, even those that did not
-    fire); `color` asks for terminal styling, which the machine formats ignore.
+    fire); `color` asks for terminal styling and `brief` (`-q`) for the findings and the files
+    that could not be analyzed without tables and summary lines; machine formats ignore both.
     """
 
-    def __call__(self, result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool) -> None: ...
+    def __call__(
+        self, result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool, brief: bool = False
+    ) -> None: ...
 
 
 FORMATS: dict[str, Emitter] = {
@@ -38,14 +41,16 @@ FORMATS: dict[str, Emitter] = {
 }
 
 
-def emit(fmt: str, result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool) -> None:
+def emit(
+    fmt: str, result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool, brief: bool = False
+) -> None:
     """Render `result` in format `fmt`; an unknown name is a ValueError that lists the choices."""
     try:
         emitter = FORMATS[fmt]
     except KeyError:
         choices = ", ".join(FORMATS)
         raise ValueError(f"unknown output format {fmt!r} (choose from: {choices})") from None
-    emitter(result, rules, out, color=color)
+    emitter(result, rules, out, color=color, brief=brief)
 
 
 __all__ = ["FORMATS", "Emitter", "emit"]

@@ -14,7 +14,7 @@ from deadweight.report._common import path_display, plural, printable, sorted_er
 from deadweight.rules.base import Rule
 
 
-def emit_concise(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool) -> None:
+def emit_concise(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool, brief: bool = False) -> None:
     """Write one line per finding, then one per unreadable file, then a one-line total.
 
     `color` is accepted for the common emitter interface and ignored: this format is meant to
@@ -28,7 +28,7 @@ def emit_concise(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, co
     errors = sorted_errors(result.errors)
     for error in errors:
         out.write(f"{printable(shown(error.path))}: error: {printable(error.reason)}\n")
-    if findings or errors:
+    if (findings or errors) and not brief:
         total = f"Found {plural(len(findings), 'finding')}"
         if errors:
             total += f"; {plural(len(errors), 'file')} could not be analyzed"

@@ -19,7 +19,7 @@ from deadweight.rules.base import Rule
 COMMANDS: dict[str, str] = {"error": "error", "warning": "warning", "info": "notice"}
 
 
-def emit_github(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool) -> None:
+def emit_github(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool, brief: bool = False) -> None:
     """Write one workflow command per finding and per unreadable file; `color` is ignored."""
     paths = _PathMapper(Path(result.root), Path.cwd())
     for finding in sorted_findings(result.findings):

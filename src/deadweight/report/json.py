@@ -27,7 +27,7 @@ def to_document(result: Result) -> dict[str, object]:
     }
 
 
-def emit_json(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool) -> None:
+def emit_json(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool, brief: bool = False) -> None:
     """Write the document, indented, with a trailing newline; `color` is ignored."""
     json.dump(to_document(result), out, indent=2)
     out.write("\n")

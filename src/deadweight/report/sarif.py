@@ -39,7 +39,7 @@ FAMILY_TAGS: dict[str, str] = {
 }
 
 
-def emit_sarif(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool) -> None:
+def emit_sarif(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool, brief: bool = False) -> None:
     """Write the SARIF log, indented, with a trailing newline; `color` is ignored."""
     json.dump(to_sarif(result, rules), out, indent=2)
     out.write("\n")

@@ -41,7 +41,7 @@ CONFIDENCE_STYLES: dict[str, str] = {"high": "bold", "medium": "", "low": "dim"}
 HIGHLIGHT_STYLE = "bold red"
 
 
-def emit_text(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool) -> None:
+def emit_text(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool, brief: bool = False) -> None:
     """Write the human report for `result` to `out`."""
     console = _console(out, color)
     names = {code: rule.name for code, rule in rules_by_code(rules).items()}
@@ -65,6 +65,8 @@ def emit_text(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color
             console.print(Text.assemble("  ", (printable(display(error.path)), "bold"), ": ", printable(error.reason)))
         console.print()
 
+    if brief:
+        return
     if findings:
         console.print(_summary_table(findings, names))
         console.print()
