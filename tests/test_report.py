@@ -247,11 +247,11 @@ def result(tmp_path: Path) -> Result:
 
 
 def test_formats_are_registered() -> None:
-    assert sorted(FORMATS) == ["concise", "github", "json", "sarif", "text"]
+    assert sorted(FORMATS) == ["concise", "github", "gitlab", "json", "junit", "sarif", "text"]
 
 
 def test_unknown_format_names_the_choices(result: Result) -> None:
-    with pytest.raises(ValueError, match="choose from: text, concise, json, sarif, github"):
+    with pytest.raises(ValueError, match="choose from: text, concise, json, sarif, github, gitlab, junit"):
         render("xml", result)
 
 
@@ -486,3 +486,43 @@ def test_text_and_concise_paths_relative_to_cwd(
     assert f"{prefix}/models/vit.py:8:14  DW104" in text
     assert f"= note: {prefix}/models/vit.py:13: read only for `.shape`" in text
     assert f"{prefix}/broken.py: could not parse" in text
+
+
+def test_gitlab_snapshot_and_required_fields(result: Result, tmp_path: Path) -> None:
+    """GitLab Code Quality: the fields its documentation requires, on every issue."""
+    text = render("gitlab", result)
+    assert_snapshot("report.gitlab.json", normalise(text, tmp_path))
+    issues = json.loads(text)
+    assert [i["check_name"] for i in issues] == ["DW101", "DW104", "DW105", "deadweight/unanalyzable-file"]
+    for issue in issues:
+        assert isinstance(issue["description"], str) and issue["description"]
+        assert issue["severity"] in {"info", "minor", "major", "critical", "blocker"}
+        assert isinstance(issue["location"]["path"], str)
+        assert isinstance(issue["location"]["lines"]["begin"], int)
+    assert len({i["fingerprint"] for i in issues}) == len(issues)
+    assert issues[0]["location"] == {"path": "mixins/position.py", "lines": {"begin": 5, "end": 5}}
+    assert issues[0]["severity"] == "major"  # an error-severity rule
+
+
+def test_junit_snapshot_and_structure(result: Result, tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    text = render("junit", result)
+    assert_snapshot("report.junit.xml", normalise(text, tmp_path))
+    root = ET.fromstring(text)
+    assert (root.tag, root.get("tests"), root.get("failures"), root.get("errors")) == ("testsuites", "4", "3", "1")
+    suites = {s.get("name"): s for s in root}
+    assert list(suites) == ["mixins/position.py", "models/vit.py", "unanalyzable files"]
+    [case] = suites["mixins/position.py"]
+    assert (case.get("name"), case.get("line")) == ("DW101 PositionMixin.pos_embedding", "5")
+    assert case[0].tag == "failure" and case[0].get("type") == "DW101"
+    assert suites["unanalyzable files"][0][0].tag == "error"
+
+
+def test_junit_without_findings_has_one_passing_case_and_strips_controls(tmp_path: Path) -> None:
+    import xml.etree.ElementTree as ET
+
+    empty = ET.fromstring(render("junit", Result(root=str(tmp_path), findings=[], errors=[], summary=Summary())))
+    assert [(s.get("name"), [c.get("name") for c in s]) for s in empty] == [("deadweight", ["no dead weights found"])]
+    odd = Result(root=str(tmp_path), findings=[], errors=[FileError("a.py", "bad \x1b[31m byte")], summary=Summary())
+    assert ET.fromstring(render("junit", odd))[0][0][0].get("message") == "bad \ufffd[31m byte"

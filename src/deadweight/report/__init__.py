@@ -13,7 +13,9 @@ from typing import Protocol, TextIO
 from deadweight.findings import Result
 from deadweight.report.concise import emit_concise
 from deadweight.report.github import emit_github
+from deadweight.report.gitlab import emit_gitlab
 from deadweight.report.json import emit_json
+from deadweight.report.junit import emit_junit
 from deadweight.report.sarif import emit_sarif
 from deadweight.report.text import emit_text
 from deadweight.rules.base import Rule
@@ -38,6 +40,8 @@ FORMATS: dict[str, Emitter] = {
     "json": emit_json,
     "sarif": emit_sarif,
     "github": emit_github,
+    "gitlab": emit_gitlab,
+    "junit": emit_junit,
 }
 
 
