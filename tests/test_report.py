@@ -526,3 +526,19 @@ def test_junit_without_findings_has_one_passing_case_and_strips_controls(tmp_pat
     assert [(s.get("name"), [c.get("name") for c in s]) for s in empty] == [("deadweight", ["no dead weights found"])]
     odd = Result(root=str(tmp_path), findings=[], errors=[FileError("a.py", "bad \x1b[31m byte")], summary=Summary())
     assert ET.fromstring(render("junit", odd))[0][0][0].get("message") == "bad \ufffd[31m byte"
+
+
+def test_sarif_names_no_invented_web_address(result: Result) -> None:
+    """There is no hosted documentation: the rule help points to `deadweight explain` and to
+    docs/rules.md, whose headings give the anchors it names."""
+    document = json.loads(render("sarif", result))
+    text = json.dumps(document)
+    assert "readthedocs" not in text and "helpUri" not in text and "informationUri" not in text
+    headings = {
+        line[3:].strip().lower().replace(" ", "-")
+        for line in (Path(__file__).resolve().parent.parent / "docs" / "rules.md").read_text().splitlines()
+        if line.startswith("## ")
+    }
+    for rule in document["runs"][0]["tool"]["driver"]["rules"]:
+        anchor = rule["help"]["markdown"].split("docs/rules.md#")[1].split(" ")[0]
+        assert anchor in headings, anchor

@@ -23,7 +23,6 @@ from deadweight.rules.base import Rule
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-INFORMATION_URI = "https://deadweight.readthedocs.io/"
 ROOT_BASE_ID = "%SRCROOT%"
 FINGERPRINT_KEY = "deadweight/v1"
 
@@ -56,7 +55,6 @@ def to_sarif(result: Result, rules: Sequence[type[Rule]]) -> dict[str, object]:
                 "name": "deadweight",
                 "version": __version__,
                 "semanticVersion": __version__,
-                "informationUri": INFORMATION_URI,
                 "rules": descriptors,
             }
         },
@@ -120,9 +118,8 @@ def _rule_descriptor(code: str, rule: type[Rule]) -> dict[str, object]:
         "fullDescription": {"text": rationale},
         "help": {
             "text": f"{rationale}\n\nHow to fix: {fix}",
-            "markdown": f"{rationale}\n\n**How to fix:** {fix}\n\n[Documentation]({rule.help_uri()})",
+            "markdown": f"{rationale}\n\n**How to fix:** {fix}\n\nThe rule's page, with examples: {rule.docs_page()}.",
         },
-        "helpUri": rule.help_uri(),
         "defaultConfiguration": {"level": _level(rule.severity)},
         "properties": {"tags": tags, "preview": rule.preview},
     }

@@ -24,8 +24,6 @@ if TYPE_CHECKING:
     from deadweight.model.project import Weight
     from deadweight.rules.context import Context
 
-HELP_URI = "https://deadweight.readthedocs.io/en/latest/rules/#{code}"
-
 
 class Rule:
     code: ClassVar[str]
@@ -42,8 +40,11 @@ class Rule:
         raise NotImplementedError
 
     @classmethod
-    def help_uri(cls) -> str:
-        return HELP_URI.format(code=cls.code.lower())
+    def docs_page(cls) -> str:
+        """Where the rule's page is: `deadweight explain` prints it, and docs/rules.md in the
+        repository holds every page (there is no hosted documentation to link to)."""
+        anchor = f"{cls.code} {cls.name}".lower().replace(" ", "-")
+        return f"`deadweight explain {cls.code}`, or docs/rules.md#{anchor} in deadweight's repository"
 
     def finding(
         self,
