@@ -50,21 +50,44 @@ def test_metadata_is_a_valid_composite_action() -> None:
         "paths": ".",
         "args": "",
         "output-format": "github",
-        "python-version": "3.12",
-        "version": "",
+        "python-version": "",
     }
     assert all(spec["required"] is False and spec["description"] for spec in inputs.values())
     runs = action["runs"]
     assert runs["using"] == "composite"
-    steps = runs["steps"]
-    assert steps[0]["uses"].startswith("actions/setup-python@v")
-    assert steps[0]["with"] == {"python-version": "${{ inputs.python-version }}"}
-    for step in steps[1:]:
-        assert step["shell"] == "bash"  # composite run steps must name their shell
-    assert '"${{ github.action_path }}"' in steps[1]["run"]
-    assert "pip install" in steps[1]["run"]
-    # Inputs reach the script only through env, never spliced into the script text.
-    assert "${{" not in steps[2]["run"]
+    steps = {step["name"]: step for step in runs["steps"]}
+    setup = steps["Set up Python for deadweight"]
+    # The job's Python is changed only when the user asks for a version.
+    assert setup["uses"].startswith("actions/setup-python@v")
+    assert setup["if"] == "${{ inputs.python-version != '' }}"
+    assert setup["with"] == {"python-version": "${{ inputs.python-version }}"}
+    cache = steps["Cache pip downloads and deadweight's facts cache"]
+    assert cache["uses"].startswith("actions/cache@v")
+    assert cache["with"]["path"].split() == ["~/.cache/pip", ".deadweight_cache"]
+    assert "${{ steps.meta.outputs.version }}" in cache["with"]["key"]
+    install = steps["Install deadweight"]
+    assert "python -m venv" in install["run"] and "pip install" in install["run"]
+    assert install["env"] == {"DEADWEIGHT_SOURCE": "${{ github.action_path }}"}
+    for step in runs["steps"]:
+        if "run" in step:
+            assert step["shell"] == "bash"  # composite run steps must name their shell
+            assert "${{" not in step["run"]  # inputs reach scripts only through env
+    # Every declared input is used by some step.
+    text = (REPO / "action.yml").read_text(encoding="utf-8")
+    for name in inputs:
+        assert f"inputs.{name}" in text, name
+
+
+def test_version_step_reads_the_package_version(tmp_path: Path) -> None:
+    action = load()
+    step = next(s for s in action["runs"]["steps"] if s.get("id") == "meta")
+    out = tmp_path / "output"
+    env = {**os.environ, "DEADWEIGHT_SOURCE": str(REPO), "GITHUB_OUTPUT": str(out)}
+    done = subprocess.run(["bash", "-e", "-c", step["run"]], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    from deadweight import __version__
+
+    assert out.read_text() == f"version={__version__}\n"
 
 
 def run_step(step: dict[str, Any], inputs: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -108,8 +131,7 @@ def test_run_step_passes_args_and_paths(tmp_path: Path) -> None:
         "paths": "models*",
         "args": "--exit-zero --no-cache",
         "output-format": "concise",
-        "python-version": "3.12",
-        "version": "",
+        "python-version": "",
     }
     done = run_step(step, inputs, workspace)
     # `models*` is not globbed (noglob): the path does not exist, a usage error.
