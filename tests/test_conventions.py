@@ -34,6 +34,26 @@ def test_modular_file_would_be_reported_without_its_generated_sibling(tmp_path: 
     }
 
 
+def test_the_summary_counts_sources_judged_through_their_generated_files(tmp_path: Path) -> None:
+    """`in N files` must not hide that modular_foo.py was read yet left out for its sibling."""
+    import shutil
+
+    from deadweight.report.text import summary_line
+
+    root = tmp_path / "modular_generated"
+    shutil.copytree(CONVENTIONS / "modular_generated", root)
+    settings = Settings(select=("DW1",), use_cache=False, jobs=1, project_root=str(root))
+    both = check([root], settings)
+    assert both.summary.generated_sources == 1
+    assert f"in {both.summary.files} files (1 source file judged through the file generated from it)" in (
+        summary_line(both)
+    )
+    (root / "foo" / "modeling_foo.py").unlink()
+    alone = check([root], settings)
+    assert alone.summary.generated_sources == 0
+    assert "generated" not in summary_line(alone)
+
+
 def test_dropped_weight_names_the_subclass_that_drops_it() -> None:
     """A DW103 finding sits on the base class's line but names the subclass in which the weight
     is dead, which a line number cannot say."""

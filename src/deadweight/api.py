@@ -71,6 +71,7 @@ def check(
         summary.modules_from_evidence = judged.modules_from_evidence
         summary.not_judged = [s.to_dict() for s in judged.skipped]
         summary.environment_files = linked.environment_files
+        summary.generated_sources = linked.generated_sources
         root = found.root
         reported = filtering.select_reported(findings, linked.facts, settings, rules, summary, only_files, root)
         result = Result(str(root), reported, linked.errors, summary, warnings=linked.warnings)
@@ -93,14 +94,23 @@ class _Linked:
     errors: list[FileError]
     warnings: list[str]
     environment_files: int
+    generated_sources: int = 0  # source files left out because the file generated from them is judged
 
 
 def _link(found: Discovery, settings: Settings, progress: Progress | None = None) -> _Linked:
     _, extracted = extract_found(found, settings, progress)
-    facts = drop_generated_sources([r.facts for r in extracted if r.facts is not None])
+    extracted_facts = [r.facts for r in extracted if r.facts is not None]
+    facts = drop_generated_sources(extracted_facts)
     errors = sorted((r.error for r in extracted if r.error is not None), key=lambda e: e.path)
     external, warnings = read_environment_bases(facts, settings, found.root)
-    return _Linked(Context.build(facts + external, settings), facts, errors, warnings, len(external))
+    return _Linked(
+        Context.build(facts + external, settings),
+        facts,
+        errors,
+        warnings,
+        len(external),
+        len(extracted_facts) - len(facts),
+    )
 
 
 def read_environment_bases(facts: list[FileFacts], settings: Settings, root: Path) -> tuple[list[FileFacts], list[str]]:

@@ -128,6 +128,7 @@ class Summary:
     baseline_stale: int | None = None  # baseline entries that matched nothing; None: no baseline used
     seconds: float = 0.0
     environment_files: int = 0  # files read from the environment to resolve base classes
+    generated_sources: int = 0  # `modular_x.py` left out: the `modeling_x.py` generated from it is judged
     classes: int = 0  # classes in the analyzed project
     modules: int = 0  # of those, judged as modules
     modules_from_evidence: int = 0  # judged from their own code because a base is not resolved
@@ -161,6 +162,7 @@ class Summary:
             **({"baseline_stale": self.baseline_stale} if self.baseline_stale is not None else {}),
             "seconds": round(self.seconds, 3),
             "environment_files": self.environment_files,
+            "generated_sources": self.generated_sources,
             "classes": self.classes,
             "modules_judged": self.modules,
             "modules_from_evidence": self.modules_from_evidence,

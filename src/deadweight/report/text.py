@@ -104,6 +104,12 @@ def summary_line(result: Result) -> str:
     """
     findings = result.findings
     files = plural(result.summary.files, "file")
+    if result.summary.generated_sources:
+        n = result.summary.generated_sources
+        files += (
+            f" ({plural(n, 'source file')} judged through the file{'s' if n != 1 else ''} generated from "
+            f"{'them' if n != 1 else 'it'})"
+        )
     if findings:
         by_confidence = Counter(finding.confidence for finding in findings)
         breakdown = ", ".join(
