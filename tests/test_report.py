@@ -542,3 +542,24 @@ def test_sarif_names_no_invented_web_address(result: Result) -> None:
     for rule in document["runs"][0]["tool"]["driver"]["rules"]:
         anchor = rule["help"]["markdown"].split("docs/rules.md#")[1].split(" ")[0]
         assert anchor in headings, anchor
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_text_wraps_messages_to_the_terminal_and_never_cuts_piped_output(
+    result: Result, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    terminal = _Terminal()
+    emit("text", result, RULES, terminal, color=False)
+    lines = terminal.getvalue().splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("models/vit.py:8:14  DW104"))
+    assert all(len(line) <= 60 for line in lines[header : header + 2])
+    assert " ".join(lines[header : header + 2]).split()[2:] == (
+        ["`pos_embed`", "is", "only", "inspected,", "never", "used", "as", "a", "value", "[medium]"]
+    )
+    piped = render("text", result)  # not a terminal: one line per finding, whatever its length
+    assert "models/vit.py:8:14  DW104  `pos_embed` is only inspected, never used as a value  [medium]" in piped

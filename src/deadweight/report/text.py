@@ -13,7 +13,7 @@ import itertools
 from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import IO, TextIO
 
 from rich import box
 from rich.cells import cell_len
@@ -157,7 +157,7 @@ def _console(out: TextIO, color: bool) -> Console:
     )
 
 
-def _is_terminal(out: TextIO) -> bool:
+def _is_terminal(out: IO[str]) -> bool:
     """Some streams (closed files, wrappers) raise from isatty; treat them as not a terminal."""
     try:
         return bool(out.isatty())
@@ -178,7 +178,10 @@ def _print_finding(
             printable(finding.message),
             "  ",
             (f"[{finding.confidence}]", CONFIDENCE_STYLES.get(finding.confidence, "")),
-        )
+        ),
+        # On a terminal the message wraps to its width at spaces (the location stays whole at
+        # the start); source lines and anything piped or written to a file are never cut.
+        soft_wrap=not _is_terminal(console.file),
     )
 
     source = sources.line(finding.path, finding.line)
