@@ -43,10 +43,14 @@ def _items(option: str, values: tuple[str, ...]) -> list[str] | None:
     an option given with nothing in it is a usage error, not "run no rules"."""
     if not values:
         return None
-    items = [item.strip() for value in values for item in value.split(",") if item.strip()]
+    items = [item for value in values for item in _split(value)]
     if not items:
         _fail(f"{option}: expected at least one value, got {', '.join(repr(v) for v in values)}")
     return items
+
+
+def _split(value: str) -> list[str]:
+    return [item.strip() for item in value.split(",") if item.strip()]
 
 
 def _codes(option: str, values: tuple[str, ...]) -> tuple[str, ...] | None:
@@ -61,7 +65,7 @@ def _per_file(option: str, values: tuple[str, ...]) -> dict[str, list[str]] | No
     table: dict[str, list[str]] = {}
     for value in values:
         pattern, sep, codes = value.rpartition(":")
-        listed = [c.strip().upper() for c in codes.split(",") if c.strip()]
+        listed = [c.upper() for c in _split(codes)]
         if not sep or not pattern.strip() or not listed:
             _fail(f"{option}: expected PATTERN:CODES such as 'tests/*:DW101,DW102', got {value!r}")
         table.setdefault(pattern.strip(), []).extend(listed)
@@ -377,12 +381,9 @@ def check(
 
 def _silence_stdout() -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
+    with suppress(OSError, ValueError):
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
-    finally:
-        os.close(devnull)
+    os.close(devnull)
 
 
 def _names(paths: tuple[str, ...]) -> str:

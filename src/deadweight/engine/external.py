@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from deadweight.engine.environment import Environment
 from deadweight.extract.facts import EXTERNAL_PREFIX, ExtractResult, FileFacts, Import
-from deadweight.extract.imports import import_target
+from deadweight.extract.imports import dotted_suffixes, import_target
 
 MAX_EXTERNAL_FILES = 400  # a bound on one run's environment reading (torch's nn is ~60 files)
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -53,8 +53,7 @@ class Loader:
         # environment's. A set, because a large project asks this for every base it names.
         self.project_modules: set[str] = set()
         for f in project:
-            parts = f.module.split(".")
-            self.project_modules.update(".".join(parts[i:]) for i in range(len(parts)))
+            self.project_modules.update(dotted_suffixes(f.module))
         self.loaded: dict[str, FileFacts | None] = {}
         self.parsed = 0  # environment files read so far (bounded by MAX_EXTERNAL_FILES)
         self.capped = False

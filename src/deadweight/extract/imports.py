@@ -22,3 +22,10 @@ def import_target(f: FileFacts, imp: Import) -> str:
     if imp.name is None:
         return base
     return f"{base}.{imp.name}" if base else imp.name
+
+
+def dotted_suffixes(module: str) -> list[str]:
+    """`pkg.models.llama` -> `pkg.models.llama`, `models.llama`, `llama`: the names a module
+    can be imported under when the scan root is not its import root."""
+    parts = module.split(".")
+    return [".".join(parts[i:]) for i in range(len(parts))]

@@ -33,8 +33,8 @@ def select_reported(
     """Suppressions (with stale ones reported), then the reported file set and the confidence floor."""
     visible, suppressed = apply_suppressions(findings, facts, settings, rules, root=root)
     if only_files is not None:
-        visible = [r for r in (_involving(f, only_files) for f in visible) if r is not None]
-        suppressed = [f for f in suppressed if _involving(f, only_files) is not None]
+        visible = [_marked(f, only_files) for f in visible if _involves(f, only_files)]
+        suppressed = [f for f in suppressed if _involves(f, only_files)]
         summary.reported_files = len(only_files)
         summary.reported_through_related = sum(1 for f in visible if f.path not in only_files)
     summary.suppressed += len(suppressed)
@@ -49,18 +49,20 @@ def select_reported(
     return kept
 
 
-def _involving(finding: Finding, files: Collection[str]) -> Finding | None:
-    """The finding if any of its locations lies in `files`, else None.
+def _involves(finding: Finding, files: Collection[str]) -> bool:
+    """Any of the finding's locations lies in `files`.
 
     `class FastBlock(Block)` added in fast.py, whose forward drops the base's `self.norm`: the
     DW103 sits at the base's line in the unchanged block.py, and its override location is in
     fast.py. Limited to changed files by location alone, pre-commit would pass the commit that
-    introduced it. It is reported at its own location, and the related location in a given
-    file says that it changed."""
+    introduced it."""
+    return finding.path in files or any(r.path in files for r in finding.related)
+
+
+def _marked(finding: Finding, files: Collection[str]) -> Finding:
+    """Reported at its own location; a related location in a given file says so."""
     if finding.path in files:
         return finding
-    if not any(r.path in files for r in finding.related):
-        return None
     related = tuple(
         dataclasses.replace(r, message=f"{r.message} (in a given or changed file)") if r.path in files else r
         for r in finding.related

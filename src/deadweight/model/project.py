@@ -26,7 +26,7 @@ from deadweight.conventions import (
     is_parameter_free,
 )
 from deadweight.extract import facts as F
-from deadweight.extract.imports import import_target
+from deadweight.extract.imports import dotted_suffixes, import_target
 from deadweight.model.callsites import CallSites
 from deadweight.model.products import product
 from deadweight.settings import Settings
@@ -240,9 +240,8 @@ class Project:
             self._suffixes = {}
             for m, f in self.modules.items():
                 if not F.is_external(f.path):
-                    parts = m.split(".")
-                    for i in range(1, len(parts)):
-                        self._suffixes.setdefault(".".join(parts[i:]), []).append(f)
+                    for suffix in dotted_suffixes(m)[1:]:  # the full name is `self.modules`'
+                        self._suffixes.setdefault(suffix, []).append(f)
         hits = self._suffixes.get(name, ())
         return hits[0] if len(hits) == 1 else None
 

@@ -98,6 +98,9 @@ class _Names:
         return name in self.exact or any(fnmatch.fnmatchcase(name, t) for t in self.templates)
 
 
+_NO_NAMES = _Names(frozenset(), ())
+
+
 @dataclass(frozen=True, slots=True)
 class _Consumption:
     """What a judged class's reachable methods consume, by attribute name."""
@@ -109,6 +112,16 @@ class _Consumption:
     patterns: tuple[str, ...]  # getattr(self, f"fc{i}") as regular expressions
     passed: tuple[_Names, ...]  # what the callees and decorators handed `self` read
     external_super: bool  # a super() call leaves the repo (into nn.Linear's forward, say)
+
+
+def _tie_keys(c: ClassInfo) -> list[str]:
+    """The dotted keys a class's tied-weights maps name (`_tied_weights_keys`, either side)."""
+    return [
+        key
+        for attr, code in c.facts.class_attrs
+        if TIED_WEIGHTS_ATTR.search(attr)
+        for key in re.findall(r"[\"']([\w.]+)[\"']", code)
+    ]
 
 
 class Analysis:
@@ -136,7 +149,7 @@ class Analysis:
         self._holder_candidates: dict[str, list[F.Read]] = {}
         self._callee_cache: dict[tuple[str, str, int], _Names] = {}
         self._decorator_cache: dict[tuple[str, int], _Names] = {}
-        self._names_of_set: dict[int, _Names] = {}
+        self._names_by_position: dict[tuple[str, int], _Names] = {}
         self._family_names: dict[str, frozenset[str]] = {}
         self._own_ties: dict[str, frozenset[str]] = {}
         self._consumptions: dict[str, _Consumption] = {}
@@ -292,14 +305,9 @@ class Analysis:
             # Any method of the holder but init-only ones: `XFeat.match(...)` calling
             # `self.net.fine_matcher(...)` is the holder's API, whether or not its forward runs it.
             recorded = h.is_module and not h.external
-            types: dict[str, ClassInfo | None] = {}
             for c in h.mro:
                 for r in self._holder_reads(c):
-                    attr = r.chain[0]
-                    if attr in types:
-                        child0 = types[attr]
-                    else:
-                        child0 = types[attr] = self.p.attribute_type(h, attr)
+                    child0 = self.p.attribute_type(h, r.chain[0])  # cached per (class, attribute)
                     if child0 is None:
                         self._untyped_holder_names.add(r.chain[1])
                         if recorded and (c.key, id(r)) not in untyped:
@@ -393,14 +401,16 @@ class Analysis:
         key = (info.key, cls.key, id(call))
         hit = self._callee_cache.get(key)
         if hit is None:
-            reads = self._callee_reads(info, cls, call)
-            # the fallback is one large set per parameter position, shared by many calls
-            hit = self._names_of_set.get(id(reads))
-            if hit is None:
-                hit = _Names.of(reads)
-                if any(reads is v for v in self._position_reads().values()):
-                    self._names_of_set[id(reads)] = hit
-            self._callee_cache[key] = hit
+            hit = self._callee_cache[key] = self._callee_reads(info, cls, call)
+        return hit
+
+    def _position_names(self, kind: str, position: int) -> _Names:
+        """The fallback: what any repo function or method reads through its n-th parameter,
+        one large set per position shared by many calls, so built once."""
+        key = (kind, position)
+        hit = self._names_by_position.get(key)
+        if hit is None:
+            hit = self._names_by_position[key] = _Names.of(self._position_reads().get(key, set()))
         return hit
 
     def _decorator_names(self, cls: ClassInfo, m: F.MethodFacts) -> _Names:
@@ -410,25 +420,25 @@ class Analysis:
             hit = self._decorator_cache[key] = _Names.of(self._decorator_reads(cls, m))
         return hit
 
-    def _callee_reads(self, info: ClassInfo, cls: ClassInfo, call: F.Call) -> set[str]:
+    def _callee_reads(self, info: ClassInfo, cls: ClassInfo, call: F.Call) -> _Names:
         """Attributes the callee reads on the module passed to it (processors, helpers)."""
         if call.position < 0:
-            return set()
+            return _NO_NAMES
         if call.callee.startswith("self."):
             attr = call.callee.split(".")[1]
             ptype = self.p.attribute_type(info, attr)
             if ptype is not None:
                 target = self.p.lookup(ptype, "__call__") or self.p.lookup(ptype, "forward")
                 if target is not None:
-                    return self._reads_of_param(target[1].params, target[1].param_reads, call.position + 1)
-            return self._position_reads().get(("method", call.position + 1), set())
+                    return _Names.of(self._reads_of_param(target[1].params, target[1].param_reads, call.position + 1))
+            return self._position_names("method", call.position + 1)
         fn = self.p.resolve_function(cls.file, call.callee)
         if fn is not None:
-            return self._reads_of_param(fn.params, fn.param_reads, call.position)
+            return _Names.of(self._reads_of_param(fn.params, fn.param_reads, call.position))
         r = self.p.resolve(cls.file, call.callee)
         if isinstance(r, ClassInfo):  # SomeClass(self): its __init__ may keep the module
-            return set()
-        return self._position_reads().get(("function", call.position), set())
+            return _NO_NAMES
+        return self._position_names("function", call.position)
 
     def _decorator_reads(self, cls: ClassInfo, m: F.MethodFacts) -> set[str]:
         """What a decorator's wrapper reads on the module (`@dynamic_rope_update` reading
@@ -615,11 +625,8 @@ class Analysis:
         if self._tied_pairs is None:
             pairs: set[tuple[str, str]] = set()
             for info in self.p.classes.values():
-                for name, code in info.facts.class_attrs:
-                    if TIED_WEIGHTS_ATTR.search(name):
-                        for key in re.findall(r"[\"']([\w.]+)[\"']", code):
-                            parts = key.split(".")
-                            pairs.update(itertools.pairwise(parts))
+                for key in _tie_keys(info):
+                    pairs.update(itertools.pairwise(key.split(".")))
             self._tied_pairs = pairs
         return self._tied_pairs
 
@@ -650,13 +657,7 @@ class Analysis:
         `{"lm_head.weight": "shared.weight"}` makes `shared` the tensor `lm_head` runs with)."""
         tied = self._own_ties.get(c.key)
         if tied is None:
-            tied = self._own_ties[c.key] = frozenset(
-                key.split(".", 1)[0]
-                for attr, code in c.facts.class_attrs
-                if TIED_WEIGHTS_ATTR.search(attr)
-                for key in re.findall(r"[\"']([\w.]+)[\"']", code)
-                if "." in key
-            )
+            tied = self._own_ties[c.key] = frozenset(key.split(".", 1)[0] for key in _tie_keys(c) if "." in key)
         return name in tied
 
     def absent_in(self, c: ClassInfo, w: Weight) -> bool:

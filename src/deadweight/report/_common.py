@@ -53,13 +53,16 @@ def printable(text: str) -> str:
     return _OTHER_CONTROL.sub("\ufffd", _WHITESPACE_CONTROL.sub(" ", text))
 
 
-def path_display(root: str | Path, cwd: Path | None = None) -> Callable[[str], str]:
+def path_display(root: str | Path, cwd: Path | None = None, *, absolute_outside: bool = True) -> Callable[[str], str]:
     """Root-relative finding paths as the user opens them from the shell (as ruff prints
-    them): relative to the working directory when the project lies inside it, else absolute.
+    them): relative to the working directory when the project lies inside it, else absolute
+    (or left root-relative, for GitHub, which resolves paths in its workspace).
     Machine formats (JSON, SARIF) keep root-relative paths and say what the root is."""
     base = Path(root)
     prefix = relative_to(base, cwd if cwd is not None else Path.cwd())
     if prefix is None:
+        if not absolute_outside:
+            return lambda path: path
         return lambda path: (base / path).as_posix()
     if not prefix:
         return lambda path: path

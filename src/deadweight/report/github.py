@@ -8,11 +8,10 @@ current directory whenever the scan root lies inside it.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TextIO
 
 from deadweight.findings import Finding, Result
-from deadweight.report._common import relative_to, sorted_errors, sorted_findings
+from deadweight.report._common import path_display, sorted_errors, sorted_findings
 from deadweight.rules.base import Rule
 
 # GitHub has error, warning and notice annotations; our "info" is their "notice".
@@ -21,11 +20,11 @@ COMMANDS: dict[str, str] = {"error": "error", "warning": "warning", "info": "not
 
 def emit_github(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, color: bool, brief: bool = False) -> None:
     """Write one workflow command per finding and per unreadable file; `color` is ignored."""
-    paths = _PathMapper(Path(result.root), Path.cwd())
+    display = path_display(result.root, absolute_outside=False)
     for finding in sorted_findings(result.findings):
-        out.write(_annotation(finding, paths.display(finding.path)) + "\n")
+        out.write(_annotation(finding, display(finding.path)) + "\n")
     for error in sorted_errors(result.errors):
-        properties = _properties([("file", paths.display(error.path)), ("title", "deadweight")])
+        properties = _properties([("file", display(error.path)), ("title", "deadweight")])
         out.write(f"::error {properties}::{escape_data(error.reason)}\n")
 
 
@@ -60,15 +59,3 @@ def escape_data(text: str) -> str:
 def escape_property(text: str) -> str:
     """Escape a property value: also `:` and `,`, which delimit the command's properties."""
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-class _PathMapper:
-    """Rewrites root-relative paths to cwd-relative ones when the root is inside the cwd."""
-
-    def __init__(self, root: Path, cwd: Path) -> None:
-        self._prefix = relative_to(root, cwd)
-
-    def display(self, path: str) -> str:
-        if not self._prefix:  # outside the cwd (None), or the cwd itself ("")
-            return path
-        return f"{self._prefix}/{path}"
