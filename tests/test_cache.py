@@ -22,11 +22,13 @@ from _extractors import lines_extractor, nonce_extractor, run_with_cache  # noqa
 from deadweight.engine.cache import Cache, decode_result, encode_result  # noqa: E402
 from deadweight.engine.workers import Job, run_jobs  # noqa: E402
 from deadweight.extract.facts import (  # noqa: E402
+    BadSuppression,
     ClassFacts,
     ExtractResult,
     FileError,
     FileFacts,
     Span,
+    Suppression,
     Write,
 )
 
@@ -72,7 +74,8 @@ SAMPLE = ExtractResult(
         path="a/b.py",
         module="a.b",
         external_reads=frozenset({"weight", "bias"}),
-        suppressions=((3, ("DW101",)), (7, ())),
+        suppressions=(Suppression(3, 7, 30, ("DW101",)), Suppression(7, 1, 20, (), whole_file=True)),
+        bad_suppressions=(BadSuppression(9, 5, 12, "names no code"),),
         lines=12,
     ),
 )
@@ -86,6 +89,7 @@ def test_round_trip_and_relabel(tmp_path: Path) -> None:
     assert moved is not None and moved.facts is not None
     assert (moved.path, moved.facts.path, moved.facts.module) == ("c/d.py", "c/d.py", "c.d")
     assert moved.facts.suppressions == SAMPLE.facts.suppressions  # type: ignore[union-attr]
+    assert moved.facts.bad_suppressions == SAMPLE.facts.bad_suppressions  # type: ignore[union-attr]
     assert cache.get(b"x = 2\n", "a/b.py") is None
 
 

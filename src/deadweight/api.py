@@ -72,9 +72,8 @@ def check(
         summary.not_judged = [s.to_dict() for s in judged.skipped]
         summary.environment_files = linked.environment_files
         summary.generated_sources = linked.generated_sources
-        root = found.root
-        reported = filtering.select_reported(findings, linked.facts, settings, rules, summary, only_files, root)
-        result = Result(str(root), reported, linked.errors, summary, warnings=linked.warnings)
+        reported = filtering.select_reported(findings, linked.facts, settings, rules, summary, only_files)
+        result = Result(str(found.root), reported, linked.errors, summary, warnings=linked.warnings)
         if settings.use_cache:
             runcache.store(run_dir, run_slot, run_key, result)
     if settings.baseline:

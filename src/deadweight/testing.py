@@ -23,18 +23,17 @@ extraction, linking, rules, suppressions and the confidence floor) as `deadweigh
 from __future__ import annotations
 
 import dataclasses
-import io
 import re
-import tokenize
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from deadweight.discover import module_name
+from deadweight.extract.comments import comment_tokens
 from deadweight.extract.file import extract
-from deadweight.filter.suppressions import UNUSED_SUPPRESSION, apply_suppressions
+from deadweight.filter.suppressions import INVALID_SUPPRESSION, UNUSED_SUPPRESSION, apply_suppressions
 from deadweight.findings import CONFIDENCES, Finding
 from deadweight.rules.base import Rule
 from deadweight.rules.context import run_rules
@@ -83,19 +82,6 @@ def split_files(example: str) -> dict[str, str]:
     return {path: "\n".join(lines) + "\n" for path, lines in files.items()}
 
 
-def _comments(source: str) -> Iterator[tuple[int, str]]:
-    """(line, text) of every comment; a file tokenize rejects falls back to a per-line scan."""
-    try:
-        found = [
-            (tok.start[0], tok.string)
-            for tok in tokenize.generate_tokens(io.StringIO(source).readline)
-            if tok.type == tokenize.COMMENT
-        ]
-    except (tokenize.TokenError, SyntaxError):
-        found = [(n, line[line.index("#") :]) for n, line in enumerate(source.splitlines(), 1) if "#" in line]
-    yield from found
-
-
 def parse_marker(comment: str, path: str = "<string>", line: int = 0) -> list[Expected]:
     """The expectations of one comment (empty when it has no `# expect:` marker)."""
     m = _MARKER.search(comment)
@@ -123,7 +109,7 @@ def parse_marker(comment: str, path: str = "<string>", line: int = 0) -> list[Ex
 
 def source_expectations(path: str, source: str) -> list[Expected]:
     """Every expectation of one file, in order, repeated codes kept."""
-    return [e for number, text in _comments(source) for e in parse_marker(text, path, number)]
+    return [e for number, _, text in comment_tokens(source) for e in parse_marker(text, path, number)]
 
 
 def expectations(files: dict[str, str]) -> set[Expected]:
@@ -140,10 +126,11 @@ def run_files(files: dict[str, str], rules: list[type[Rule]], settings: Settings
             raise AssertionError(f"example file {path} does not parse: {result.error.reason}")
         assert result.facts is not None
         facts.append(result.facts)
-    if not any(r.code == UNUSED_SUPPRESSION for r in rules):
+    if not any(r.code in (UNUSED_SUPPRESSION, INVALID_SUPPRESSION) for r in rules):
         return run_rules(facts, settings, rules)
-    # A stale suppression is only known once every rule has reported: run the default rule
-    # set too, match comments as a real scan does, and return only the requested rules' codes.
+    # Comment findings come from the filter stage, and a stale suppression is only known once
+    # every rule has reported: run the default rule set too, match comments as a real scan
+    # does, and return only the requested rules' codes.
     from deadweight.rules.registry import all_rules
 
     everything = list({r: None for r in [*(r for r in all_rules() if not r.preview), *rules]})

@@ -224,6 +224,27 @@ class CtorArg:
     producer: str  # the callee that made the value: "Wrapper", "build_transformer"
 
 
+@dataclass(slots=True, frozen=True)
+class Suppression:
+    """One suppressing comment: `# deadweight: ignore[DW101]`, `# noqa: DW101`, `ignore-file`."""
+
+    line: int
+    column: int  # 1-based, where the directive starts
+    end_column: int  # exclusive: the end of the comment
+    codes: tuple[str, ...]  # as written, upper-cased; () = every rule
+    whole_file: bool = False  # `# deadweight: ignore-file[...]`
+
+
+@dataclass(slots=True, frozen=True)
+class BadSuppression:
+    """A `# deadweight:` directive that could not be read, so suppresses nothing (DW002)."""
+
+    line: int
+    column: int
+    end_column: int
+    reason: str
+
+
 @dataclass(slots=True, unsafe_hash=True)
 class FileFacts:
     path: str  # relative to the scan root, "/"-separated
@@ -236,7 +257,8 @@ class FileFacts:
     external_calls: frozenset[str] = frozenset()  # methods called on other objects: `model.decoder.step(x)`
     external_grabs: tuple[tuple[str, str], ...] = ()  # `self.flow = model.head.flow`: (name, where)
     ctor_args: tuple[CtorArg, ...] = ()
-    suppressions: tuple[tuple[int, tuple[str, ...]], ...] = ()  # line -> codes (() = all)
+    suppressions: tuple[Suppression, ...] = ()
+    bad_suppressions: tuple[BadSuppression, ...] = ()
     lines: int = 0
 
 

@@ -100,7 +100,7 @@ def extract(path: str, data: bytes, module: str) -> ExtractResult:
     except ValueError as exc:
         return ExtractResult(path, error=FileError(path, str(exc)))
     lines = text.splitlines()
-    suppressions = parse_suppressions(lines)
+    suppressions, bad_suppressions = parse_suppressions(text)
     if not text.strip():
         return ExtractResult(path, facts=FileFacts(path=path, module=module, lines=len(lines)))
     try:
@@ -127,6 +127,7 @@ def extract(path: str, data: bytes, module: str) -> ExtractResult:
         external_grabs=tuple(sorted(c.external_grabs)),
         ctor_args=tuple(dict.fromkeys(c.ctor_args)),
         suppressions=suppressions,
+        bad_suppressions=bad_suppressions,
         lines=len(lines),
     )
     return ExtractResult(path, facts=facts)

@@ -28,10 +28,9 @@ def select_reported(
     rules: Sequence[type[Rule]],
     summary: Summary,
     only_files: set[str] | None,
-    root: Path | None,
 ) -> list[Finding]:
     """Suppressions (with stale ones reported), then the reported file set and the confidence floor."""
-    visible, suppressed = apply_suppressions(findings, facts, settings, rules, root=root)
+    visible, suppressed = apply_suppressions(findings, facts, settings, rules)
     if only_files is not None:
         visible = [_marked(f, only_files) for f in visible if _involves(f, only_files)]
         suppressed = [f for f in suppressed if _involves(f, only_files)]

@@ -7,20 +7,18 @@ report, so a comment's verdict never depends on which files a run reports.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Sequence
-from pathlib import Path
 
 import pathspec
 
 from deadweight.extract.comments import is_suppressed
-from deadweight.extract.facts import FileFacts
+from deadweight.extract.facts import FileFacts, Suppression
 from deadweight.findings import Confidence, Finding, fingerprint
 from deadweight.rules.base import Rule
 from deadweight.settings import Settings
 
 UNUSED_SUPPRESSION = "DW001"  # produced here, not by a rule's check(): it needs every rule's verdict
-_COMMENT = re.compile(r"#\s*(?:deadweight\s*:\s*ignore|noqa\s*:)", re.IGNORECASE)
+INVALID_SUPPRESSION = "DW002"  # produced here too: it is about comments, not about the model
 
 
 def apply_suppressions(
@@ -28,66 +26,88 @@ def apply_suppressions(
     facts: list[FileFacts],
     settings: Settings,
     rules: Sequence[type[Rule]],
-    *,
-    root: Path | None = None,
 ) -> tuple[list[Finding], list[Finding]]:
-    """Split findings into (visible, suppressed); visible gains DW001 for comments that matched nothing.
+    """Split findings into (visible, suppressed); visible gains DW001 and DW002 for comments.
 
     Shared by `check` and `deadweight.testing.run_files`, so DW001's documented examples run
     through the same code as a real scan. A comment is judged per code it names: in
     `# noqa: DW101, DW105` the DW105 part is stale if no DW105 finding was suppressed by it.
     Only codes of rules active in this run can be stale (a `--select DW101` run says nothing
     about DW105 comments), and a bare `# deadweight: ignore` only when no default rule is off.
-    The line comment is tried before the class-line comment, as the narrower, more deliberate
-    one; a class-level comment made redundant by line comments is reported as stale.
+    The line comment is tried before the class-line comment, and both before a file-level
+    `ignore-file`, as the narrower, more deliberate ones; a wider comment made redundant by
+    narrower ones is reported as stale.
     """
-    by_path = {f.path: f for f in facts}
+    by_line, by_file = _index(facts)
     class_lines = {(f.path, c.qualname): c.span.line for f in facts for c in f.classes}
-    comments = {f.path: dict(f.suppressions) for f in facts}
     used: set[tuple[str, int, str]] = set()  # (path, line, code as written or "" for bare)
     visible: list[Finding] = []
     suppressed: list[Finding] = []
-    for finding in findings:
+    invalid = _invalid_suppressions(facts, rules)
+    for finding in [*findings, *invalid]:
         if _ignored_for_file(finding, settings):
             continue
-        file = by_path.get(finding.path)
-        hit = _matching_comment(finding, comments.get(finding.path, {}), class_lines) if file else None
+        candidates = [
+            *by_line.get((finding.path, finding.line), ()),
+            *by_line.get((finding.path, class_lines.get((finding.path, finding.class_name), 0)), ()),
+            *by_file.get(finding.path, ()),
+        ]
+        hit = _matching_comment(finding, candidates)
         if hit is None:
             visible.append(finding)
             continue
-        line, codes = hit
-        used.update((finding.path, line, c) for c in codes)
+        comment, codes = hit
+        used.update((finding.path, comment.line, c) for c in codes)
         suppressed.append(finding)
     if any(r.code == UNUSED_SUPPRESSION for r in rules):
-        for stale in _unused_suppressions(facts, used, rules, class_lines, root):
+        for stale in _unused_suppressions(facts, used, rules, class_lines, settings):
             if _ignored_for_file(stale, settings):
                 continue
-            if is_suppressed(_explicit_only(comments[stale.path].get(stale.line)), stale.code):
+            silencing = [*by_line.get((stale.path, stale.line), ()), *by_file.get(stale.path, ())]
+            if any(s.codes and is_suppressed(s.codes, stale.code) for s in silencing):
+                # Only a comment naming DW001 silences a staleness report; a bare one cannot.
                 suppressed.append(stale)
             else:
                 visible.append(stale)
     return sorted(visible, key=Finding.sort_key), suppressed
 
 
-def _matching_comment(
-    finding: Finding, comments: dict[int, tuple[str, ...]], class_lines: dict[tuple[str, str], int]
-) -> tuple[int, tuple[str, ...]] | None:
-    """(comment line, the codes of that comment that cover the finding; "" for a bare one)."""
-    for line in (finding.line, class_lines.get((finding.path, finding.class_name))):
-        if line is None or line not in comments:
-            continue
-        codes = comments[line]
-        if not codes:
-            return line, ("",)
-        covering = tuple(c for c in codes if finding.code.startswith(c))
+def _index(
+    facts: list[FileFacts],
+) -> tuple[dict[tuple[str, int], list[Suppression]], dict[str, list[Suppression]]]:
+    """Line comments by (path, line), and file-level comments by path."""
+    by_line: dict[tuple[str, int], list[Suppression]] = {}
+    by_file: dict[str, list[Suppression]] = {}
+    for file in facts:
+        for s in file.suppressions:
+            if s.whole_file:
+                by_file.setdefault(file.path, []).append(s)
+            else:
+                by_line.setdefault((file.path, s.line), []).append(s)
+    return by_line, by_file
+
+
+def _matching_comment(finding: Finding, comments: list[Suppression]) -> tuple[Suppression, tuple[str, ...]] | None:
+    """(the first comment that covers the finding, its codes that cover it; "" for a bare one)."""
+    for comment in comments:
+        if not comment.codes:
+            return comment, ("",)
+        covering = tuple(c for c in comment.codes if finding.code.startswith(c))
         if covering:
-            return line, covering
+            return comment, covering
     return None
 
 
-def _explicit_only(codes: tuple[str, ...] | None) -> tuple[str, ...] | None:
-    """A bare comment cannot silence its own staleness report; only a named DW001 can."""
-    return codes if codes else None
+def _invalid_suppressions(facts: list[FileFacts], rules: Sequence[type[Rule]]) -> list[Finding]:
+    """DW002 for each `# deadweight:` directive that could not be read (and so suppresses nothing)."""
+    rule = next((r for r in rules if r.code == INVALID_SUPPRESSION), None)
+    if rule is None:
+        return []
+    return [
+        _comment_finding(rule, file.path, bad.line, bad.column, bad.end_column, bad.reason, bad.reason)
+        for file in facts
+        for bad in file.bad_suppressions
+    ]
 
 
 def _unused_suppressions(
@@ -95,76 +115,88 @@ def _unused_suppressions(
     used: set[tuple[str, int, str]],
     rules: Sequence[type[Rule]],
     class_lines: dict[tuple[str, str], int],
-    root: Path | None,
+    settings: Settings,
 ) -> list[Finding]:
     from deadweight.rules.registry import all_rules
 
     active = {r.code for r in rules}
+    known = {r.code for r in all_rules(settings.loaded_plugins)}
     defaults = {r.code for r in all_rules() if not r.preview}
     complete = defaults <= active
     class_line_set = {(path, line) for (path, _), line in class_lines.items()}
     rule = next(r for r in rules if r.code == UNUSED_SUPPRESSION)
     out = []
     for file in facts:
-        for line, codes in file.suppressions:
-            if not codes:
-                stale: tuple[str, ...] = ("",) if complete and (file.path, line, "") not in used else ()
+        for comment in file.suppressions:
+            key = (file.path, comment.line)
+            unknown = tuple(c for c in comment.codes if not any(k.startswith(c) for k in known))
+            if unknown and not settings.blocked_plugins:  # a plugin that did not load may own them
+                what = ", ".join(unknown)
+                verb = "is not a deadweight rule code" if len(unknown) == 1 else "are not deadweight rule codes"
+                message = f"unused suppression: {what} {verb} (see `deadweight rules`)"
+                out.append(
+                    _comment_finding(
+                        rule, file.path, comment.line, comment.column, comment.end_column, message, f"unknown:{what}"
+                    )
+                )
+            if not comment.codes:
+                stale: tuple[str, ...] = ("",) if complete and (*key, "") not in used else ()
             else:
                 stale = tuple(
                     c
-                    for c in codes
-                    if (file.path, line, c) not in used
+                    for c in comment.codes
+                    if (*key, c) not in used
                     and not UNUSED_SUPPRESSION.startswith(c)
                     and any(code.startswith(c) for code in active)
                 )
             if not stale:
                 continue
-            where = "on this line or in this class" if (file.path, line) in class_line_set else "on this line"
-            what = "`# deadweight: ignore`" if stale == ("",) else ", ".join(stale)
+            if comment.whole_file:
+                where = "in this file"
+            elif key in class_line_set:
+                where = "on this line or in this class"
+            else:
+                where = "on this line"
+            directive = "ignore-file" if comment.whole_file else "ignore"
+            what = f"`# deadweight: {directive}`" if stale == ("",) else ", ".join(stale)
             message = f"unused suppression: {what} matches no finding {where}"
-            column, end_column = _comment_columns(root, file.path, line)
+            # Two stale comments in one file must not share a baseline entry: the fingerprint
+            # names the stale codes in place of an attribute (still no line).
+            scope = "file:" if comment.whole_file else ""
             out.append(
-                Finding(
-                    code=UNUSED_SUPPRESSION,
-                    rule=rule.name,
-                    severity=rule.severity,
-                    confidence=Confidence.HIGH,
-                    message=message,
-                    path=file.path,
-                    line=line,
-                    column=column,
-                    end_line=line,
-                    end_column=end_column,
-                    class_name="",
-                    attribute="",
-                    defined_in="",
-                    # Two stale comments in one file must not share a baseline entry: the
-                    # fingerprint names the stale codes in place of an attribute (still no line).
-                    fingerprint=fingerprint(UNUSED_SUPPRESSION, file.path, "", ",".join(stale) or "*"),
+                _comment_finding(
+                    rule,
+                    file.path,
+                    comment.line,
+                    comment.column,
+                    comment.end_column,
+                    message,
+                    scope + (",".join(stale) or "*"),
                 )
             )
     return out
 
 
-def _comment_columns(root: Path | None, path: str, line: int) -> tuple[int, int]:
-    """1-based start and exclusive end column of the suppression comment, or (1, 1) if unknown.
-
-    Facts record only the comment's line (they are cached and kept small); the column is
-    looked up again only for the rare stale comment.
-    """
-    if root is None:
-        return 1, 1
-    try:
-        with open(root / path, encoding="utf-8", errors="replace") as f:
-            for number, text in enumerate(f, start=1):
-                if number == line:
-                    match = _COMMENT.search(text)
-                    if match is None:
-                        return 1, 1
-                    return match.start() + 1, len(text.rstrip("\r\n")) + 1
-    except OSError:
-        pass
-    return 1, 1
+def _comment_finding(
+    rule: type[Rule], path: str, line: int, column: int, end_column: int, message: str, identity: str
+) -> Finding:
+    """A finding about a comment: high confidence, since the comment's text is the whole evidence."""
+    return Finding(
+        code=rule.code,
+        rule=rule.name,
+        severity=rule.severity,
+        confidence=Confidence.HIGH,
+        message=message,
+        path=path,
+        line=line,
+        column=column,
+        end_line=line,
+        end_column=end_column,
+        class_name="",
+        attribute="",
+        defined_in="",
+        fingerprint=fingerprint(rule.code, path, "", identity),
+    )
 
 
 def _ignored_for_file(finding: Finding, settings: Settings) -> bool:
