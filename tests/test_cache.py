@@ -306,3 +306,23 @@ def test_a_read_only_or_full_disk_degrades_to_no_writes(tmp_path: Path, monkeypa
                 path.chmod(0o755)
     assert calls == ["new.py"] and all(r.facts for r in results)
     assert cache.read_only_reason is not None and cache.writes == 0
+
+
+def test_each_file_is_reported_with_where_its_result_came_from(tmp_path: Path) -> None:
+    """What `check -v` lists: parsed now, from the cache, or the facts of an identical file."""
+    jobs = make_jobs(tmp_path, {"a.py": "x = 1\n", "b.py": "x = 1\n", "c.py": "y = 2\n"})
+    cache = Cache(tmp_path / "cache", salt=SALT)
+    first: list[tuple[int, str]] = []
+    run_jobs(jobs, workers=1, extractor=lines_extractor, cache=cache, on_progress=first.extend)
+    cache.flush()
+    assert sorted(first) == [(0, "parsed"), (1, "duplicate"), (2, "parsed")]
+    (tmp_path / "src" / "c.py").write_text("y = 3\n")
+    second: list[tuple[int, str]] = []
+    run_jobs(
+        jobs,
+        workers=1,
+        extractor=lines_extractor,
+        cache=Cache(tmp_path / "cache", salt=SALT),
+        on_progress=second.extend,
+    )
+    assert sorted(second) == [(0, "cache"), (1, "duplicate"), (2, "parsed")]

@@ -90,7 +90,7 @@ def test_exit_1_with_findings_and_0_when_clean(tmp_path: Path) -> None:
     root = project(tmp_path, {"mlp.py": MLP.format(dropout_comment=""), "clean.py": CLEAN})
     dirty = run("--output-format", "concise", ".", cwd=root)
     assert dirty.exit_code == 1
-    assert concise(dirty) == [f"mlp.py:8:14: DW105 {DROPOUT_MESSAGE}", "Found 1 finding."]
+    assert concise(dirty) == [f"mlp.py:8:14: DW105 [high] {DROPOUT_MESSAGE}", "Found 1 finding."]
     clean = run("--output-format", "concise", "clean.py", cwd=root)
     assert clean.exit_code == 0
     assert clean.stdout == ""
@@ -100,7 +100,7 @@ def test_exit_zero_forces_0_but_still_reports(tmp_path: Path) -> None:
     root = project(tmp_path, {"mlp.py": MLP.format(dropout_comment="")})
     result = run("--output-format", "concise", "--exit-zero", cwd=root)
     assert result.exit_code == 0
-    assert concise(result)[0] == f"mlp.py:8:14: DW105 {DROPOUT_MESSAGE}"
+    assert concise(result)[0] == f"mlp.py:8:14: DW105 [high] {DROPOUT_MESSAGE}"
 
 
 @pytest.mark.parametrize(
@@ -195,7 +195,7 @@ def test_explicit_file_given_from_another_directory(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     # printed relative to the working directory, so the path opens from the shell
-    assert concise(result) == [f"proj/pkg/mlp.py:8:14: DW105 {DROPOUT_MESSAGE}", "Found 1 finding."]
+    assert concise(result) == [f"proj/pkg/mlp.py:8:14: DW105 [high] {DROPOUT_MESSAGE}", "Found 1 finding."]
 
 
 # --------------------------------------------------------------------------- suppressions
@@ -279,7 +279,7 @@ def test_stale_class_level_suppression(tmp_path: Path) -> None:
     result = run("--output-format", "concise", cwd=root)
     assert result.exit_code == 1
     assert concise(result) == [
-        "clean.py:4:26: DW001 unused suppression: DW101 matches no finding on this line or in this class",
+        "clean.py:4:26: DW001 [high] unused suppression: DW101 matches no finding on this line or in this class",
         "Found 1 finding.",
     ]
 
@@ -372,7 +372,7 @@ def test_diff_base_reports_only_changed_files(repo: Path) -> None:
     (repo / "new.py").write_text(MLP.format(dropout_comment=""))
     changed = run("--output-format", "concise", "--diff-base", "HEAD", cwd=repo)
     assert changed.exit_code == 1
-    assert concise(changed) == [f"new.py:8:14: DW105 {DROPOUT_MESSAGE}", "Found 1 finding."]
+    assert concise(changed) == [f"new.py:8:14: DW105 [high] {DROPOUT_MESSAGE}", "Found 1 finding."]
     full = run("--output-format", "concise", cwd=repo)
     assert [line.split(":")[0] for line in concise(full)[:-1]] == ["new.py", "old.py"]
 
@@ -404,7 +404,7 @@ def test_console_script_exit_codes_and_output(tmp_path: Path) -> None:
         [script, "check", "--no-cache", "--output-format", "concise", "."], cwd=root, capture_output=True, text=True
     )
     assert dirty.returncode == 1
-    assert dirty.stdout.splitlines() == [f"mlp.py:8:14: DW105 {DROPOUT_MESSAGE}", "Found 1 finding."]
+    assert dirty.stdout.splitlines() == [f"mlp.py:8:14: DW105 [high] {DROPOUT_MESSAGE}", "Found 1 finding."]
     clean = subprocess.run([script, "check", "--no-cache", "clean.py"], cwd=root, capture_output=True, text=True)
     assert clean.returncode == 0
     zero = subprocess.run(
@@ -675,7 +675,7 @@ def test_fail_on_separates_what_is_shown_from_what_fails(tmp_path: Path) -> None
     root = project(tmp_path, {"net.py": UNKNOWN_LAYER})
     shown = run("--output-format", "concise", "--fail-on", "high", ".", cwd=root)
     assert shown.exit_code == 0  # the medium finding is shown, and does not fail the run
-    assert concise(shown)[0].startswith("net.py:10:14: DW101 submodule `extra` (`build_layer`)")
+    assert concise(shown)[0].startswith("net.py:10:14: DW101 [medium] submodule `extra` (`build_layer`)")
     assert run("--fail-on", "medium", ".", cwd=root).exit_code == 1
     assert run(".", cwd=root).exit_code == 1  # default: every shown finding fails
     # A floor below what is shown cannot fail on hidden findings.

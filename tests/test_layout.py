@@ -84,6 +84,7 @@ STAGES = [
     "conventions",
     "extract",
     "findings",
+    "activity",
     "discover",
     "engine",
     "model",

@@ -1,4 +1,5 @@
-"""The progress bar appears on a terminal's stderr only: never in CI, with --quiet, or piped."""
+"""The progress bar appears on a terminal's stderr only, for every output format: never in CI,
+with --quiet, or piped. Its estimate is weighted by file size."""
 
 from __future__ import annotations
 
@@ -7,6 +8,11 @@ import pty
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from deadweight.api import Tick, check
+from deadweight.settings import Settings
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "unused_layers"
 DEADWEIGHT = [str(Path(sys.executable).parent / "deadweight")]
@@ -39,8 +45,25 @@ def _stderr_on_terminal(*args: str, ci: bool) -> str:
     return b"".join(chunks).decode("utf-8", "replace")
 
 
-def test_progress_bar_on_a_terminal() -> None:
-    assert "extracting" in _stderr_on_terminal(ci=False)
+@pytest.mark.parametrize("output_format", ["text", "json", "sarif", "concise"])
+def test_progress_bar_on_a_terminal_for_every_format(output_format: str) -> None:
+    drawn = _stderr_on_terminal("--output-format", output_format, ci=False)
+    assert "extracting" in drawn
+    assert "files" in drawn and "ETA" in drawn
+
+
+def test_progress_is_weighted_by_bytes_and_ends_with_linking(tmp_path: Path) -> None:
+    (tmp_path / "big.py").write_text("x = 1\n" * 3000, encoding="utf-8")  # 18 000 bytes
+    (tmp_path / "small.py").write_text("y = 2\n", encoding="utf-8")  # 6 bytes
+    ticks: list[Tick] = []
+    settings = Settings(use_cache=False, jobs=1, python="none")
+    check([tmp_path], settings, progress=ticks.append)
+    assert ticks[0] == Tick("extracting", 0, 2, 0, 18_006)
+    assert ticks[1:] == [
+        Tick("extracting", 1, 2, 18_000, 18_006),  # half the files, nearly all the work
+        Tick("extracting", 2, 2, 18_006, 18_006),
+        Tick("linking"),
+    ]
 
 
 def test_no_progress_in_ci_or_quiet() -> None:

@@ -367,9 +367,9 @@ def test_text_span_over_several_lines_is_marked_to_end_of_line(tmp_path: Path) -
 def test_concise_is_sorted_one_line_each(result: Result) -> None:
     lines = render("concise", result).splitlines()
     assert lines == [
-        "mixins/position.py:5:18: DW101 `pos_embedding` is created but no method of `PositionMixin` uses it",
-        "models/vit.py:8:14: DW104 `pos_embed` is only inspected, never used as a value",
-        "models/vit.py:10:14: DW105 `dropout` (nn.Dropout) is never applied",
+        "mixins/position.py:5:18: DW101 [high] `pos_embedding` is created but no method of `PositionMixin` uses it",
+        "models/vit.py:8:14: DW104 [medium] `pos_embed` is only inspected, never used as a value",
+        "models/vit.py:10:14: DW105 [medium] `dropout` (nn.Dropout) is never applied",
         "broken.py: error: could not parse: unexpected indent at line 3",
         "Found 3 findings; 1 file could not be analyzed.",
     ]

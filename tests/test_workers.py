@@ -74,12 +74,13 @@ def no_child_processes() -> bool:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_results_are_ordered_and_complete(tmp_path: Path, workers: int) -> None:
     jobs = make_jobs(tmp_path, plain_sources(150))
-    progress: list[int] = []
-    results = run_jobs(jobs, workers=workers, extractor=lines_extractor, on_progress=progress.append)
+    reported: list[tuple[int, str]] = []
+    results = run_jobs(jobs, workers=workers, extractor=lines_extractor, on_progress=reported.extend)
     assert len(results) == len(jobs)
     for job, result in zip(jobs, results, strict=False):
         assert_ok(result, job)
-    assert progress == sorted(progress) and progress[-1] == len(jobs)
+    # every file is reported exactly once, as parsed (no cache here)
+    assert sorted(reported) == [(i, "parsed") for i in range(len(jobs))]
     assert no_child_processes()
 
 
@@ -222,7 +223,7 @@ def test_size_messages() -> None:
 def test_ctrl_c_stops_the_workers(tmp_path: Path) -> None:
     jobs = make_jobs(tmp_path, {**plain_sources(4), "pkg/slow.py": "# sleep: 60\n"})
 
-    def interrupt(done: int) -> None:
+    def interrupt(finished: list[tuple[int, str]]) -> None:
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):

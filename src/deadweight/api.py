@@ -13,22 +13,23 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deadweight import filter as filtering
+from deadweight.activity import Activity
 from deadweight.discover import Discovery, discover
 from deadweight.engine import runcache
 from deadweight.engine.cache import gc_paused
 from deadweight.engine.environment import read_environment
 from deadweight.engine.external import load_external
-from deadweight.engine.extraction import Progress, cache_dir, cached_extraction, extract_found
+from deadweight.engine.extraction import Progress, Tick, cache_dir, cached_extraction, extract_found
 from deadweight.extract.facts import FileError, FileFacts, is_external
 from deadweight.findings import Result, Summary
 from deadweight.model.coverage import coverage
-from deadweight.model.generated import drop_generated_sources
+from deadweight.model.generated import generated_sources
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context, run_rules_on
 from deadweight.rules.registry import all_rules, select_rules
 from deadweight.settings import Settings
 
-__all__ = ["Progress", "active_rules", "check"]
+__all__ = ["Activity", "Progress", "Tick", "active_rules", "check"]
 
 
 def active_rules(settings: Settings) -> list[type[Rule]]:
@@ -41,11 +42,16 @@ def check(
     *,
     only_files: set[str] | None = None,
     progress: Progress | None = None,
+    activity: Activity | None = None,
 ) -> Result:
-    """Analyze the project; `only_files` (root-relative) limits reporting, never analysis."""
+    """Analyze the project; `only_files` (root-relative) limits reporting, never analysis.
+
+    `activity`, when given, is filled in with what the run did with each file (for `-v`)."""
     start = time.perf_counter()
     rules = active_rules(settings)
     found = discover(paths, settings)
+    if activity is not None:
+        activity.excluded = list(found.excluded)
     nothing: list[str] = []
     if not found.files and not found.errors:
         # A typo'd path or an empty folder: say so (as ruff does), and leave no cache behind
@@ -58,11 +64,13 @@ def check(
     if settings.use_cache:  # nothing changed since the last identical run: its result stands
         run_slot, run_key = runcache.key(found, settings, rules, only_files)
         result = runcache.load(run_dir, run_slot, run_key)
+        if activity is not None:
+            activity.run_cache = result is not None
     if result is None:
         # Facts are acyclic and live until the end of the run: pausing the cyclic GC while they
         # are built and linked saves it from rescanning a growing heap (measured: 4x on linking).
         with gc_paused():
-            linked = _link(found, settings, progress)
+            linked = _link(found, settings, progress, activity)
             ctx = linked.context
             findings = [f for f in run_rules_on(ctx, rules) if not is_external(f.path)]
             judged = coverage(ctx.project)
@@ -96,12 +104,20 @@ class _Linked:
     generated_sources: int = 0  # source files left out because the file generated from them is judged
 
 
-def _link(found: Discovery, settings: Settings, progress: Progress | None = None) -> _Linked:
-    _, extracted = extract_found(found, settings, progress)
+def _link(
+    found: Discovery, settings: Settings, progress: Progress | None = None, activity: Activity | None = None
+) -> _Linked:
+    _, extracted = extract_found(found, settings, progress, activity)
     extracted_facts = [r.facts for r in extracted if r.facts is not None]
-    facts = drop_generated_sources(extracted_facts)
+    sources = generated_sources(extracted_facts)
+    facts = [f for f in extracted_facts if f.path not in sources]
     errors = sorted((r.error for r in extracted if r.error is not None), key=lambda e: e.path)
     external, warnings = read_environment_bases(facts, settings, found.root)
+    if activity is not None:
+        activity.generated_sources = sorted(sources.items())
+        activity.environment = [f.path for f in external]
+    if progress is not None:
+        progress(Tick("linking"))
     return _Linked(
         Context.build(facts + external, settings),
         facts,

@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TextIO
 
 import click
 
@@ -30,9 +30,6 @@ from deadweight.filter import baseline as bl
 from deadweight.findings import confidence_rank
 from deadweight.report import FORMATS, emit
 from deadweight.rules.registry import PluginError, all_rules, unknown_codes
-
-if TYPE_CHECKING:
-    from deadweight.engine.extraction import Progress
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a Ctrl-C
@@ -205,6 +202,12 @@ def main() -> None:
 )
 @click.option("--silent", is_flag=True, help="Print nothing (the exit code still tells); errors of use still print.")
 @click.option(
+    "--verbose",
+    "-v",
+    is_flag=True,
+    help="List on stderr what was analyzed (parsed or from the cache) and what was skipped, and why.",
+)
+@click.option(
     "--color/--no-color", default=None, help="Force or disable colour (default: when the output is a terminal)."
 )
 def check(
@@ -234,6 +237,7 @@ def check(
     statistics: bool,
     quiet: bool,
     silent: bool,
+    verbose: bool,
     color: bool | None,
 ) -> None:
     """Analyze PATHS (default: the current directory) for dead weights.
@@ -243,6 +247,9 @@ def check(
     those files are reported.
     """
     from deadweight import api
+    from deadweight.activity import Activity
+    from deadweight.report.activity import describe_activity
+    from deadweight.report.progress import progress_bar, wanted
 
     targets = list(paths) or ["."]
     for p in targets:
@@ -324,11 +331,14 @@ def check(
             _fail(str(exc))
             return
 
-    show_progress = talk and output_format == "text" and sys.stderr.isatty() and not os.environ.get("CI")
+    activity = Activity() if verbose and talk else None
     try:
         run_settings = api.without_baseline(settings) if write_baseline is not None else settings
-        with _progress(show_progress) as progress:
-            result = api.check(targets, run_settings, only_files=only_files, progress=progress)
+        with progress_bar(wanted(talk=talk)) as progress:
+            result = api.check(targets, run_settings, only_files=only_files, progress=progress, activity=activity)
+        if activity is not None:
+            for line in describe_activity(activity, result):
+                click.echo(f"deadweight: {line}", err=True)
         if write_baseline is not None:
             written = bl.write(Path(write_baseline), result)
             click.echo(
@@ -443,37 +453,6 @@ def _open_output(path: str | None) -> Iterator[TextIO]:
             yield f
     except OSError as exc:
         _fail(f"cannot write {path}: {exc.strerror}")
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Progress | None]:
-    if not enabled:
-        yield None
-        return
-    import rich.progress
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        TextColumn,
-        TimeElapsedColumn,
-    )
-
-    bar = rich.progress.Progress(
-        TextColumn("extracting"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    task = bar.add_task("extract", total=None)
-    with bar:
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
 
 
 @main.command("inspect")

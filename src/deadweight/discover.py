@@ -45,6 +45,7 @@ class Discovery:
     root: Path
     files: list[SourceFile]
     errors: list[FileError]
+    excluded: list[tuple[str, str]] = field(default_factory=list)  # (path, why): what `-v` lists as skipped
 
 
 def module_name(path: str) -> str:
@@ -90,6 +91,7 @@ class _Rules:
 
     anchor: str
     patterns: tuple[Any, ...]
+    source: str = "`exclude`"  # how `-v` names the rules: "`exclude`" or the ignore file's path
 
     def verdict(self, rel: str) -> bool | None:
         """True: ignored; False: re-included by a `!` pattern; None: no pattern applies."""
@@ -103,22 +105,22 @@ class _Rules:
         return decision
 
 
-def _ignored(rel: str, layers: tuple[_Rules, ...]) -> bool:
-    """The deepest ignore file with an opinion decides, as in git."""
+def _ignored(rel: str, layers: tuple[_Rules, ...]) -> _Rules | None:
+    """The deepest ignore file with an opinion decides, as in git; it, if it ignores `rel`."""
     for rules in reversed(layers):
         verdict = rules.verdict(rel)
         if verdict is not None:
-            return verdict
-    return False
+            return rules if verdict else None
+    return None
 
 
-def _read_rules(file: Path, anchor: str) -> tuple[_Rules, ...]:
+def _read_rules(file: Path, anchor: str, name: str) -> tuple[_Rules, ...]:
     """An ignore file as a layer; an unreadable or malformed one is skipped (it only narrows)."""
     try:
         patterns = _compile(file.read_text(encoding="utf-8", errors="replace").splitlines())
     except (OSError, ValueError, TypeError):
         return ()
-    return (_Rules(anchor, patterns),) if patterns else ()
+    return (_Rules(anchor, patterns, name),) if patterns else ()
 
 
 # --------------------------------------------------------------------------- walking
@@ -132,10 +134,12 @@ class _Scope:
     exclude: _Rules
     gitignore: bool
 
-    def excluded(self, rel: str, layers: tuple[_Rules, ...]) -> bool:
+    def excluded(self, rel: str, layers: tuple[_Rules, ...]) -> str | None:
+        """Why `rel` is left out (for `-v`), or None if it is not."""
         if self.exclude.verdict(rel):
-            return True
-        return self.gitignore and _ignored(rel, layers)
+            return "matches `exclude` or `extend-exclude`"
+        rules = _ignored(rel, layers) if self.gitignore else None
+        return f"ignored by {rules.source}" if rules is not None else None
 
 
 @dataclass
@@ -148,6 +152,7 @@ class _Collector:
 
     files: dict[str, SourceFile] = field(default_factory=dict)
     errors: dict[str, FileError] = field(default_factory=dict)
+    excluded: list[tuple[str, str]] = field(default_factory=list)  # (path, why), pruned directories end in "/"
     visited: set[str] = field(default_factory=set)
     deferred: list[Callable[[], None]] = field(default_factory=list)
 
@@ -212,7 +217,8 @@ def _walk(
     if entries is None:
         return
     if scope.gitignore and any(entry.name == GITIGNORE for entry in entries):
-        layers = layers + _read_rules(directory / GITIGNORE, rel + "/" if rel else "")
+        anchor = rel + "/" if rel else ""
+        layers = layers + _read_rules(directory / GITIGNORE, anchor, anchor + GITIGNORE)
     ancestors = ancestors | {real}
     for entry in entries:
         child_rel, child_real = _join(rel, entry.name), os.path.join(real, entry.name)
@@ -238,7 +244,9 @@ def _visit(
             return
         real = os.path.realpath(entry.path)
     if entry.is_dir():
-        if scope.excluded(rel + "/", layers):
+        why = scope.excluded(rel + "/", layers)
+        if why is not None:
+            collector.excluded.append((rel + "/", why))
             return
         if real in ancestors:
             collector.add_error(rel, "symbolic link loop")
@@ -248,8 +256,12 @@ def _visit(
             collector.deferred.append(walk)
         else:
             walk()
-    elif entry.is_file() and entry.name.endswith(".py") and not scope.excluded(rel, layers):
-        collector.add_file(scope, rel, real)
+    elif entry.is_file() and entry.name.endswith(".py"):
+        why = scope.excluded(rel, layers)
+        if why is None:
+            collector.add_file(scope, rel, real)
+        else:
+            collector.excluded.append((rel, why))
 
 
 # --------------------------------------------------------------------------- arguments
@@ -282,7 +294,7 @@ def _initial_layers(target: _Target) -> tuple[_Rules, ...]:
     """The ignore files that apply above a directory argument: `.git/info/exclude` of the base
     and every `.gitignore` from the base down to the argument's parent (the argument's own
     `.gitignore` is read by the walk)."""
-    layers = _read_rules(target.base.joinpath(*GIT_INFO_EXCLUDE), "")
+    layers = _read_rules(target.base.joinpath(*GIT_INFO_EXCLUDE), "", "/".join(GIT_INFO_EXCLUDE))
     if not target.rel:
         return layers
     parts = target.rel.split("/")[:-1]
@@ -290,7 +302,7 @@ def _initial_layers(target: _Target) -> tuple[_Rules, ...]:
         anchor = "".join(part + "/" for part in parts[:depth])
         file = target.base.joinpath(*parts[:depth], GITIGNORE)
         if file.is_file():
-            layers += _read_rules(file, anchor)
+            layers += _read_rules(file, anchor, anchor + GITIGNORE)
     return layers
 
 
@@ -324,4 +336,4 @@ def discover(paths: Sequence[str | Path], settings: Settings) -> Discovery:
     collector.drain()
     files = sorted(collector.files.values(), key=lambda f: (f.path, str(f.abspath)))
     errors = sorted(collector.errors.values(), key=lambda e: (e.path, e.reason))
-    return Discovery(root=root, files=files, errors=errors)
+    return Discovery(root=root, files=files, errors=errors, excluded=sorted(set(collector.excluded)))

@@ -9,14 +9,33 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from deadweight.activity import Activity
 from deadweight.discover import Discovery, discover
 from deadweight.engine.salt import extraction_salt
 from deadweight.extract.facts import ExtractResult, FileError
 from deadweight.settings import Settings
 
-Progress = Callable[[int, int], None]  # (files done, files total)
+if TYPE_CHECKING:
+    from deadweight.engine.workers import Job, Origin
+
+
+@dataclass(frozen=True, slots=True)
+class Tick:
+    """Where a run stands, for a progress bar. Bytes weigh the estimate: one 300 KB modeling
+    file takes as long as a hundred small `__init__.py` files, so a count of files would lie."""
+
+    stage: str  # "extracting", then "linking"
+    files_done: int = 0
+    files_total: int = 0
+    bytes_done: int = 0
+    bytes_total: int = 0
+
+
+Progress = Callable[[Tick], None]
 
 SMALL_PROJECT = 32  # files; below this a pool's start-up costs more than it saves
 
@@ -46,7 +65,7 @@ def extract_all(
 
 
 def extract_found(
-    found: Discovery, settings: Settings, progress: Progress | None = None
+    found: Discovery, settings: Settings, progress: Progress | None = None, activity: Activity | None = None
 ) -> tuple[Path, list[ExtractResult]]:
     from deadweight.engine.workers import Job, run_jobs
 
@@ -56,18 +75,55 @@ def extract_found(
         from deadweight.engine.cache import Cache
 
         cache = Cache(cache_dir(settings, found.root), salt=extraction_salt())
-    total = len(jobs)
+    on_finished = _Tracker(jobs, progress, activity) if progress or activity else None
     results = run_jobs(
         jobs,
         workers=worker_count(settings.jobs, len(jobs)),
         max_file_size=settings.max_file_size,
         cache=cache,
-        on_progress=(lambda n: progress(n, total)) if progress else None,
+        on_progress=on_finished,
     )
     if cache is not None:
         cache.flush()
     results.extend(ExtractResult(e.path, error=e) for e in found.errors if isinstance(e, FileError))
     return found.root, results
+
+
+class _Tracker:
+    """Turns the workers' per-file reports into ticks (weighted by size) and an activity log."""
+
+    def __init__(self, jobs: Sequence[Job], progress: Progress | None, activity: Activity | None) -> None:
+        self.jobs = jobs
+        self.progress = progress
+        self.activity = activity
+        # Sizes only weigh the estimate: a file that cannot be stat'ed counts as 4 KB.
+        self.sizes = [_size(job.abspath) for job in jobs] if progress else []
+        self.total = sum(self.sizes)
+        self.files = self.done = 0
+        if progress:
+            progress(Tick("extracting", 0, len(jobs), 0, self.total))
+
+    def __call__(self, finished: list[tuple[int, Origin]]) -> None:
+        if self.activity is not None:
+            lists = {
+                "parsed": self.activity.parsed,
+                "cache": self.activity.cached,
+                "duplicate": self.activity.duplicates,
+            }
+            for index, origin in finished:
+                if origin in lists:  # an unread file is reported under errors
+                    lists[origin].append(self.jobs[index].path)
+        if self.progress:
+            self.files += len(finished)
+            self.done += sum(self.sizes[index] for index, _ in finished)
+            self.progress(Tick("extracting", self.files, len(self.jobs), self.done, self.total))
+
+
+def _size(path: str) -> int:
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 4096
 
 
 @contextmanager

@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 from deadweight.engine.cache import (
     Cache,
@@ -55,7 +55,10 @@ from deadweight.engine.cache import (
 from deadweight.extract.facts import ExtractResult, FileError
 
 Extractor = Callable[[str, bytes, str], ExtractResult]
-ProgressCallback = Callable[[int], None]
+# Where a finished file's result came from: extracted now, the facts cache, the result of an
+# earlier file with the same bytes, or nowhere (unreadable, too large).
+Origin = Literal["parsed", "cache", "duplicate", "unread"]
+ProgressCallback = Callable[[list[tuple[int, Origin]]], None]  # (job index, origin) of newly finished files
 
 DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
 RECURSION_LIMIT = 10_000
@@ -300,13 +303,13 @@ class _Run:
         # Files with the same content as an earlier file (many empty __init__.py) wait for
         # its result instead of being extracted again. Only known when hashing for the cache.
         self.followers: dict[int, list[int]] = {}
-        self.done = 0
 
     def prepare(self, max_file_size: int) -> list[_Item]:
         """Fill in what needs no extraction (cache hits, unreadable files); return the rest."""
         todo: list[_Item] = []
         cache = self.cache
         leaders: dict[str, int] = {}
+        finished: list[tuple[int, Origin]] = []
         for index, job in enumerate(self.jobs):
             data = job.data
             if cache is None:
@@ -316,12 +319,12 @@ class _Run:
                 read = read_source(job.abspath, max_file_size)
                 if isinstance(read, str):
                     self.results[index] = _error(job.path, read)
-                    self.done += 1
+                    finished.append((index, "unread"))
                     continue
                 data = read
             elif len(data) > max_file_size:
                 self.results[index] = _error(job.path, too_large_reason(len(data), max_file_size))
-                self.done += 1
+                finished.append((index, "unread"))
                 continue
             key = cache.key(data)
             leader = leaders.get(key)
@@ -331,7 +334,7 @@ class _Run:
             hit = cache.load(key, job.path, job.module)
             if hit is not None:
                 self.results[index] = hit
-                self.done += 1
+                finished.append((index, "cache"))
                 leaders[key] = index
                 continue
             leaders[key] = index
@@ -343,28 +346,28 @@ class _Run:
             if result is not None:
                 for index in followers:
                     self.results[index] = relabel(result, self.jobs[index].path, self.jobs[index].module)
-                self.done += len(followers)
+                    finished.append((index, "duplicate"))
                 del self.followers[leader]
-        if self.done:
-            self._progress()
+        if finished:
+            self._progress(finished)
         return todo
 
     def finish(self, index: int, outcome: _Outcome) -> None:
         """Record one file's result (and its duplicates'), store it, report progress."""
         self.results[index] = outcome.result
-        self.done += 1
+        finished: list[tuple[int, Origin]] = [(index, "parsed")]
         key = self.keys.get(index)
         if self.cache is not None and key is not None and outcome.payload is not None:
             self.cache.store(key, outcome.payload)
         for follower in self.followers.pop(index, ()):
             job = self.jobs[follower]
             self.results[follower] = relabel(outcome.result, job.path, job.module)
-            self.done += 1
-        self._progress()
+            finished.append((follower, "duplicate"))
+        self._progress(finished)
 
-    def _progress(self) -> None:
+    def _progress(self, finished: list[tuple[int, Origin]]) -> None:
         if self.on_progress is not None:
-            self.on_progress(self.done)
+            self.on_progress(finished)
 
     def collect(self) -> list[ExtractResult]:
         missing = [i for i, r in enumerate(self.results) if r is None]
@@ -757,7 +760,8 @@ def run_jobs(
     `extractor` defaults to `deadweight.extract.file.extract`; one passed in must be a module-level
     function (workers import it by name). `workers <= 1` runs in this process: exceptions are
     still contained, but a crash is not survivable and `timeout` is not enforced.
-    `on_progress(n)` gets the number of files finished so far (cache hits count at once).
+    `on_progress(batch)` gets the (job index, origin) of each file as it finishes (cache hits
+    come first, in one batch).
     With a `cache`, hits skip extraction and deterministic results are stored.
     """
     run = _Run(jobs, cache, on_progress)

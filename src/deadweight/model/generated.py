@@ -6,8 +6,9 @@ from deadweight.conventions import GENERATED_FROM
 from deadweight.extract.facts import FileFacts
 
 
-def drop_generated_sources(facts: list[FileFacts]) -> list[FileFacts]:
-    """Leave out source files whose generated sibling is present (`conventions.GENERATED_FROM`).
+def generated_sources(facts: list[FileFacts]) -> dict[str, str]:
+    """Source files whose generated sibling is present (`conventions.GENERATED_FROM`), each
+    with the generated file judged in its place.
 
     transformers writes each model twice: a `modular_x.py` that inherits from other models and
     deletes what it does not need, and the `modeling_x.py` generated from it, which is what
@@ -15,7 +16,14 @@ def drop_generated_sources(facts: list[FileFacts]) -> list[FileFacts]:
     model's base class; the generated file is the truth, so only it is judged.
     """
     paths = {f.path for f in facts}
-    return [f for f in facts if not any(_sibling(f.path, rule) in paths for rule in GENERATED_FROM)]
+    out: dict[str, str] = {}
+    for f in facts:
+        for rule in GENERATED_FROM:
+            generated = _sibling(f.path, rule)
+            if generated in paths:
+                out[f.path] = generated
+                break
+    return out
 
 
 def _sibling(path: str, rule: tuple[str, str]) -> str | None:
@@ -25,3 +33,9 @@ def _sibling(path: str, rule: tuple[str, str]) -> str | None:
     if not name.startswith(source):
         return None
     return f"{head}{sep}{generated}{name[len(source) :]}"
+
+
+def drop_generated_sources(facts: list[FileFacts]) -> list[FileFacts]:
+    """The files the model judges: all but the sources of generated files."""
+    sources = generated_sources(facts)
+    return [f for f in facts if f.path not in sources]

@@ -1,7 +1,8 @@
-"""One line per finding, `path:line:col: CODE message`: for editors, grep and pre-commit.
+"""One line per finding, `path:line:col: CODE [confidence] message`: for editors, grep and pre-commit.
 
 The `path:line:col:` prefix is the shape that editors' problem matchers and terminals already
-turn into links, so the format stays exactly that and nothing else on the line.
+turn into links, so it stays exactly that. The confidence follows the code in brackets, where
+ruff puts its `[*]` fixable mark: a medium or low finding must not read like a high one.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ def emit_concise(result: Result, rules: Sequence[type[Rule]], out: TextIO, *, co
     findings = sorted_findings(result.findings)
     for finding in findings:
         location = f"{printable(shown(finding.path))}:{finding.line}:{finding.column}"
-        out.write(f"{location}: {finding.code} {printable(finding.message)}\n")
+        out.write(f"{location}: {finding.code} [{finding.confidence}] {printable(finding.message)}\n")
     errors = sorted_errors(result.errors)
     for error in errors:
         out.write(f"{printable(shown(error.path))}: error: {printable(error.reason)}\n")

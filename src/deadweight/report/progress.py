@@ -1,0 +1,53 @@
+"""The progress bar on a terminal's stderr: files and an ETA weighted by bytes, then linking.
+
+Drawn on stderr whatever the output format, so `--output-format sarif > out.sarif` on a
+terminal still shows how far a long scan is; never drawn when stderr is not a terminal, in
+CI, or with `-q` / `--silent`. The estimate follows bytes, not files: transformers has
+thousands of tiny `__init__.py` files and a few hundred files of several thousand lines, and a
+count of files would promise the end long before it comes.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from deadweight.engine.extraction import Progress, Tick
+
+
+def wanted(*, talk: bool) -> bool:
+    return talk and sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@contextmanager
+def progress_bar(enabled: bool) -> Iterator[Progress | None]:
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bar
+
+    bar = Bar(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.fields[files]}"),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = bar.add_task("extracting", total=None, files="")
+    with bar:
+
+        def update(tick: Tick) -> None:
+            if tick.stage == "extracting":
+                files = f"{tick.files_done}/{tick.files_total} files"
+                bar.update(task, completed=tick.bytes_done, total=tick.bytes_total or None, files=files)
+            else:  # linking has no unit of work to count; the bar pulses
+                bar.reset(task, description="linking and judging", total=None, files="")
+
+        yield update
