@@ -27,27 +27,34 @@ def progress_bar(enabled: bool) -> Iterator[Progress | None]:
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn
     from rich.progress import Progress as Bar
+    from rich.text import Text
+
+    class Remaining(TimeRemainingColumn):
+        """`ETA 0:00:12` while there is a total to estimate against; nothing while linking."""
+
+        def render(self, task: Task) -> Text:
+            return Text("ETA ") + super().render(task) if task.total is not None else Text("")
 
     bar = Bar(
         TextColumn("{task.description}"),
         BarColumn(),
         TextColumn("{task.fields[files]}"),
         TimeElapsedColumn(),
-        TextColumn("ETA"),
-        TimeRemainingColumn(),
+        Remaining(),
         console=Console(stderr=True),
         transient=True,
     )
-    task = bar.add_task("extracting", total=None, files="")
+    current = [bar.add_task("extracting", total=None, files="")]
     with bar:
 
         def update(tick: Tick) -> None:
             if tick.stage == "extracting":
                 files = f"{tick.files_done}/{tick.files_total} files"
-                bar.update(task, completed=tick.bytes_done, total=tick.bytes_total or None, files=files)
-            else:  # linking has no unit of work to count; the bar pulses
-                bar.reset(task, description="linking and judging", total=None, files="")
+                bar.update(current[0], completed=tick.bytes_done, total=tick.bytes_total or None, files=files)
+            else:  # linking has no unit of work to count: a new task without a total pulses
+                bar.remove_task(current[0])
+                current[0] = bar.add_task("linking and judging", total=None, files="")
 
         yield update
