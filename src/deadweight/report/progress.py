@@ -27,7 +27,7 @@ def progress_bar(enabled: bool) -> Iterator[Progress | None]:
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Task, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
     from rich.progress import Progress as Bar
     from rich.text import Text
 
@@ -46,15 +46,25 @@ def progress_bar(enabled: bool) -> Iterator[Progress | None]:
         console=Console(stderr=True),
         transient=True,
     )
-    current = [bar.add_task("extracting", total=None, files="")]
-    with bar:
+    current: list[TaskID] = []
 
-        def update(tick: Tick) -> None:
-            if tick.stage == "extracting":
-                files = f"{tick.files_done}/{tick.files_total} files"
-                bar.update(current[0], completed=tick.bytes_done, total=tick.bytes_total or None, files=files)
-            else:  # linking has no unit of work to count: a new task without a total pulses
-                bar.remove_task(current[0])
-                current[0] = bar.add_task("linking and judging", total=None, files="")
+    def update(tick: Tick) -> None:
+        if tick.stage == "extracting":
+            files = f"{tick.files_done}/{tick.files_total} files"
+            total = tick.bytes_total or None
+            if not current:  # drawn from the first tick on, so the first frame has the totals
+                current.append(bar.add_task("extracting", total=total, completed=tick.bytes_done, files=files))
+                bar.start()
+            bar.update(current[0], completed=tick.bytes_done, total=total, files=files)
+        else:  # linking has no unit of work to count: a new task without a total pulses
+            if current:
+                bar.remove_task(current.pop())
+            else:
+                bar.start()
+            current.append(bar.add_task("linking and judging", total=None, files=""))
 
+    try:
         yield update
+    finally:
+        if current:
+            bar.stop()
