@@ -90,6 +90,7 @@ STAGES = [
     "model",
     "rules",
     "filter",
+    "fix",
     "report",
     "api",
 ]

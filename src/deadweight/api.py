@@ -21,7 +21,9 @@ from deadweight.engine.environment import read_environment
 from deadweight.engine.external import load_external
 from deadweight.engine.extraction import Progress, Tick, cache_dir, cached_extraction, extract_found
 from deadweight.extract.facts import FileError, FileFacts, is_external
-from deadweight.findings import Result, Summary
+from deadweight.findings import Finding, Result, Summary
+from deadweight.fix.plan import plan_fixes, plan_suppressions, unified_diff
+from deadweight.fix.plan import write as write_plan
 from deadweight.model.coverage import coverage
 from deadweight.model.generated import generated_sources
 from deadweight.rules.base import Rule
@@ -29,7 +31,7 @@ from deadweight.rules.context import Context, run_rules_on
 from deadweight.rules.registry import all_rules, select_rules
 from deadweight.settings import Settings
 
-__all__ = ["Activity", "Progress", "Tick", "active_rules", "check"]
+__all__ = ["Activity", "FixOutcome", "Progress", "Tick", "active_rules", "add_suppressions", "check", "fix"]
 
 
 def active_rules(settings: Settings) -> list[type[Rule]]:
@@ -147,3 +149,90 @@ def link(paths: Sequence[str | Path], settings: Settings) -> tuple[Context, list
 def without_baseline(settings: Settings) -> Settings:
     """The settings of a run that records a new baseline (the old one must not hide findings)."""
     return dataclasses.replace(settings, baseline=None)
+
+
+@dataclass
+class FixOutcome:
+    """What `check --fix`, `--diff` and `--add-suppressions` did."""
+
+    result: Result  # the run after the last write (for a dry run: the only run)
+    fixed: int = 0  # findings fixed (or suppressed), over every pass
+    files: list[str] = dataclasses.field(default_factory=list)  # files changed (or that would change)
+    passes: int = 0
+    unsafe_available: int = 0  # fixes not applied because --unsafe-fixes was not given
+    refused: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (path, why not changed)
+    unsuppressible: list[tuple[Finding, str]] = dataclasses.field(default_factory=list)
+    diff: str = ""  # dry run: the unified diff of the first pass
+
+
+MAX_FIX_PASSES = 10
+
+
+def fix(
+    paths: Sequence[str | Path],
+    settings: Settings,
+    *,
+    unsafe: bool = False,
+    only_files: set[str] | None = None,
+    dry_run: bool = False,
+    progress: Progress | None = None,
+) -> FixOutcome:
+    """Apply the fixes of reported findings until none is left (at most MAX_FIX_PASSES passes).
+
+    Each pass re-analyzes the project (the caches make that cheap: only fixed files change), so
+    a fix that overlapped another, or a finding that a fix uncovered, is handled on the next
+    pass, and the final result is what a fresh run reports. A dry run plans one pass and
+    writes nothing. Files named by `only_files` bound what is changed, as they bound the report.
+    """
+    outcome = FixOutcome(check(paths, settings, only_files=only_files, progress=progress))
+    files: set[str] = set()
+    while True:
+        plan = plan_fixes(_scoped(outcome.result, only_files), unsafe=unsafe)
+        outcome.unsafe_available = plan.unsafe_available
+        if dry_run:
+            outcome.fixed, outcome.files, outcome.refused = plan.fixed, [f.path for f in plan.files], plan.refused
+            outcome.diff = unified_diff(plan)
+            return outcome
+        if not plan.files or outcome.passes >= MAX_FIX_PASSES:
+            outcome.refused.extend(plan.refused)
+            break
+        failed = write_plan(plan)
+        outcome.refused.extend([*plan.refused, *failed])
+        written = [f for f in plan.files if f.path not in {path for path, _ in failed}]
+        if not written:
+            break
+        outcome.fixed += sum(f.fixed for f in written)
+        files.update(f.path for f in written)
+        outcome.passes += 1
+        outcome.result = check(paths, settings, only_files=only_files)
+    outcome.files = sorted(files)
+    return outcome
+
+
+def add_suppressions(
+    paths: Sequence[str | Path],
+    settings: Settings,
+    *,
+    only_files: set[str] | None = None,
+    progress: Progress | None = None,
+) -> FixOutcome:
+    """`# deadweight: ignore[CODE]` on the line of every reported finding, then a fresh run."""
+    outcome = FixOutcome(check(paths, settings, only_files=only_files, progress=progress))
+    plan = plan_suppressions(_scoped(outcome.result, only_files))
+    failed = write_plan(plan)
+    written = [f for f in plan.files if f.path not in {path for path, _ in failed}]
+    outcome.refused = [*plan.refused, *failed]
+    outcome.unsuppressible = plan.unsuppressible
+    outcome.fixed = sum(f.fixed for f in written)
+    outcome.files = [f.path for f in written]
+    if written:
+        outcome.passes = 1
+        outcome.result = check(paths, settings, only_files=only_files)
+    return outcome
+
+
+def _scoped(result: Result, only_files: set[str] | None) -> Result:
+    """Only findings located in the given files are changed, as ruff changes only given files."""
+    if only_files is None:
+        return result
+    return dataclasses.replace(result, findings=[f for f in result.findings if f.path in only_files])

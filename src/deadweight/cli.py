@@ -201,6 +201,17 @@ def main() -> None:
     help="Only the findings and the files that could not be analyzed: no progress bar, tables, summary or warnings.",
 )
 @click.option("--silent", is_flag=True, help="Print nothing (the exit code still tells); errors of use still print.")
+@click.option("--fix", "fix", is_flag=True, help="Apply the safe fixes, then report what is left.")
+@click.option("--unsafe-fixes", is_flag=True, help="Also apply unsafe fixes (see each rule's 'Fix safety').")
+@click.option("--fix-only", is_flag=True, help="Apply the fixes and report nothing; exit 0.")
+@click.option(
+    "--diff", "diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them; exit 1 if any."
+)
+@click.option(
+    "--add-suppressions",
+    is_flag=True,
+    help="Add `# deadweight: ignore[CODE]` to the line of every reported finding (adopt the tool in one commit).",
+)
 @click.option(
     "--verbose",
     "-v",
@@ -237,6 +248,11 @@ def check(
     statistics: bool,
     quiet: bool,
     silent: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    fix_only: bool,
+    diff: bool,
+    add_suppressions: bool,
     verbose: bool,
     color: bool | None,
 ) -> None:
@@ -304,6 +320,11 @@ def check(
             err=True,
         )
 
+    fix_mode = _fix_mode(fix=fix, fix_only=fix_only, diff=diff, add_suppressions=add_suppressions)
+    if unsafe_fixes and fix_mode in (None, "add-suppressions"):
+        _fail("--unsafe-fixes needs --fix, --fix-only or --diff")
+    if fix_mode is not None and write_baseline is not None:
+        _fail(f"--{fix_mode} cannot be combined with --write-baseline")
     root = Path(settings.project_root or find_project_root(targets))
     only_files = _explicit_files(targets, str(root))
     if write_baseline is not None and (only_files is not None or diff_base is not None):
@@ -335,7 +356,26 @@ def check(
     try:
         run_settings = api.without_baseline(settings) if write_baseline is not None else settings
         with progress_bar(wanted(talk=talk)) as progress:
-            result = api.check(targets, run_settings, only_files=only_files, progress=progress, activity=activity)
+            if fix_mode is None:
+                result = api.check(targets, run_settings, only_files=only_files, progress=progress, activity=activity)
+            else:
+                from deadweight import cli_fix
+
+                outcome = cli_fix.run(
+                    fix_mode,
+                    targets,
+                    settings,
+                    unsafe=unsafe_fixes,
+                    only_files=only_files,
+                    progress=progress,
+                    talk=talk,
+                )
+                result = outcome.result
+        if fix_mode == "diff":
+            _write_diff(outcome.diff, output)
+            sys.exit(EXIT_FINDINGS if outcome.diff else EXIT_CLEAN)
+        if fix_mode in ("fix-only", "add-suppressions"):
+            sys.exit(EXIT_CLEAN)
         if activity is not None:
             for line in describe_activity(activity, result):
                 click.echo(f"deadweight: {line}", err=True)
@@ -387,6 +427,28 @@ def check(
     if exit_zero or not (failing or unanalyzed):
         sys.exit(EXIT_CLEAN)
     sys.exit(EXIT_FINDINGS)
+
+
+def _fix_mode(*, fix: bool, fix_only: bool, diff: bool, add_suppressions: bool) -> str | None:
+    """The one thing a run changes: `--diff` wins over `--fix` (a dry run), as in ruff."""
+    if add_suppressions and (fix or fix_only or diff):
+        _fail("--add-suppressions cannot be combined with --fix, --fix-only or --diff")
+    if diff:
+        return "diff"
+    if fix_only:
+        return "fix-only"
+    if fix:
+        return "fix"
+    return "add-suppressions" if add_suppressions else None
+
+
+def _write_diff(text: str, output: str | None) -> None:
+    try:
+        with _open_output(output) as out:
+            out.write(text)
+            out.flush()
+    except BrokenPipeError:
+        _silence_stdout()
 
 
 def _silence_stdout() -> None:

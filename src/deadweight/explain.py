@@ -6,6 +6,12 @@ import textwrap
 
 from deadweight.rules.base import Rule
 
+_AVAILABILITY = {
+    "always": "`--fix` fixes every finding of this rule.",
+    "sometimes": "`--fix` fixes the findings of this rule where the code makes it mechanical.",
+    "none": "",
+}
+
 
 def render(rule: type[Rule]) -> str:
     """Markdown: what it does, why it matters, how to fix (checkpoints included), examples."""
@@ -22,11 +28,19 @@ def render(rule: type[Rule]) -> str:
         "## How to fix",
         "",
         textwrap.fill(rule.fix, 88),
+        "",
+        "## Fix safety",
+        "",
+        textwrap.fill(f"{_AVAILABILITY[rule.fix_availability]} {rule.fix_safety}", 88),
     ]
     for title, examples in (("Bad", rule.bad), ("Good", rule.good)):
         for i, example in enumerate(examples, 1):
             suffix = f" ({i})" if len(examples) > 1 else ""
             parts += ["", f"## {title} example{suffix}", "", "```python", example.strip("\n"), "```"]
+            fixed = rule.fixed[i - 1] if title == "Bad" and i <= len(rule.fixed) else None
+            if fixed is not None:
+                command = "--fix --unsafe-fixes" if rule.fix_applicability == "unsafe" else "--fix"
+                parts += ["", f"After `{command}`{suffix}:", "", "```python", fixed.strip("\n"), "```"]
     return "\n".join(parts) + "\n"
 
 

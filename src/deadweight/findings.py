@@ -74,6 +74,9 @@ class Finding:
     defined_in: str
     related: tuple[Related, ...] = ()
     fingerprint: str = ""
+    # For a finding about a suppression comment (DW001): the codes of the comment it is about,
+    # "*" for a bare directive. What `--fix` removes; empty for every other finding.
+    codes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.confidence, Confidence):  # read back from JSON or a plugin's string
@@ -106,6 +109,7 @@ class Finding:
                 {"path": r.path, "line": r.line, "column": r.column, "message": r.message} for r in self.related
             ],
             "fingerprint": self.fingerprint,
+            **({"codes": list(self.codes)} if self.codes else {}),
         }
 
 

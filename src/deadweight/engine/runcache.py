@@ -135,4 +135,5 @@ def _finding(d: dict[str, Any]) -> Finding:
         defined_in=d["defined_in"],
         related=related,
         fingerprint=d["fingerprint"],
+        codes=tuple(d.get("codes", ())),
     )

@@ -103,6 +103,7 @@ class Collector:
         self.funcs: list[_Func] = []
         self.functions: list[F.FunctionFacts] = []
         self.imports: list[F.Import] = []
+        self.imported: set[str] = set()  # names bound by imports: modules, classes, functions
         self.assignments: list[tuple[str, str]] = []
         self.external: set[tuple[str, str]] = set()  # (attribute, enclosing function or "")
         self.external_calls: set[str] = set()
@@ -368,6 +369,11 @@ class Collector:
 
     # -- imports ----------------------------------------------------------------------------
     def _import(self, node: cst.Import | cst.ImportFrom) -> None:
+        before = len(self.imports)
+        self._record_import(node)
+        self.imported.update(i.local for i in self.imports[before:])
+
+    def _record_import(self, node: cst.Import | cst.ImportFrom) -> None:
         if isinstance(node, cst.Import):
             for alias in node.names:
                 full = dotted(alias.name) or ""
@@ -433,8 +439,10 @@ class Collector:
             self._self_attr(m, chain, top, i, m.span)
             return
         f = self.funcs[-1] if self.funcs else None
-        if f is None or not any(base.value == p for p, _ in f.annotations):
-            self.external.add((node.attr.value, f.name if f else ""))  # annotated parameters are typed when linked
+        # `F.dropout(x)` reads a function of an imported module, never this module's layer;
+        # annotated parameters are typed when linked.
+        if base.value not in self.imported and (f is None or not any(base.value == p for p, _ in f.annotations)):
+            self.external.add((node.attr.value, f.name if f else ""))
             self._grab(node)
         self._param_read(node, base.value)
 

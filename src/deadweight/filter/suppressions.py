@@ -136,7 +136,14 @@ def _unused_suppressions(
                 message = f"unused suppression: {what} {verb} (see `deadweight rules`)"
                 out.append(
                     _comment_finding(
-                        rule, file.path, comment.line, comment.column, comment.end_column, message, f"unknown:{what}"
+                        rule,
+                        file.path,
+                        comment.line,
+                        comment.column,
+                        comment.end_column,
+                        message,
+                        f"unknown:{what}",
+                        unknown,
                     )
                 )
             if not comment.codes:
@@ -172,13 +179,21 @@ def _unused_suppressions(
                     comment.end_column,
                     message,
                     scope + (",".join(stale) or "*"),
+                    ("*",) if stale == ("",) else stale,
                 )
             )
     return out
 
 
 def _comment_finding(
-    rule: type[Rule], path: str, line: int, column: int, end_column: int, message: str, identity: str
+    rule: type[Rule],
+    path: str,
+    line: int,
+    column: int,
+    end_column: int,
+    message: str,
+    identity: str,
+    codes: tuple[str, ...] = (),
 ) -> Finding:
     """A finding about a comment: high confidence, since the comment's text is the whole evidence."""
     return Finding(
@@ -196,6 +211,7 @@ def _comment_finding(
         attribute="",
         defined_in="",
         fingerprint=fingerprint(rule.code, path, "", identity),
+        codes=codes,
     )
 
 

@@ -33,6 +33,13 @@ class Rule:
     fix: ClassVar[str]  # how to fix, including how to keep old checkpoints loading
     severity: ClassVar[str] = "warning"
     preview: ClassVar[bool] = False  # preview rules run only when selected explicitly
+    # Whether `check --fix` can fix the findings ("always", "sometimes" or "none"), and why the
+    # fix is safe or unsafe, or why there is none (checkpoint keys, random-number stream, device
+    # moves): `deadweight explain` prints it under "Fix safety".
+    fix_availability: ClassVar[str] = "none"
+    fix_applicability: ClassVar[str] = "safe"  # "unsafe": applied only with --unsafe-fixes
+    fix_safety: ClassVar[str] = "No automatic fix."
+    fixed: ClassVar[tuple[str | None, ...]] = ()  # each bad example after `--fix --unsafe-fixes` (None: unchanged)
     bad: ClassVar[tuple[str, ...]] = ()
     good: ClassVar[tuple[str, ...]] = ()
 

@@ -32,6 +32,12 @@ class UnusedSuppression(Rule):
         "A comment only changes what is reported, never the model, so checkpoints are unaffected."
     )
     severity = "warning"
+    fix_availability = "always"
+    fix_safety = (
+        "Safe: removes only the stale or unknown codes (the whole directive when none is left, the line "
+        "when the comment stood alone). Only deadweight reads these codes, so nothing but the report "
+        "changes."
+    )
     bad = (
         """
 import torch.nn as nn
@@ -52,6 +58,31 @@ class MLP(nn.Module):
         super().__init__()
         self.fc = nn.Linear(dim, dim)
         self.dropout = nn.Dropout(p)  # noqa: DW105, DW101  # expect: DW001
+
+    def forward(self, x):
+        return self.fc(x)
+""",
+    )
+    fixed = (
+        """
+import torch.nn as nn
+
+class MLP(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.fc = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        return self.fc(x)
+""",
+        """
+import torch.nn as nn
+
+class MLP(nn.Module):
+    def __init__(self, dim, p=0.1):
+        super().__init__()
+        self.fc = nn.Linear(dim, dim)
+        self.dropout = nn.Dropout(p)  # noqa: DW105
 
     def forward(self, x):
         return self.fc(x)

@@ -33,6 +33,8 @@ class InvalidSuppression(Rule):
         "changes what is reported, never the model, so checkpoints are unaffected."
     )
     severity = "error"
+    fix_availability = "none"
+    fix_safety = "No automatic fix: deadweight cannot know which codes the comment meant to name."
     bad = (
         """
 import torch.nn as nn

@@ -19,6 +19,13 @@ class UnusedWeight(LivenessRule):
         "drop the stale keys in `_load_from_state_dict` (or load with `strict=False` and check the "
         "reported unexpected keys)."
     )
+    fix_availability = "none"
+    fix_safety = (
+        "No automatic fix. Deleting the weight removes its checkpoint keys (old checkpoints then need "
+        "`strict=False` or a key map) and, for a layer or parameter built with random values, shifts the "
+        "random-number stream, so every weight created after it starts from different values; using it "
+        "changes the model. Only the maintainer can choose."
+    )
     bad = (
         """
 import torch

@@ -16,6 +16,11 @@ class WeightOutsideForward(LivenessRule):
         "its initialisation. Removing it drops its checkpoint keys: handle old checkpoints in "
         "`_load_from_state_dict` or load with `strict=False`."
     )
+    fix_availability = "none"
+    fix_safety = (
+        "No automatic fix: whether forward should use the weight or the weight should go is a design "
+        "decision, and either changes the model or its checkpoint keys."
+    )
     bad = (
         """
 import torch

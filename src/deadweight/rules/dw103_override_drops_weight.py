@@ -25,6 +25,11 @@ class OverrideDropsWeight(Rule):
         "helper), or stop creating it for the subclass (a constructor flag). Either choice changes "
         "the subclass's checkpoint keys; keep old checkpoints loading in `_load_from_state_dict`."
     )
+    fix_availability = "none"
+    fix_safety = (
+        "No automatic fix: consuming the weight in the override changes the subclass's outputs, and not "
+        "creating it changes its checkpoint keys."
+    )
     bad = (
         """
 # file: models/base.py

@@ -14,6 +14,11 @@ class MetadataOnlyWeight(LivenessRule):
         "Use the value (add the embedding, apply the layer) or replace the weight with the "
         "metadata it stands for (a shape in the config). Removing it drops its checkpoint keys."
     )
+    fix_availability = "none"
+    fix_safety = (
+        "No automatic fix: replacing the parameter with a plain attribute removes a checkpoint key and a "
+        "parameter from the optimizer."
+    )
     bad = (
         """
 import torch

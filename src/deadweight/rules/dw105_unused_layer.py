@@ -15,6 +15,15 @@ class UnusedLayer(LivenessRule):
         "Apply the layer where it was meant to go (`x = self.dropout(x)`), or delete it. It holds "
         "no parameters, so neither change affects checkpoint keys."
     )
+    fix_availability = "sometimes"
+    fix_safety = (
+        "Safe, when offered: deletes the assignment if the layer's arguments are plain values (names, "
+        "literals, arithmetic), the finding has high confidence and nothing else in the file names the "
+        "attribute. A parameter-free layer has no checkpoint keys and draws no random numbers when built,"
+        " so checkpoints and initialisation are unchanged. A layer that holds parameters is never deleted"
+        " by a fix: that would remove checkpoint keys and shift the random-number stream, so every later "
+        "layer would be initialised differently."
+    )
     bad = (
         """
 import torch.nn as nn
@@ -24,6 +33,19 @@ class MLP(nn.Module):
         super().__init__()
         self.fc = nn.Linear(dim, dim)
         self.dropout = nn.Dropout(p)  # expect: DW105
+
+    def forward(self, x):
+        return self.fc(x)
+""",
+    )
+    fixed = (
+        """
+import torch.nn as nn
+
+class MLP(nn.Module):
+    def __init__(self, dim, p=0.1):
+        super().__init__()
+        self.fc = nn.Linear(dim, dim)
 
     def forward(self, x):
         return self.fc(x)

@@ -31,6 +31,16 @@ class UnregisteredSubmodules(Rule):
         "keep their fresh initialisation, which is what the old model effectively had) or fill "
         "them in `_load_from_state_dict`."
     )
+    fix_availability = "sometimes"
+    fix_applicability = "unsafe"
+    fix_safety = (
+        "Unsafe (applied only with `--unsafe-fixes`): wraps a list or tuple in `nn.ModuleList` "
+        "(`nn.ParameterList` for parameters) and a dict in `nn.ModuleDict` (`nn.ParameterDict`), when the"
+        " file imports `torch.nn`. What it holds then joins `state_dict()` (new keys: old checkpoints "
+        "load only with `strict=False`), `parameters()` and the optimizer, `.to()` and `.cuda()` moves, "
+        "and `train()` / `eval()`; code that relied on a plain list (concatenation, JSON dumps) may "
+        "behave differently."
+    )
     bad = (
         """
 import torch.nn as nn
@@ -62,6 +72,42 @@ class Scales(nn.Module):
     def __init__(self, n):
         super().__init__()
         self.scales = [nn.Parameter(torch.ones(1)) for _ in range(n)]  # expect: DW201
+
+    def forward(self, xs):
+        return [x * s for x, s in zip(xs, self.scales)]
+""",
+    )
+    fixed = (
+        """
+import torch.nn as nn
+
+class Block(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.fc = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        return self.fc(x)
+
+class Tower(nn.Module):
+    def __init__(self, dim, depth):
+        super().__init__()
+        self.blocks = nn.ModuleList([Block(dim) for _ in range(depth)])
+        self.heads = nn.ModuleDict({"cls": nn.Linear(dim, 10), "box": nn.Linear(dim, 4)})
+
+    def forward(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return {k: h(x) for k, h in self.heads.items()}
+""",
+        """
+import torch
+import torch.nn as nn
+
+class Scales(nn.Module):
+    def __init__(self, n):
+        super().__init__()
+        self.scales = nn.ParameterList([nn.Parameter(torch.ones(1)) for _ in range(n)])
 
     def forward(self, xs):
         return [x * s for x, s in zip(xs, self.scales)]

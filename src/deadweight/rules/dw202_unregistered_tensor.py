@@ -31,6 +31,11 @@ class UnregisteredTensor(Rule):
         "`strict=False` or add the key in `_load_from_state_dict`), or `nn.Parameter(...)` if it "
         "is meant to be learned."
     )
+    fix_availability = "none"
+    fix_safety = (
+        "No automatic fix: a parameter is trained and a buffer is not, and a buffer is saved unless "
+        "`persistent=False`; each choice changes the optimizer or the checkpoint keys."
+    )
     bad = (
         """
 import torch

@@ -24,6 +24,11 @@ class AssignedBeforeInit(Rule):
         "Call `super().__init__()` first, then create the weights. Plain values (ints, config, "
         "flags) may stay before it. Checkpoint keys do not change."
     )
+    fix_availability = "none"
+    fix_safety = (
+        "No automatic fix: moving the assignment after `super().__init__()` changes what the base class's"
+        " constructor sees, so the order is left to the maintainer."
+    )
     bad = (
         """
 import torch

@@ -29,6 +29,14 @@ class OverwrittenWeight(Rule):
         "checkpoints load unchanged; if the key's shape changes, convert old checkpoints in "
         "`_load_from_state_dict`."
     )
+    fix_availability = "sometimes"
+    fix_applicability = "unsafe"
+    fix_safety = (
+        "Unsafe (applied only with `--unsafe-fixes`): deletes the first assignment when its value is a "
+        "constructor call with no call on `self`. Checkpoint keys do not change, but building the first "
+        "object drew random numbers to initialise it, so without it every weight created later starts "
+        "from different values."
+    )
     bad = (
         """
 import torch
@@ -41,6 +49,22 @@ class Block(nn.Module):
         self.proj = nn.Linear(dim, dim)
         self.norm = nn.LayerNorm(dim, eps=1e-6)
         self.gamma = nn.Parameter(torch.ones(dim))  # expect: DW204
+        self.gamma = nn.Parameter(1e-5 * torch.ones(dim))
+
+    def forward(self, x):
+        return x + self.gamma * self.proj(self.norm(x))
+""",
+    )
+    fixed = (
+        """
+import torch
+import torch.nn as nn
+
+class Block(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.proj = nn.Linear(dim, dim)
+        self.norm = nn.LayerNorm(dim, eps=1e-6)
         self.gamma = nn.Parameter(1e-5 * torch.ones(dim))
 
     def forward(self, x):

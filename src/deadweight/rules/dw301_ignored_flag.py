@@ -45,6 +45,11 @@ class IgnoredFlag(Rule):
         "and the weight. Removing the weight drops its checkpoint keys: load released "
         "checkpoints with `strict=False` or drop the stale keys in `_load_from_state_dict`."
     )
+    fix_availability = "none"
+    fix_safety = (
+        "No automatic fix: forward should either honour the flag or the flag should go, and both change "
+        "the model or its configuration."
+    )
     bad = (
         """
 import torch

@@ -53,6 +53,11 @@ class ConditionalWeightUsedUnconditionally(Rule):
         "weight in the other branch (`nn.Identity()`, a zero bias). Neither changes checkpoint "
         "keys of the configurations that already work."
     )
+    fix_availability = "none"
+    fix_safety = (
+        "No automatic fix: guarding the use or always creating the weight changes outputs or checkpoint "
+        "keys of one configuration."
+    )
     bad = (
         """
 import torch

@@ -37,6 +37,11 @@ class DiscardedModuleOutput(Rule):
         "else uses it). Assigning keeps all checkpoint keys; the checkpoints trained without the "
         "layer's effect will behave differently once it is applied, so retrain or fine-tune."
     )
+    fix_availability = "none"
+    fix_safety = (
+        "No automatic fix: the result may be what forward should have used, or the call may be meant for "
+        "its side effect."
+    )
     bad = (
         """
 import torch.nn as nn

@@ -24,6 +24,8 @@ class DeadStore(Rule):
         "the layer, if nothing else uses it: that drops its checkpoint keys; load released "
         "checkpoints with `strict=False` or drop the keys in `_load_from_state_dict`)."
     )
+    fix_availability = "none"
+    fix_safety = "No automatic fix: the computed value may be what forward should have returned."
     bad = (
         """
 import torch.nn as nn

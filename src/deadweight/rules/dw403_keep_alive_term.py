@@ -30,6 +30,11 @@ class KeepAliveTerm(Rule):
         "keys in `_load_from_state_dict`. If the hack must stay, `find_unused_parameters=True` "
         "in DDP states the intent more honestly."
     )
+    fix_availability = "none"
+    fix_safety = (
+        "No automatic fix: removing the zero-multiplied term brings back DDP's unused-parameter error "
+        "unless the weight itself is fixed or `find_unused_parameters=True` is set."
+    )
     bad = (
         """
 import torch.nn as nn
