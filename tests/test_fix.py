@@ -290,3 +290,13 @@ def test_contradictory_fix_options_are_usage_errors(tmp_path: Path, args: tuple[
 
 def test_unsafe_applicability_constant_is_the_one_rules_declare() -> None:
     assert UNSAFE == "unsafe"
+
+
+def test_dw105_deletes_only_torch_layers_never_a_project_class(tmp_path: Path) -> None:
+    own = "class Rotary(nn.Module):\n    def forward(self, x):\n        return x\n\n\n"
+    project_class = own + LAYER.format(line="self.rotary = Rotary()", use="pass")
+    assert fixed_text(tmp_path / "own", project_class) == project_class
+    imported = LAYER.format(line="self.pool = AvgPool1d(2, stride=2)", use="pass").replace(
+        "import torch.nn.functional as F\n", "import torch.nn.functional as F\nfrom torch.nn import AvgPool1d\n"
+    )
+    assert "AvgPool1d(2" not in fixed_text(tmp_path / "imported", imported)

@@ -157,6 +157,7 @@ class FixOutcome:
 
     result: Result  # the run after the last write (for a dry run: the only run)
     fixed: int = 0  # findings fixed (or suppressed), over every pass
+    resolved: list[Finding] = dataclasses.field(default_factory=list)  # those findings, as reported when fixed
     files: list[str] = dataclasses.field(default_factory=list)  # files changed (or that would change)
     passes: int = 0
     unsafe_available: int = 0  # fixes not applied because --unsafe-fixes was not given
@@ -202,6 +203,7 @@ def fix(
         if not written:
             break
         outcome.fixed += sum(f.fixed for f in written)
+        outcome.resolved.extend(r for f in written for fix in f.fixes for r in fix.resolves)
         files.update(f.path for f in written)
         outcome.passes += 1
         outcome.result = check(paths, settings, only_files=only_files)

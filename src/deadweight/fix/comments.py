@@ -29,10 +29,10 @@ _SPLIT = re.compile(r"[\s,]+")
 def fix_stale_suppressions(source: Source, findings: list[Finding]) -> list[Fix]:
     """One fix per line: every stale or unknown code of the line's DW001 findings removed."""
     by_line: dict[tuple[int, int], set[str]] = defaultdict(set)
-    counts: dict[tuple[int, int], int] = defaultdict(int)
+    resolved: dict[tuple[int, int], list[Finding]] = defaultdict(list)
     for f in findings:
         by_line[(f.line, f.column)].update(f.codes)
-        counts[(f.line, f.column)] += 1
+        resolved[(f.line, f.column)].append(f)
     out = []
     for (line, column), codes in sorted(by_line.items()):
         text = source.line(line)
@@ -46,7 +46,7 @@ def fix_stale_suppressions(source: Source, findings: list[Finding]) -> list[Fix]
                 SAFE,
                 f"remove {what} from the comment",
                 (_replace_line(source, line, new),),
-                counts[(line, column)],
+                tuple(resolved[(line, column)]),
             )
         )
     return out
@@ -112,7 +112,11 @@ def add_suppressions(source: Source, findings: list[Finding]) -> tuple[list[Fix]
         new = _with_codes(source.line(line), codes)
         fixes.append(
             Fix(
-                "add", SAFE, f"add a suppression of {', '.join(codes)}", (_replace_line(source, line, new),), len(found)
+                "add",
+                SAFE,
+                f"add a suppression of {', '.join(codes)}",
+                (_replace_line(source, line, new),),
+                tuple(found),
             )
         )
     return fixes, refused

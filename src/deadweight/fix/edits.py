@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from deadweight.findings import Finding
+
 SAFE, UNSAFE = "safe", "unsafe"
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -30,7 +32,11 @@ class Fix:
     applicability: str  # SAFE or UNSAFE
     description: str  # one line: what the fix does ("remove the never-applied layer `dropout`")
     edits: tuple[Edit, ...]
-    fixes: int = 1  # how many findings it resolves (one comment fix can cover several)
+    resolves: tuple[Finding, ...]  # the findings it fixes (one comment fix can cover several)
+
+    @property
+    def fixes(self) -> int:
+        return len(self.resolves)
 
 
 def line_starts(text: str) -> list[int]:

@@ -36,7 +36,7 @@ def fix_statements(source: Source, findings: list[Finding]) -> list[Fix]:
         if target is None or target.attr != finding.attribute:
             continue
         if finding.code == "DW201":
-            fix = _wrap(source, target)
+            fix = _wrap(source, target, finding)
         else:
             fix = _delete(source, target, finding, assignments, deleted)
         if fix is not None:
@@ -88,10 +88,13 @@ def _delete(
     if not isinstance(value, cst.Call) or _rooted_at_self(value.func) or not _dotted(value.func):
         return None
     if finding.code == "DW105":
-        # Safe only when nothing but this statement could notice: plain arguments, a high
-        # confidence verdict, and no other mention of the name in the file.
+        # Safe only when nothing but this statement could notice: one of torch's own layers
+        # built from plain arguments, a high confidence verdict, and no other mention of the
+        # name in the file.
         if finding.confidence != Confidence.HIGH or not all(_pure(a.value) for a in value.args):
             return None
+        if not _torch_layer(value.func, source.module):
+            return None  # a project class's constructor runs code nobody judged here
         if _mentions(source, target.attr) != 1:
             return None
         applicability = SAFE
@@ -114,7 +117,7 @@ def _delete(
         edit = Edit((first, 0), (last + 1, 0), f"{indent}pass{ending}")
     else:
         edit = Edit((first, 0), (last + 1, 0), "")
-    return Fix(finding.code, applicability, description, (edit,))
+    return Fix(finding.code, applicability, description, (edit,), (finding,))
 
 
 def _dotted(node: cst.BaseExpression) -> bool:
@@ -194,7 +197,7 @@ def _imported_names(module: cst.Module) -> set[str]:
 # --------------------------------------------------------------------------- DW201
 
 
-def _wrap(source: Source, target: _Assignment) -> Fix | None:
+def _wrap(source: Source, target: _Assignment, finding: Finding) -> Fix | None:
     """`self.blocks = [Block() for _ in range(n)]` -> `nn.ModuleList([...])` (unsafe: new keys)."""
     value = target.statement.value
     assert value is not None
@@ -215,7 +218,7 @@ def _wrap(source: Source, target: _Assignment) -> Fix | None:
     inner = source.module.code_for_node(value)
     edit = Edit((start.line, start.column), (end.line, end.column), f"{nn}.{container}({inner})")
     description = f"wrap `{target.attr}` in `{nn}.{container}`, which registers what it holds"
-    return Fix("DW201", UNSAFE, description, (edit,))
+    return Fix("DW201", UNSAFE, description, (edit,), (finding,))
 
 
 def _holds_parameters(value: cst.BaseExpression) -> bool | None:
@@ -241,6 +244,31 @@ def _is_parameter(node: cst.BaseExpression) -> bool:
     func = node.func
     name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
     return name == "Parameter"
+
+
+def _torch_layer(func: cst.BaseExpression, module: cst.Module) -> bool:
+    """Whether the callee is a class of `torch.nn` (`nn.Dropout`, `torch.nn.GELU`, or a name
+    imported from `torch.nn`): their constructors only store their arguments."""
+    written = module.code_for_node(func)
+    head, _, rest = written.rpartition(".")
+    if head:
+        nn = _torch_nn(module)
+        return head in {"torch.nn", nn} and "." not in rest
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if (
+                isinstance(small, cst.ImportFrom)
+                and small.module is not None
+                and module.code_for_node(small.module) in ("torch.nn", "torch.nn.modules")
+                and not isinstance(small.names, cst.ImportStar)
+            ):
+                for alias in small.names:
+                    local = alias.asname.name if alias.asname is not None else alias.name
+                    if module.code_for_node(local) == written:
+                        return True
+    return False
 
 
 def _torch_nn(module: cst.Module) -> str | None:
