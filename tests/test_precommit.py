@@ -64,7 +64,19 @@ def test_hook_definition() -> None:
             "pass_filenames": True,
             "require_serial": True,
             "minimum_pre_commit_version": "2.9.0",
-        }
+        },
+        {
+            "id": "deadweight-fix",
+            "name": "deadweight (apply safe fixes)",
+            "description": "Apply deadweight's safe fixes (stale suppressions, never-applied torch.nn layers), "
+            "then report what is left.",
+            "entry": "deadweight check --fix",
+            "language": "python",
+            "types": ["python"],
+            "pass_filenames": True,
+            "require_serial": True,
+            "minimum_pre_commit_version": "2.9.0",
+        },
     ]
 
 
@@ -127,6 +139,26 @@ def test_commit_with_a_dead_weight_is_refused_and_the_fix_passes(
     assert accepted.returncode == 0, accepted.stdout + accepted.stderr
     assert "Passed" in accepted.stdout + accepted.stderr
     assert git(repo, "rev-list", "--count", "HEAD").stdout.strip() == "2"
+
+
+@pytest.mark.slow
+def test_the_fix_hook_rewrites_the_staged_file_and_fails_the_commit_once(
+    hook_repo: tuple[Path, str], precommit_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    hook_path, _ = hook_repo
+    monkeypatch.setenv("PRE_COMMIT_HOME", str(precommit_home))
+    repo = tmp_path / "models"
+    repo.mkdir()
+    assert git(repo, "init", "-q").returncode == 0
+    (repo / "mlp.py").write_text(DEAD, encoding="utf-8")
+    assert git(repo, "add", "mlp.py").returncode == 0
+    args = [sys.executable, "-m", "pre_commit", "try-repo", str(hook_path), "deadweight-fix", "--files", "mlp.py"]
+    first = subprocess.run(args, cwd=repo, capture_output=True, text=True)
+    assert first.returncode == 1, first.stdout + first.stderr
+    assert "files were modified by this hook" in first.stdout
+    assert (repo / "mlp.py").read_text(encoding="utf-8") == DEAD.replace("        self.dropout = nn.Dropout(p)\n", "")
+    second = subprocess.run(args, cwd=repo, capture_output=True, text=True)
+    assert second.returncode == 0, second.stdout + second.stderr
 
 
 @pytest.mark.slow

@@ -17,12 +17,13 @@ class UnusedLayer(LivenessRule):
     )
     fix_availability = "sometimes"
     fix_safety = (
-        "Safe, when offered: deletes the assignment if the layer's arguments are plain values (names, "
+        "Safe, when offered: deletes the assignment if the layer is one of `torch.nn`'s (a project "
+        "class's constructor runs code that was not judged), its arguments are plain values (names, "
         "literals, arithmetic), the finding has high confidence and nothing else in the file names the "
-        "attribute. A parameter-free layer has no checkpoint keys and draws no random numbers when built,"
-        " so checkpoints and initialisation are unchanged. A layer that holds parameters is never deleted"
-        " by a fix: that would remove checkpoint keys and shift the random-number stream, so every later "
-        "layer would be initialised differently."
+        "attribute. A parameter-free layer has no checkpoint keys and draws no random numbers when "
+        "built, so checkpoints and initialisation are unchanged. A layer that holds parameters is never "
+        "deleted by a fix: that would remove checkpoint keys and shift the random-number stream, so "
+        "every later layer would be initialised differently."
     )
     bad = (
         """
