@@ -208,3 +208,34 @@ def test_apply_scopes_stale_entries_to_reported_files_and_active_codes(tmp_path:
     assert result.summary.by_confidence == {"medium": 1}
     everything = bl.apply(path, Result(str(tmp_path), [], [], Summary()))
     assert [e.describe() for e in everything] == ["DW101 a.py A.x", "DW102 a.py A.z", "DW105 b.py B.y"]
+
+
+DISCARDS = """\
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.norm = nn.LayerNorm(dim)
+
+    def forward(self, x):
+        self.norm(x)
+{more}        return self.norm(x)
+"""
+
+
+def test_findings_on_one_attribute_get_distinct_fingerprints_and_a_new_one_is_not_hidden(tmp_path: Path) -> None:
+    """Three discarded calls of `self.norm` are three DW401: a baseline of one must not hide the others."""
+    root = project(tmp_path, {"block.py": DISCARDS.format(more="")}, 'extend-select = ["DW401"]\n')
+    assert run("--write-baseline", "baseline.json", cwd=root).exit_code == 0
+    (root / "block.py").write_text(
+        DISCARDS.format(more="        self.norm(x)\n        self.norm(x)\n"), encoding="utf-8"
+    )
+    full = json.loads(run("--output-format", "json", cwd=root).stdout)["findings"]
+    prints = [f["fingerprint"] for f in full if f["code"] == "DW401"]
+    assert len(prints) == 3 and len(set(prints)) == 3
+    assert prints[0] == fingerprint("DW401", "block.py", "Block", "norm")  # the first keeps the plain one
+    result = json.loads(run("--baseline", "baseline.json", "--output-format", "json", cwd=root).stdout)
+    assert [(f["code"], f["line"]) for f in result["findings"]] == [("DW401", 11), ("DW401", 12)]
+    assert result["summary"]["baselined"] == 1

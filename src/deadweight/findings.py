@@ -8,7 +8,7 @@ released checkpoints; a bare verdict is not enough.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
@@ -117,6 +117,28 @@ def fingerprint(code: str, path: str, class_name: str, attribute: str) -> str:
     """Stable across edits that only move lines: rule + file + owner + attribute, no numbers."""
     key = "\x1f".join((code, path, class_name, attribute))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def distinct_fingerprints(findings: Iterable[Finding]) -> list[Finding]:
+    """The findings (in report order) with no two sharing a fingerprint.
+
+    Rule, file, class and attribute do not always tell findings apart: three discarded calls of
+    one submodule in a forward are three DW401. A baseline that recorded one of them would
+    otherwise hide the two others, and any new one. The first keeps the plain fingerprint (old
+    baselines still match it); the n-th of the same key gets `#n` after its attribute, so moving
+    lines keeps every fingerprint as long as the findings keep their order.
+    """
+    seen: dict[str, int] = {}
+    out = []
+    # Ties in report order are broken by the rest of the finding, so the ordinals never
+    # depend on set iteration order.
+    for f in sorted(findings, key=lambda f: (f.sort_key(), f.end_line, f.end_column, f.message, str(f.confidence))):
+        n = seen.get(f.fingerprint, 0) + 1
+        seen[f.fingerprint] = n
+        if n > 1:
+            f = replace(f, fingerprint=fingerprint(f.code, f.path, f.class_name, f"{f.attribute}#{n}"))
+        out.append(f)
+    return out
 
 
 @dataclass(slots=True)

@@ -13,17 +13,22 @@ REVIEW.toml ...` merges verdicts written during a review, in the same `[[finding
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
     import tomli as tomllib
+
+if TYPE_CHECKING:
+    from deadweight.findings import Result
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -76,13 +81,19 @@ def unpack(name: str) -> Path:
     return target
 
 
-def run(name: str, root: Path) -> tuple[list[Entry], dict[str, int]]:
-    """Findings as `deadweight check` reports them by default, plus hidden low counts."""
+@functools.cache
+def result_of(root: Path) -> Result:
+    """Every finding of a corpus at every confidence; kept for the session, so the tests that
+    read the same run (snapshot, fingerprints) analyze each corpus once."""
     from deadweight.api import check
     from deadweight.settings import Settings
 
-    settings = Settings(min_confidence="low", use_cache=False, project_root=str(root))
-    result = check([root], settings)
+    return check([root], Settings(min_confidence="low", use_cache=False, project_root=str(root)))
+
+
+def run(name: str, root: Path) -> tuple[list[Entry], dict[str, int]]:
+    """Findings as `deadweight check` reports them by default, plus hidden low counts."""
+    result = result_of(root)
     entries, low = [], {}
     for f in result.findings:
         if f.confidence == "low":

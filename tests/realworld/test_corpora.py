@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.realworld.snapshot import CORPORA, HERE, Entry, load, run, unpack
+from tests.realworld.snapshot import CORPORA, HERE, Entry, load, result_of, run, unpack
 
 pytestmark = pytest.mark.realworld
 
@@ -60,3 +60,17 @@ def test_snapshot_is_reviewed_and_precise(name: str) -> None:
         assert precision < 0.9, f"{name} now meets the 90% target: remove it from BELOW_TARGET"
         pytest.xfail(f"{name}: reviewed precision {precision:.0%}: {BELOW_TARGET[name]}")
     assert precision >= 0.9, f"{name}: reviewed precision {precision:.0%} is below 90%"
+
+
+@pytest.mark.parametrize("name", list(CORPORA))
+def test_no_two_findings_share_a_fingerprint(name: str) -> None:
+    """A baseline matches by fingerprint: two findings sharing one would let it hide the second."""
+    findings = result_of(unpack(name)).findings
+    seen: dict[str, str] = {}
+    shared = []
+    for f in findings:
+        row = f"{f.code} {f.path}:{f.line} {f.class_name}.{f.attribute}"
+        if f.fingerprint in seen:
+            shared.append(f"{seen[f.fingerprint]}  and  {row}")
+        seen.setdefault(f.fingerprint, row)
+    assert not shared, f"{name}: findings that share a fingerprint:\n" + "\n".join(shared)

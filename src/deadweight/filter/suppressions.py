@@ -13,7 +13,7 @@ import pathspec
 
 from deadweight.extract.comments import is_suppressed
 from deadweight.extract.facts import FileFacts, Suppression
-from deadweight.findings import Confidence, Finding, fingerprint
+from deadweight.findings import Confidence, Finding, distinct_fingerprints, fingerprint
 from deadweight.rules.base import Rule
 from deadweight.settings import Settings
 
@@ -69,7 +69,7 @@ def apply_suppressions(
                 suppressed.append(stale)
             else:
                 visible.append(stale)
-    return sorted(visible, key=Finding.sort_key), suppressed
+    return distinct_fingerprints(visible), suppressed
 
 
 def _index(

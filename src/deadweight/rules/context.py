@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from deadweight.extract.facts import FileFacts
-from deadweight.findings import Finding
+from deadweight.findings import Finding, distinct_fingerprints
 from deadweight.model.project import Project, Weight
 from deadweight.model.reach import Analysis
 from deadweight.model.verdicts import Verdict, verdict
@@ -66,4 +66,4 @@ def run_rules_on(ctx: Context, rules: list[type[Rule]]) -> list[Finding]:
     out: list[Finding] = []
     for rule in rules:
         out.extend(rule().check(ctx))
-    return sorted(set(out), key=Finding.sort_key)
+    return distinct_fingerprints(set(out))
