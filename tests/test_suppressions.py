@@ -190,3 +190,40 @@ def test_codes_are_not_called_unknown_when_configured_plugins_were_not_loaded(tm
     (root / "house_rules.py").write_text("raise SystemExit('must not run')\n", encoding="utf-8")
     code, found, summary = findings(root)
     assert (code, found, summary["suppressed"]) == (0, [], 1)
+
+
+BLOCK = """\
+import torch.nn as nn
+
+
+class Block(nn.Module):
+    def __init__(self, dim):
+        super().__init__()
+        self.norm = nn.LayerNorm(dim)
+        self.fc = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        return self.fc(self.norm(x))
+"""
+FAST = """\
+from block import Block
+
+
+class FastBlock(Block):{comment}
+    def forward(self, x):
+        return self.fc(x)
+"""
+
+
+def test_the_subclass_line_silences_an_inherited_finding_reported_in_the_base_file(tmp_path: Path) -> None:
+    root = project(tmp_path, {"block.py": BLOCK, "fast.py": FAST.format(comment="  # deadweight: ignore[DW103]")})
+    code, found, summary = findings(root)
+    assert (code, found, summary["suppressed"]) == (0, [], 1)
+
+
+def test_a_same_named_class_elsewhere_does_not_silence_it(tmp_path: Path) -> None:
+    other = "class FastBlock:  # deadweight: ignore[DW103]\n    pass\n"
+    root = project(tmp_path, {"block.py": BLOCK, "fast.py": FAST.format(comment=""), "other/fast.py": other})
+    code, found, _ = findings(root)
+    assert code == 1
+    assert [(f[0], f[1]) for f in found] == [("DW103", 7), ("DW001", 1)]

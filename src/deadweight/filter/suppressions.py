@@ -40,6 +40,9 @@ def apply_suppressions(
     """
     by_line, by_file = _index(facts)
     class_lines = {(f.path, c.qualname): c.span.line for f in facts for c in f.classes}
+    classes_named: dict[str, list[tuple[str, int]]] = {}
+    for (path, qualname), line in class_lines.items():
+        classes_named.setdefault(qualname, []).append((path, line))
     used: set[tuple[str, int, str]] = set()  # (path, line, code as written or "" for bare)
     visible: list[Finding] = []
     suppressed: list[Finding] = []
@@ -47,17 +50,18 @@ def apply_suppressions(
     for finding in [*findings, *invalid]:
         if _ignored_for_file(finding, settings):
             continue
+        class_line = _class_line(finding, classes_named)
         candidates = [
-            *by_line.get((finding.path, finding.line), ()),
-            *by_line.get((finding.path, class_lines.get((finding.path, finding.class_name), 0)), ()),
-            *by_file.get(finding.path, ()),
+            *((finding.path, c) for c in by_line.get((finding.path, finding.line), ())),
+            *((class_line[0], c) for c in by_line.get(class_line, ())),
+            *((finding.path, c) for c in by_file.get(finding.path, ())),
         ]
         hit = _matching_comment(finding, candidates)
         if hit is None:
             visible.append(finding)
             continue
-        comment, codes = hit
-        used.update((finding.path, comment.line, c) for c in codes)
+        where, comment, codes = hit
+        used.update((where, comment.line, c) for c in codes)
         suppressed.append(finding)
     if any(r.code == UNUSED_SUPPRESSION for r in rules):
         for stale in _unused_suppressions(facts, used, rules, class_lines, settings):
@@ -70,6 +74,22 @@ def apply_suppressions(
             else:
                 visible.append(stale)
     return distinct_fingerprints(visible), suppressed
+
+
+def _class_line(finding: Finding, classes_named: dict[str, list[tuple[str, int]]]) -> tuple[str, int]:
+    """Where the class the finding is about starts: an inherited weight dead in a subclass is
+    reported at the base's line, in the base's file, and the subclass's `class` line (in its
+    own file) is where a maintainer silences it. Same-named classes: the finding's own file
+    first, then a file among its related locations (the subclass's override), then a unique one."""
+    places = classes_named.get(finding.class_name, [])
+    for place in places:
+        if place[0] == finding.path:
+            return place
+    related = {r.path for r in finding.related}
+    near = [p for p in places if p[0] in related]
+    if len(near) == 1:
+        return near[0]
+    return places[0] if len(places) == 1 else ("", 0)
 
 
 def _index(
@@ -87,14 +107,17 @@ def _index(
     return by_line, by_file
 
 
-def _matching_comment(finding: Finding, comments: list[Suppression]) -> tuple[Suppression, tuple[str, ...]] | None:
-    """(the first comment that covers the finding, its codes that cover it; "" for a bare one)."""
-    for comment in comments:
+def _matching_comment(
+    finding: Finding, comments: list[tuple[str, Suppression]]
+) -> tuple[str, Suppression, tuple[str, ...]] | None:
+    """(the file and the first comment that covers the finding, its codes that cover it; "" for
+    a bare one)."""
+    for path, comment in comments:
         if not comment.codes:
-            return comment, ("",)
+            return path, comment, ("",)
         covering = tuple(c for c in comment.codes if finding.code.startswith(c))
         if covering:
-            return comment, covering
+            return path, comment, covering
     return None
 
 
