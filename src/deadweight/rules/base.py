@@ -15,6 +15,7 @@ rule must report nothing.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from deadweight.extract.facts import Span
@@ -39,12 +40,24 @@ class Rule:
     fix_availability: ClassVar[str] = "none"
     fix_applicability: ClassVar[str] = "safe"  # "unsafe": applied only with --unsafe-fixes
     fix_safety: ClassVar[str] = "No automatic fix."
-    fixed: ClassVar[tuple[str | None, ...]] = ()  # each bad example after `--fix --unsafe-fixes` (None: unchanged)
+    fixed: ClassVar[tuple[str | None, ...]] = ()
+    # Codes of findings about the same weight that this rule's finding is folded into when both
+    # are reported: one defect, one finding that carries both facts (see `fold`).
+    folds_into: ClassVar[frozenset[str]] = (
+        frozenset()
+    )  # each bad example after `--fix --unsafe-fixes` (None: unchanged)
     bad: ClassVar[tuple[str, ...]] = ()
     good: ClassVar[tuple[str, ...]] = ()
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         raise NotImplementedError
+
+    @classmethod
+    def fold(cls, mine: Finding, target: Finding) -> Finding:
+        """`target` (a finding of a code in `folds_into`, same weight and line) with this rule's
+        facts added; rules that fold say it in their own words."""
+        related = tuple(dict.fromkeys((*target.related, *mine.related)))
+        return replace(target, message=f"{target.message}; {mine.message} ({mine.code})", related=related)
 
     @classmethod
     def docs_page(cls) -> str:

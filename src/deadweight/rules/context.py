@@ -66,4 +66,27 @@ def run_rules_on(ctx: Context, rules: list[type[Rule]]) -> list[Finding]:
     out: list[Finding] = []
     for rule in rules:
         out.extend(rule().check(ctx))
-    return distinct_fingerprints(set(out))
+    return distinct_fingerprints(_folded(set(out), rules))
+
+
+def _folded(findings: set[Finding], rules: list[type[Rule]]) -> list[Finding]:
+    """One finding per defect: a finding whose rule `folds_into` another code reported for the
+    same weight at the same place is merged into that finding (DW301 into the DW101 of the
+    weight its ignored flag creates), and reported apart only when that rule did not run or
+    did not report."""
+    folding = {r.code: r for r in rules if r.folds_into}
+    if not folding:
+        return list(findings)
+    by_place: dict[tuple[str, int, int, str, str], list[Finding]] = {}
+    for f in sorted(findings, key=Finding.sort_key):
+        by_place.setdefault((f.path, f.line, f.column, f.class_name, f.attribute), []).append(f)
+    out: list[Finding] = []
+    for group in by_place.values():
+        for f in [g for g in group if g.code in folding]:
+            rule = folding[f.code]
+            target = next((t for t in group if t.code in rule.folds_into), None)
+            if target is not None:
+                group[group.index(target)] = rule.fold(f, target)
+                group.remove(f)
+        out.extend(group)
+    return out

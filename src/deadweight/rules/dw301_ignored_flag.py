@@ -3,6 +3,7 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 
 from deadweight.extract import facts as F
 from deadweight.findings import Finding
@@ -14,6 +15,11 @@ from deadweight.rules.context import Context
 
 _NAME = re.compile(r"(?<![\w.'\"])[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _DEAD = frozenset({"DW101", "DW104"})  # DW105 layers hold no parameters: nothing to train
+_CONSEQUENCE = (
+    "setting it only adds untrained parameters to the optimizer and checkpoints, so the configuration "
+    "changes nothing the model computes"
+)
+_FLAGS = re.compile(r"flag (.+?) decides whether ")  # the flag names, as `check` words them
 
 
 def flags_in(condition: str, params: tuple[str, ...]) -> list[str]:
@@ -30,6 +36,7 @@ def flags_in(condition: str, params: tuple[str, ...]) -> list[str]:
 
 class IgnoredFlag(Rule):
     code = "DW301"
+    folds_into = _DEAD  # one defect: the dead weight's finding carries the ignored flag
     name = "ignored-flag"
     summary = "An `__init__` flag that decides whether a weight exists, while forward ignores both"
     rationale = (
@@ -38,7 +45,8 @@ class IgnoredFlag(Rule):
         "optimizer and keys to every checkpoint and changes nothing else. Experiments that sweep "
         "the flag compare identical models; a released config that sets it ships a weight that "
         "was never trained. This is the CogVideoX image-to-video defect seen from the "
-        "configuration side."
+        "configuration side. When DW101 or DW104 runs too, this finding is folded into the weight's "
+        "finding (one defect, one finding, with both facts); it is reported on its own otherwise."
     )
     fix = (
         "Make forward use the weight when the flag is set (the usual intent), or remove the flag "
@@ -145,10 +153,17 @@ class PatchEmbed(nn.Module):
             names = ", ".join(f"`{f}`" for f in flags)
             msg = (
                 f"flag {names} decides whether {describe(w)} is created, but no entry point reads the "
-                f"flag or uses the weight (see {v.code}): setting it only adds untrained parameters to "
-                f"the optimizer and checkpoints, so the configuration changes nothing the model computes"
+                f"flag or uses the weight (see {v.code}): {_CONSEQUENCE}"
             )
             yield self.finding(w, msg, confidence=v.confidence, related=v.related)
+
+    @classmethod
+    def fold(cls, mine: Finding, target: Finding) -> Finding:
+        """Into the weight's DW101/DW104: 'the flag ... is read by no entry point either'."""
+        names = _FLAGS.match(mine.message)
+        flag = f"the flag {names.group(1)} that decides whether it is created" if names else "the flag that creates it"
+        message = f"{target.message}; {flag} is read by no entry point either (DW301): {_CONSEQUENCE}"
+        return replace(target, message=message, related=tuple(dict.fromkeys((*target.related, *mine.related))))
 
     @staticmethod
     def _path_reads(project: Project, analysis: Analysis, info: ClassInfo) -> Iterator[tuple[str, F.Read]]:
