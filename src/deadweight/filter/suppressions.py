@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import pathspec
 
 from deadweight.extract.comments import is_suppressed
-from deadweight.extract.facts import FileFacts, Suppression
+from deadweight.extract.facts import BadSuppression, FileFacts, Suppression
 from deadweight.findings import Confidence, Finding, distinct_fingerprints, fingerprint
 from deadweight.rules.base import Rule
 from deadweight.settings import Settings
@@ -127,7 +127,7 @@ def _invalid_suppressions(facts: list[FileFacts], rules: Sequence[type[Rule]]) -
     if rule is None:
         return []
     return [
-        _comment_finding(rule, file.path, bad.line, bad.column, bad.end_column, bad.reason, bad.reason)
+        _comment_finding(rule, file.path, bad, bad.reason, bad.reason)
         for file in facts
         for bad in file.bad_suppressions
     ]
@@ -157,18 +157,7 @@ def _unused_suppressions(
                 what = ", ".join(unknown)
                 verb = "is not a deadweight rule code" if len(unknown) == 1 else "are not deadweight rule codes"
                 message = f"unused suppression: {what} {verb} (see `deadweight rules`)"
-                out.append(
-                    _comment_finding(
-                        rule,
-                        file.path,
-                        comment.line,
-                        comment.column,
-                        comment.end_column,
-                        message,
-                        f"unknown:{what}",
-                        unknown,
-                    )
-                )
+                out.append(_comment_finding(rule, file.path, comment, message, f"unknown:{what}", unknown))
             if not comment.codes:
                 stale: tuple[str, ...] = ("",) if complete and (*key, "") not in used else ()
             else:
@@ -193,27 +182,15 @@ def _unused_suppressions(
             # Two stale comments in one file must not share a baseline entry: the fingerprint
             # names the stale codes in place of an attribute (still no line).
             scope = "file:" if comment.whole_file else ""
-            out.append(
-                _comment_finding(
-                    rule,
-                    file.path,
-                    comment.line,
-                    comment.column,
-                    comment.end_column,
-                    message,
-                    scope + (",".join(stale) or "*"),
-                    ("*",) if stale == ("",) else stale,
-                )
-            )
+            codes = ("*",) if stale == ("",) else stale
+            out.append(_comment_finding(rule, file.path, comment, message, scope + (",".join(stale) or "*"), codes))
     return out
 
 
 def _comment_finding(
     rule: type[Rule],
     path: str,
-    line: int,
-    column: int,
-    end_column: int,
+    comment: Suppression | BadSuppression,
     message: str,
     identity: str,
     codes: tuple[str, ...] = (),
@@ -226,10 +203,10 @@ def _comment_finding(
         confidence=Confidence.HIGH,
         message=message,
         path=path,
-        line=line,
-        column=column,
-        end_line=line,
-        end_column=end_column,
+        line=comment.line,
+        column=comment.column,
+        end_line=comment.line,
+        end_column=comment.end_column,
         class_name="",
         attribute="",
         defined_in="",
