@@ -70,3 +70,4 @@ def test_add_suppressions_on_transformers_then_a_run_passes(tmp_path_factory: py
     assert (outcome.result.findings, outcome.result.errors) == ([], [])
     again = api.add_suppressions([root], settings)
     assert (again.fixed, again.files) == (0, [])
+    print(f"transformers: {outcome.fixed} findings suppressed by comments in {len(outcome.files)} files")
