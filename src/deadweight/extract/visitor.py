@@ -8,6 +8,7 @@ Nothing here knows which classes are modules: that is decided later, across file
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from deadweight.extract.cstutil import (
 from deadweight.extract.dataflow import method_statements
 from deadweight.extract.guards import guard_text
 from deadweight.extract.positions import REGISTER_METHODS
-from deadweight.extract.values import value_kind
+from deadweight.extract.values import element_ctors, value_kind
 from deadweight.extract.walk import walk
 
 _NOT_PASSING = frozenset({"super", "isinstance", "hasattr", "getattr", "setattr", "delattr", "type", "id", "print"})
@@ -75,6 +76,9 @@ class _Func:
     produced: list[str] = field(default_factory=list)  # callees whose results it returns
     assigned: set[str] = field(default_factory=set)  # every local name bound so far
     fixed: dict[str, cst.BaseExpression] = field(default_factory=dict)  # bound once, unconditionally
+    # `self.blocks = []` in this method: attr -> index of that write in the owner's writes, so
+    # `self.blocks.append(Block())` / `self.heads[k] = Head()` later can say what it holds.
+    empty_containers: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -502,6 +506,20 @@ class Collector:
         owner.reads.append(F.Read(chain, m.name, span, kind, self.conds[-1] if self.conds else None))
 
     # -- writes ----------------------------------------------------------------------------
+    def _fill(self, target: cst.Attribute, ctors: tuple[str, ...]) -> None:
+        """`self.<attr>` was set to an empty list or dict in this method and is now filled with
+        constructed objects: the write becomes a plain container of them (DW201's business)."""
+        m = self._method()
+        if not ctors or m is None or m.owner is None or not is_self(target.value):
+            return
+        index = m.empty_containers.get(target.attr.value)
+        if index is None:
+            return
+        w = m.owner.writes[index]
+        m.owner.writes[index] = dataclasses.replace(
+            w, kind=F.PLAIN_CONTAINER, elements=tuple(dict.fromkeys((*w.elements, *ctors)))
+        )
+
     def _record_write(self, m: _Func, attr: str, value: cst.BaseExpression | None, span: F.Span, via: str) -> None:
         """`self.<attr> = value` (or add_module/setattr): what the value creates decides the kind."""
         kind, ctor, elements, kwargs, cond = value_kind(value, m.local_values, self.code_for)
@@ -511,6 +529,11 @@ class Collector:
         if source is None and assign is not None and len(assign.targets) > 1 and assign.value is value:
             source = f"<chained assignment, line {span.line}>"  # `self.a = self.b = Block()`: one object
         empty = isinstance(value, cst.Call) and not value.args
+        if _empty_container(value):
+            assert m.owner is not None
+            m.empty_containers[attr] = len(m.owner.writes)
+        else:
+            m.empty_containers.pop(attr, None)
         self._append_write(
             m,
             attr,
@@ -633,6 +656,8 @@ class Collector:
                     self._register_call(m, alias.attr.value, node, span)
                 return
         fname = dotted(func)
+        if isinstance(func, cst.Attribute) and func.attr.value in _FILLS and isinstance(func.value, cst.Attribute):
+            self._fill(func.value, element_ctors(node))  # `self.blocks.append(Block(dim))`
         if isinstance(func, cst.Attribute) and not is_self(func.value):
             self.external_calls.add(func.attr.value)  # `criterion(model)` calling model.decoder.step()
         if isinstance(func, cst.Attribute) and func.attr.value in ("get", "pop") and node.args:
@@ -788,6 +813,11 @@ class Collector:
 
     def _assign(self, node: cst.Assign) -> None:
         """Locals (`layer = nn.Linear(..)` then `self.proj = layer`) and module-level aliases."""
+        for t in node.targets:
+            if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Attribute):
+                self._fill(
+                    t.target.value, element_ctors(cst.List([cst.Element(node.value)]))
+                )  # `self.heads[k] = Head()`
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             for t in node.targets:
                 self._rebind(t.target)
@@ -808,6 +838,16 @@ class Collector:
             name = dotted(value)
             if name:
                 self.assignments.append((target, name))
+
+
+_FILLS = frozenset({"append", "extend", "insert"})
+
+
+def _empty_container(value: cst.BaseExpression | None) -> bool:
+    """`[]`, `{}`, `list()`, `dict()`: a container that the method may fill afterwards."""
+    if isinstance(value, cst.List | cst.Dict):
+        return not value.elements
+    return isinstance(value, cst.Call) and not value.args and dotted(value.func) in ("list", "dict")
 
 
 _STATEMENT_BOUNDARY = (cst.IndentedBlock, cst.SimpleStatementSuite, cst.SimpleStatementLine, cst.FunctionDef)

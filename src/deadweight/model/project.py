@@ -665,6 +665,10 @@ class Project:
         target = self.resolve(info.file, w.ctor) if w.ctor else None
         return isinstance(target, ClassInfo) and self._stateless(target)
 
+    def stateless(self, k: ClassInfo) -> bool:
+        """A module class of the project that puts nothing in a checkpoint (public for rules)."""
+        return self._stateless(k)
+
     def _stateless(self, k: ClassInfo) -> bool:
         hit = self._stateless_cache.get(k.key)
         if hit is not None:

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from deadweight.conventions import is_parameter_free
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding
-from deadweight.model.project import ClassInfo
+from deadweight.model.project import ClassInfo, Project
 from deadweight.rules._common import CHECKPOINT_NOTE, at, module_ctor
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -196,11 +196,21 @@ class PredictionBlock(nn.Module):
                 params = all(c == "nn.Parameter" for c in mods)
                 wrapper = "nn.ParameterList` / `nn.ParameterDict" if params else "nn.ModuleList` / `nn.ModuleDict"
                 what = "parameters" if params else f"modules (`{mods[0].rsplit('.', 1)[-1]}`)"
-                msg = (
-                    f"`{w.attr}` keeps {what} in a plain container: they are not registered, so "
-                    "`parameters()`, the optimizer, `state_dict()`, `.to(device)` and `.train()/.eval()` "
-                    f"never see them; use `{wrapper}`; {CHECKPOINT_NOTE}"
-                )
+                if _keyless(project, info, w.elements):
+                    # Project modules without parameters (a dropout wrapper): what goes wrong is
+                    # the mode and the device, not the checkpoint.
+                    msg = (
+                        f"`{w.attr}` keeps {what} in a plain container: they are not registered, so "
+                        "`.train()/.eval()` never reach them (their `self.training` stays as built) and "
+                        f"`.to(device)` never moves them; use `{wrapper}`; they hold no parameters, so "
+                        "wrapping them changes no checkpoint key"
+                    )
+                else:
+                    msg = (
+                        f"`{w.attr}` keeps {what} in a plain container: they are not registered, so "
+                        "`parameters()`, the optimizer, `state_dict()`, `.to(device)` and `.train()/.eval()` "
+                        f"never see them; use `{wrapper}`; {CHECKPOINT_NOTE}"
+                    )
                 conf = Confidence.HIGH if info.module_certain else Confidence.MEDIUM
                 yield at(self, info, w.span, w.attr, msg, confidence=conf)
 
@@ -209,6 +219,14 @@ def _stateless(ctor: str) -> bool:
     """Modules that hold no parameters or buffers (losses, activations, dropout)."""
     last = ctor.rsplit(".", 1)[-1]
     return (last.endswith("Loss") and last != "Loss") or is_parameter_free(last, {})
+
+
+def _keyless(project: Project, info: ClassInfo, elements: tuple[str, ...]) -> bool:
+    """Every module in the container is one of the project's classes that holds no checkpoint
+    state, so registering them adds no key."""
+    classes = [project.resolve(info.file, e) for e in elements]
+    modules = [c for c in classes if isinstance(c, ClassInfo) and c.is_module]
+    return bool(modules) and len(modules) == len(classes) and all(project.stateless(c) for c in modules)
 
 
 def _registers_by_name(info: ClassInfo, method: str) -> bool:
