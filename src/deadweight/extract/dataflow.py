@@ -1,8 +1,9 @@
 """Statement-level dataflow facts inside one method, for the DW4xx rules.
 
-Two questions only, answered conservatively (a missed defect is cheaper than a false alarm):
+Three questions only, answered conservatively (a missed defect is cheaper than a false alarm):
 is the result of a `self.<module>(...)` call thrown away as a statement, and is a local that
-holds such a result never read again (or overwritten before any read)? Events are ordered by
+holds such a result never read again (or overwritten before any read), and is such a result
+stored over the very submodule that computed it (`self.down = self.down(h)`)? Events are ordered by
 evaluation, not by text: in `h = self.norm(h)` the read of `h` happens before the store.
 """
 
@@ -68,6 +69,7 @@ class _Walker:
         self.store_events: dict[str, list[tuple[int, int]]] = {}  # name -> (order, block)
         self.closure_names: set[str] = set()
         self.discarded: list[tuple[tuple[str, ...], Span]] = []
+        self.clobbered: list[tuple[tuple[str, ...], Span]] = []
         self.loops: list[int] = []
         self.bail = False
 
@@ -137,6 +139,7 @@ class _Walker:
             self._load_expr(small.value)
             return
         if isinstance(small, cst.Assign):
+            self._clobber(small)
             loads = self._load_expr(small.value)
             for t in small.targets:
                 if isinstance(t.target, cst.Name):
@@ -152,6 +155,18 @@ class _Walker:
             self._load_expr(small.target)
             return
         self._load_expr(small)
+
+    def _clobber(self, small: cst.Assign) -> None:
+        """`self.down = self.down(h)`: a submodule's output stored over the submodule."""
+        if not isinstance(small.value, cst.Call):
+            return
+        called = _self_chain(small.value.func)
+        if called is None or len(called[0]) != 1 or id(called[1]) not in self.spans:
+            return
+        for t in small.targets:
+            stored = _self_chain(t.target) if isinstance(t.target, cst.Attribute) else None
+            if stored is not None and stored[0] == called[0]:
+                self.clobbered.append((called[0], self.spans[id(called[1])]))
 
     def _store(self, name: str, block_id: int, loads: _Loads) -> None:
         self.order += 1
@@ -193,4 +208,5 @@ def method_statements(node: cst.FunctionDef, method: str, spans: dict[int, Span]
         w._suite(node.body)
     out = [Statement("discarded_call", chain, None, span, method) for chain, span in w.discarded]
     out += [Statement("dead_store", s.chain, s.name, s.span, method) for s in w.dead_stores()]
+    out += [Statement("clobber", chain, None, span, method) for chain, span in w.clobbered]
     return tuple(out)

@@ -132,7 +132,7 @@ class InitCall:
 class Statement:
     """A forward-path statement fact that dataflow rules (DW4xx) judge."""
 
-    kind: str  # "discarded_call" | "dead_store"
+    kind: str  # "discarded_call" | "dead_store" | "clobber"
     chain: tuple[str, ...]  # the self.<chain> that was called / that computed the value
     name: str | None  # the variable stored to, for dead stores
     span: Span
