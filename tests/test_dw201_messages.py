@@ -12,14 +12,20 @@ FILLED = (Path(__file__).resolve().parents[1] / "fixtures" / "registration_rules
 
 
 def test_messages_by_what_the_container_holds() -> None:
-    found = {f.attribute: f.message for f in run_files({"filled.py": FILLED}, [UnregisteredSubmodules])}
-    assert sorted(found) == ["blocks", "drops", "heads"]
-    assert found["drops"] == (
+    found = {(f.class_name, f.attribute): f.message for f in run_files({"filled.py": FILLED}, [UnregisteredSubmodules])}
+    assert sorted(found) == [
+        ("LoopTower", "blocks"),
+        ("LoopTower", "heads"),
+        ("TorchDrops", "drops"),
+        ("WrappedDrops", "drops"),
+    ]
+    assert found[("TorchDrops", "drops")] == found[("WrappedDrops", "drops")].replace("`Drop`", "`Dropout`")
+    assert found[("WrappedDrops", "drops")] == (
         "`drops` keeps modules (`Drop`) in a plain container: they are not registered, so `.train()/.eval()` "
         "never reach them (their `self.training` stays as built) and `.to(device)` never moves them; use "
         "`nn.ModuleList` / `nn.ModuleDict`; they hold no parameters, so wrapping them changes no checkpoint key"
     )
-    assert found["blocks"].startswith(
+    assert found[("LoopTower", "blocks")].startswith(
         "`blocks` keeps modules (`Linear`) in a plain container: they are not registered, so `parameters()`"
     )
-    assert "the fix changes the state-dict keys of released checkpoints" in found["blocks"]
+    assert "the fix changes the state-dict keys of released checkpoints" in found[("LoopTower", "blocks")]

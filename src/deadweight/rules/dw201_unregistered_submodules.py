@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from deadweight.conventions import is_parameter_free
+from deadweight.conventions import TORCH_NN, is_parameter_free
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding
 from deadweight.model.project import ClassInfo, Project
@@ -184,8 +184,8 @@ class PredictionBlock(nn.Module):
                 ):
                     continue
                 mods = [c for c in (module_ctor(project, info, e) for e in w.elements) if c]
-                if not mods or all(_stateless(c) for c in mods):
-                    continue  # losses and parameter-free layers: nothing to register
+                if not mods or (all(_stateless(c) for c in mods) and not any(_follows_mode(c) for c in mods)):
+                    continue  # losses and activations: nothing to register, nothing that eval() changes
                 if _registers_by_name(info, w.method):
                     continue  # `for i, m in enumerate(self.layers): self.add_module(str(i), m)`
                 # re-registered later: `self.blocks = nn.ModuleList(self.blocks)`
@@ -196,7 +196,7 @@ class PredictionBlock(nn.Module):
                 params = all(c == "nn.Parameter" for c in mods)
                 wrapper = "nn.ParameterList` / `nn.ParameterDict" if params else "nn.ModuleList` / `nn.ModuleDict"
                 what = "parameters" if params else f"modules (`{mods[0].rsplit('.', 1)[-1]}`)"
-                if _keyless(project, info, w.elements):
+                if all(_stateless(c) for c in mods) or _keyless(project, info, w.elements):
                     # Project modules without parameters (a dropout wrapper): what goes wrong is
                     # the mode and the device, not the checkpoint.
                     msg = (
@@ -219,6 +219,13 @@ def _stateless(ctor: str) -> bool:
     """Modules that hold no parameters or buffers (losses, activations, dropout)."""
     last = ctor.rsplit(".", 1)[-1]
     return (last.endswith("Loss") and last != "Loss") or is_parameter_free(last, {})
+
+
+def _follows_mode(ctor: str) -> bool:
+    """A torch layer whose forward reads `self.training` (dropout, RReLU), as torch's own
+    sources say (`conventions.TORCH_NN`): left unregistered, `eval()` never switches it off."""
+    entry = TORCH_NN.get(ctor.rsplit(".", 1)[-1]) if ctor.startswith(("nn.", "torch.nn.")) else None
+    return entry is not None and "training" in entry[0]
 
 
 def _keyless(project: Project, info: ClassInfo, elements: tuple[str, ...]) -> bool:
