@@ -143,9 +143,27 @@ class Collector:
 
     # -- per-type handlers of the walk (tables below the class) ------------------------------
     def _visit_if(self, node: cst.If) -> None:
+        parent = self.stack[-1] if self.stack else None
+        if isinstance(parent, cst.If) and parent.orelse is node:
+            self._negate_branch(parent)  # `elif`: reached only when the `if` above was false
         self.cond_depth += 1
         self.conds.append(self.code_for(node.test))
         self.guards.append(node.test)
+
+    def _visit_else(self, node: cst.Else) -> None:
+        parent = self.stack[-1] if self.stack else None
+        if isinstance(parent, cst.If):
+            self._negate_branch(parent)
+
+    def _negate_branch(self, branch: cst.If) -> None:
+        """The `else` (or `elif`) of `if test:` runs when `test` is false: what is written there
+        is created only when `not (test)`, and construction must judge it that way."""
+        if not self.conds or not self.guards or self.guards[-1] is not branch.test:
+            return
+        test = branch.test
+        wrapped = test if test.lpar else test.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()])
+        self.conds[-1] = f"not ({self.code_for(test)})"
+        self.guards[-1] = cst.UnaryOperation(operator=cst.Not(), expression=wrapped)
 
     def _visit_branching(self, node: cst.CSTNode) -> None:
         if type(node) is cst.For:
@@ -887,6 +905,7 @@ _VISIT: dict[type[cst.CSTNode], Callable[[Collector, Any], None]] = {
     cst.FunctionDef: Collector._enter_func,
     cst.ClassDef: Collector._enter_class,
     cst.If: Collector._visit_if,
+    cst.Else: Collector._visit_else,
     **dict.fromkeys(_BRANCHING, Collector._visit_branching),
     cst.AnnAssign: Collector._visit_ann_assign,
     cst.AugAssign: Collector._visit_rebinding,

@@ -93,6 +93,8 @@ class Construction:
             return True  # the chain is not followed even for the defining class: conclude nothing
         runs = own if info is w.cls else self.runs(info)
         for wr in w.writes:
+            if wr.kind == F.NONE:
+                continue  # `else: self.bias_k = None` runs, but creates nothing
             bound = runs.get((w.cls.key, wr.method))
             cond = wr.resolved_condition or wr.condition
             if bound is not None and not (cond and evaluate(cond, bound) is False):
