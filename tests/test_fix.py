@@ -216,7 +216,7 @@ def test_a_file_changed_after_it_was_read_is_not_written(tmp_path: Path) -> None
     root = write_project(tmp_path, {"m.py": LAYER.format(line="self.dropout = nn.Dropout(p)", use="pass")})
     plan = fix_plan.plan_fixes(api.check([root], SETTINGS), unsafe=False)
     (root / "m.py").write_text("# edited meanwhile\n", encoding="utf-8")
-    assert fix_plan.write(plan) == [("m.py", "it changed since it was read; run again")]
+    assert fix_plan.write(plan) == ([], [("m.py", "it changed since it was read; run again")])
     assert (root / "m.py").read_text(encoding="utf-8") == "# edited meanwhile\n"
 
 

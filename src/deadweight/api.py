@@ -197,9 +197,8 @@ def fix(
         if not plan.files or outcome.passes >= MAX_FIX_PASSES:
             outcome.refused.extend(plan.refused)
             break
-        failed = write_plan(plan)
+        written, failed = write_plan(plan)
         outcome.refused.extend([*plan.refused, *failed])
-        written = [f for f in plan.files if f.path not in {path for path, _ in failed}]
         if not written:
             break
         outcome.fixed += sum(f.fixed for f in written)
@@ -221,8 +220,7 @@ def add_suppressions(
     """`# deadweight: ignore[CODE]` on the line of every reported finding, then a fresh run."""
     outcome = FixOutcome(check(paths, settings, only_files=only_files, progress=progress))
     plan = plan_suppressions(_scoped(outcome.result, only_files))
-    failed = write_plan(plan)
-    written = [f for f in plan.files if f.path not in {path for path, _ in failed}]
+    written, failed = write_plan(plan)
     outcome.refused = [*plan.refused, *failed]
     outcome.unsuppressible = plan.unsuppressible
     outcome.fixed = sum(f.fixed for f in written)

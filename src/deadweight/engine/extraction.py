@@ -95,24 +95,22 @@ class _Tracker:
     def __init__(self, jobs: Sequence[Job], progress: Progress | None, activity: Activity | None) -> None:
         self.jobs = jobs
         self.progress = progress
-        self.activity = activity
         # Sizes only weigh the estimate: a file that cannot be stat'ed counts as 4 KB.
         self.sizes = [_size(job.abspath) for job in jobs] if progress else []
         self.total = sum(self.sizes)
         self.files = self.done = 0
+        # where each origin is logged; an unread file is reported under errors instead
+        self.lists: dict[str, list[str]] = (
+            {"parsed": activity.parsed, "cache": activity.cached, "duplicate": activity.duplicates} if activity else {}
+        )
         if progress:
             progress(Tick("extracting", 0, len(jobs), 0, self.total))
 
     def __call__(self, finished: list[tuple[int, Origin]]) -> None:
-        if self.activity is not None:
-            lists = {
-                "parsed": self.activity.parsed,
-                "cache": self.activity.cached,
-                "duplicate": self.activity.duplicates,
-            }
-            for index, origin in finished:
-                if origin in lists:  # an unread file is reported under errors
-                    lists[origin].append(self.jobs[index].path)
+        for index, origin in finished if self.lists else ():
+            target = self.lists.get(origin)
+            if target is not None:
+                target.append(self.jobs[index].path)
         if self.progress:
             self.files += len(finished)
             self.done += sum(self.sizes[index] for index, _ in finished)

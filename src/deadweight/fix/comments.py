@@ -39,16 +39,7 @@ def fix_stale_suppressions(source: Source, findings: list[Finding]) -> list[Fix]
         new = _without_codes(text, column - 1, codes)
         if new is None or new == text:
             continue
-        what = "the suppression" if "*" in codes else ", ".join(sorted(codes))
-        out.append(
-            Fix(
-                "DW001",
-                SAFE,
-                f"remove {what} from the comment",
-                (_replace_line(source, line, new),),
-                tuple(resolved[(line, column)]),
-            )
-        )
+        out.append(Fix("DW001", SAFE, (_replace_line(source, line, new),), tuple(resolved[(line, column)])))
     return out
 
 
@@ -110,15 +101,7 @@ def add_suppressions(source: Source, findings: list[Finding]) -> tuple[list[Fix]
             continue
         codes = sorted({f.code for f in found})
         new = _with_codes(source.line(line), codes)
-        fixes.append(
-            Fix(
-                "add",
-                SAFE,
-                f"add a suppression of {', '.join(codes)}",
-                (_replace_line(source, line, new),),
-                tuple(found),
-            )
-        )
+        fixes.append(Fix("add", SAFE, (_replace_line(source, line, new),), tuple(found)))
     return fixes, refused
 
 

@@ -30,7 +30,6 @@ class Fix:
 
     code: str
     applicability: str  # SAFE or UNSAFE
-    description: str  # one line: what the fix does ("remove the never-applied layer `dropout`")
     edits: tuple[Edit, ...]
     resolves: tuple[Finding, ...]  # the findings it fixes (one comment fix can cover several)
 

@@ -41,7 +41,6 @@ class Plan:
     files: list[FilePlan] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)  # (path, why nothing was changed there)
     unsafe_available: int = 0  # fixes left out because --unsafe-fixes was not given
-    deferred: int = 0  # fixes that overlap another: tried again on the next pass
     unsuppressible: list[tuple[Finding, str]] = field(default_factory=list)  # --add-suppressions only
 
     @property
@@ -101,8 +100,7 @@ def _plan(
         except cst.ParserSyntaxError:
             plan.refused.append((path, "it no longer parses"))
             continue
-        accepted, rejected = edits.select(fixes, source.text)
-        plan.deferred += len(rejected)
+        accepted, _ = edits.select(fixes, source.text)  # the rest are tried again on the next pass
         if not accepted:
             continue
         text = edits.apply(source.text, accepted)
@@ -114,14 +112,17 @@ def _plan(
         plan.files.append(FilePlan(path, source, accepted, text))
 
 
-def write(plan: Plan) -> list[tuple[str, str]]:
-    """Write every planned file atomically; (path, why) for each file left as it was."""
-    refused = []
+def write(plan: Plan) -> tuple[list[FilePlan], list[tuple[str, str]]]:
+    """Write every planned file atomically: (the files written, (path, why) for each left as it was)."""
+    written: list[FilePlan] = []
+    refused: list[tuple[str, str]] = []
     for file in plan.files:
         why = _write_one(file)
-        if why is not None:
+        if why is None:
+            written.append(file)
+        else:
             refused.append((file.path, why))
-    return refused
+    return written, refused
 
 
 def _write_one(file: FilePlan) -> str | None:

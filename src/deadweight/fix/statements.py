@@ -26,9 +26,63 @@ class _Assignment:
     attr: str
 
 
+@dataclass(frozen=True)
+class _Imports:
+    """What the file's imports bind, read once per file for every fix in it."""
+
+    bound: frozenset[str]  # every name an import binds, at any depth (modules, classes, functions)
+    nn: str | None  # how the file spells `torch.nn`: `nn`, `torch.nn`, or None when it does not import it
+    from_torch_nn: frozenset[str]  # local names imported from `torch.nn` (`from torch.nn import Dropout`)
+
+
+def _read_imports(module: cst.Module) -> _Imports:
+    bound: set[str] = set()
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, cst.Import | cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                name: cst.BaseExpression = alias.asname.name if alias.asname is not None else alias.name
+                while isinstance(name, cst.Attribute):  # `import torch.nn` binds `torch`
+                    name = name.value
+                if isinstance(name, cst.Name):
+                    bound.add(name.value)
+            continue
+        stack.extend(node.children)
+    # Top-level imports only, in file order: the first explicit spelling of `torch.nn` wins.
+    nn: str | None = None
+    spelled: str | None = None
+    from_nn: set[str] = set()
+    for statement in module.body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, cst.Import):
+                for alias in small.names:
+                    written = module.code_for_node(alias.name)
+                    if written == "torch.nn" and alias.asname is not None:
+                        nn = nn or module.code_for_node(alias.asname.name)
+                    if written in ("torch", "torch.nn") and alias.asname is None:
+                        spelled = spelled or "torch.nn"
+            elif (
+                isinstance(small, cst.ImportFrom)
+                and small.module is not None
+                and not isinstance(small.names, cst.ImportStar)
+            ):
+                origin = module.code_for_node(small.module)
+                for alias in small.names:
+                    local = module.code_for_node(alias.asname.name if alias.asname is not None else alias.name)
+                    if origin == "torch" and module.code_for_node(alias.name) == "nn":
+                        nn = nn or local
+                    if origin in ("torch.nn", "torch.nn.modules"):
+                        from_nn.add(local)
+    return _Imports(frozenset(bound), nn or spelled, frozenset(from_nn))
+
+
 def fix_statements(source: Source, findings: list[Finding]) -> list[Fix]:
     """Every statement fix of one file; deletions that would empty a block leave `pass`."""
     assignments = _assignments(source)
+    imports = _read_imports(source.module)
     deleted: dict[int, int] = {}  # id(block) -> statements deleted so far in this pass
     out: list[Fix] = []
     for finding in sorted(findings, key=Finding.sort_key):
@@ -36,9 +90,9 @@ def fix_statements(source: Source, findings: list[Finding]) -> list[Fix]:
         if target is None or target.attr != finding.attribute:
             continue
         if finding.code == "DW201":
-            fix = _wrap(source, target, finding)
+            fix = _wrap(source, target, finding, imports)
         else:
-            fix = _delete(source, target, finding, assignments, deleted)
+            fix = _delete(source, target, finding, imports, deleted)
         if fix is not None:
             out.append(fix)
     return out
@@ -78,11 +132,7 @@ def _statement_lines(node: cst.CSTNode) -> Iterator[tuple[cst.IndentedBlock | cs
 
 
 def _delete(
-    source: Source,
-    target: _Assignment,
-    finding: Finding,
-    assignments: dict[tuple[int, int], _Assignment],
-    deleted: dict[int, int],
+    source: Source, target: _Assignment, finding: Finding, imports: _Imports, deleted: dict[int, int]
 ) -> Fix | None:
     value = target.statement.value
     if not isinstance(value, cst.Call) or _rooted_at_self(value.func) or not _dotted(value.func):
@@ -93,17 +143,15 @@ def _delete(
         # name in the file.
         if finding.confidence != Confidence.HIGH or not all(_pure(a.value) for a in value.args):
             return None
-        if not _torch_layer(value.func, source.module):
+        if not _torch_layer(value.func, source.module, imports):
             return None  # a project class's constructor runs code nobody judged here
-        if _mentions(source, target.attr) != 1:
+        if _mentions(source, target.attr, imports) != 1:
             return None
         applicability = SAFE
-        description = f"remove the never-applied layer `{target.attr}`"
     elif finding.code == "DW204":
         if any(_calls_self(a.value) for a in value.args):
             return None
         applicability = UNSAFE
-        description = f"remove the first assignment of `{target.attr}`, which the second replaces"
     else:
         return None
     position = source.positions[target.line]
@@ -117,7 +165,7 @@ def _delete(
         edit = Edit((first, 0), (last + 1, 0), f"{indent}pass{ending}")
     else:
         edit = Edit((first, 0), (last + 1, 0), "")
-    return Fix(finding.code, applicability, description, (edit,), (finding,))
+    return Fix(finding.code, applicability, (edit,), (finding,))
 
 
 def _dotted(node: cst.BaseExpression) -> bool:
@@ -159,10 +207,10 @@ def _calls_self(node: cst.CSTNode) -> bool:
     return any(_calls_self(child) for child in node.children)
 
 
-def _mentions(source: Source, name: str) -> int:
+def _mentions(source: Source, name: str, imports: _Imports) -> int:
     """How often `name` is read as an attribute (of anything but an imported module, so
     `F.dropout` does not count) or written as a string (`getattr(self, "dropout")`)."""
-    modules = _imported_names(source.module)
+    modules = imports.bound
     count = 0
     stack: list[cst.CSTNode] = [source.module]
     quoted = {f'"{name}"', f"'{name}'"}
@@ -177,31 +225,14 @@ def _mentions(source: Source, name: str) -> int:
     return count
 
 
-def _imported_names(module: cst.Module) -> set[str]:
-    names: set[str] = set()
-    stack: list[cst.CSTNode] = [module]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, cst.Import | cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
-            for alias in node.names:
-                bound: cst.BaseExpression = alias.asname.name if alias.asname is not None else alias.name
-                while isinstance(bound, cst.Attribute):  # `import torch.nn` binds `torch`
-                    bound = bound.value
-                if isinstance(bound, cst.Name):
-                    names.add(bound.value)
-            continue
-        stack.extend(node.children)
-    return names
-
-
 # --------------------------------------------------------------------------- DW201
 
 
-def _wrap(source: Source, target: _Assignment, finding: Finding) -> Fix | None:
+def _wrap(source: Source, target: _Assignment, finding: Finding, imports: _Imports) -> Fix | None:
     """`self.blocks = [Block() for _ in range(n)]` -> `nn.ModuleList([...])` (unsafe: new keys)."""
     value = target.statement.value
     assert value is not None
-    nn = _torch_nn(source.module)
+    nn = imports.nn
     if nn is None:
         return None
     parameters = _holds_parameters(value)
@@ -217,8 +248,7 @@ def _wrap(source: Source, target: _Assignment, finding: Finding) -> Fix | None:
     start, end = position.start, position.end
     inner = source.module.code_for_node(value)
     edit = Edit((start.line, start.column), (end.line, end.column), f"{nn}.{container}({inner})")
-    description = f"wrap `{target.attr}` in `{nn}.{container}`, which registers what it holds"
-    return Fix("DW201", UNSAFE, description, (edit,), (finding,))
+    return Fix("DW201", UNSAFE, (edit,), (finding,))
 
 
 def _holds_parameters(value: cst.BaseExpression) -> bool | None:
@@ -246,53 +276,11 @@ def _is_parameter(node: cst.BaseExpression) -> bool:
     return name == "Parameter"
 
 
-def _torch_layer(func: cst.BaseExpression, module: cst.Module) -> bool:
+def _torch_layer(func: cst.BaseExpression, module: cst.Module, imports: _Imports) -> bool:
     """Whether the callee is a class of `torch.nn` (`nn.Dropout`, `torch.nn.GELU`, or a name
     imported from `torch.nn`): their constructors only store their arguments."""
     written = module.code_for_node(func)
     head, _, rest = written.rpartition(".")
     if head:
-        nn = _torch_nn(module)
-        return head in {"torch.nn", nn} and "." not in rest
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if (
-                isinstance(small, cst.ImportFrom)
-                and small.module is not None
-                and module.code_for_node(small.module) in ("torch.nn", "torch.nn.modules")
-                and not isinstance(small.names, cst.ImportStar)
-            ):
-                for alias in small.names:
-                    local = alias.asname.name if alias.asname is not None else alias.name
-                    if module.code_for_node(local) == written:
-                        return True
-    return False
-
-
-def _torch_nn(module: cst.Module) -> str | None:
-    """How the file names `torch.nn`: `nn` (`import torch.nn as nn`, `from torch import nn`),
-    `torch.nn` (`import torch`), or None when it does not import it."""
-    spelled: str | None = None
-    for statement in module.body:
-        if not isinstance(statement, cst.SimpleStatementLine):
-            continue
-        for small in statement.body:
-            if isinstance(small, cst.Import):
-                for alias in small.names:
-                    name = module.code_for_node(alias.name)
-                    if name == "torch.nn" and alias.asname is not None:
-                        return module.code_for_node(alias.asname.name)
-                    if name in ("torch", "torch.nn") and alias.asname is None:
-                        spelled = spelled or "torch.nn"
-            elif (
-                isinstance(small, cst.ImportFrom)
-                and small.module is not None
-                and module.code_for_node(small.module) == "torch"
-                and not isinstance(small.names, cst.ImportStar)
-            ):
-                for alias in small.names:
-                    if module.code_for_node(alias.name) == "nn":
-                        return module.code_for_node(alias.asname.name) if alias.asname else "nn"
-    return spelled
+        return head in {"torch.nn", imports.nn} and "." not in rest
+    return written in imports.from_torch_nn

@@ -55,9 +55,14 @@ class Rule:
     @classmethod
     def fold(cls, mine: Finding, target: Finding) -> Finding:
         """`target` (a finding of a code in `folds_into`, same weight and line) with this rule's
-        facts added; rules that fold say it in their own words."""
+        facts added to its message and its related locations."""
         related = tuple(dict.fromkeys((*target.related, *mine.related)))
-        return replace(target, message=f"{target.message}; {mine.message} ({mine.code})", related=related)
+        return replace(target, message=cls.folded_message(mine, target), related=related)
+
+    @classmethod
+    def folded_message(cls, mine: Finding, target: Finding) -> str:
+        """The folded finding's message; rules that fold say it in their own words."""
+        return f"{target.message}; {mine.message} ({mine.code})"
 
     @classmethod
     def docs_page(cls) -> str:

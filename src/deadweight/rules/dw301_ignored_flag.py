@@ -3,7 +3,6 @@ from __future__ import annotations
 import keyword
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
 
 from deadweight.extract import facts as F
 from deadweight.findings import Finding
@@ -158,12 +157,11 @@ class PatchEmbed(nn.Module):
             yield self.finding(w, msg, confidence=v.confidence, related=v.related)
 
     @classmethod
-    def fold(cls, mine: Finding, target: Finding) -> Finding:
+    def folded_message(cls, mine: Finding, target: Finding) -> str:
         """Into the weight's DW101/DW104: 'the flag ... is read by no entry point either'."""
         names = _FLAGS.match(mine.message)
         flag = f"the flag {names.group(1)} that decides whether it is created" if names else "the flag that creates it"
-        message = f"{target.message}; {flag} is read by no entry point either (DW301): {_CONSEQUENCE}"
-        return replace(target, message=message, related=tuple(dict.fromkeys((*target.related, *mine.related))))
+        return f"{target.message}; {flag} is read by no entry point either (DW301): {_CONSEQUENCE}"
 
     @staticmethod
     def _path_reads(project: Project, analysis: Analysis, info: ClassInfo) -> Iterator[tuple[str, F.Read]]:
