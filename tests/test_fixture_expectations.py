@@ -36,7 +36,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GROUPS: dict[str, dict[str, Any]] = {"conventions": {"select": ("DW1",)}}
 
 # Fixtures written for the DW2xx/DW3xx/DW4xx families: only those are selected, and selecting
-# by prefix includes their preview rules (DW302, DW402), which the default set leaves out.
+# by prefix includes their preview rule (DW302), which the default set leaves out.
 FAMILIES = {"select": ("DW2", "DW3", "DW4")}
 SETTINGS: dict[str, dict[str, Any]] = {
     "registration_rules": FAMILIES,
@@ -134,9 +134,10 @@ def test_missing_and_unexpected_findings_are_mismatches(tmp_path: Path) -> None:
 
 
 def test_settings_are_part_of_a_fixture() -> None:
-    """Run with the default rule set, forward_dataflow's preview findings (DW402) go missing."""
-    report = check_fixture(FIXTURES / "forward_dataflow")
-    assert {e.code for e in report.missing} == {"DW402"}
+    """Run with the default rule set, config_flags' preview findings (DW302) go missing, and its
+    DW301 fold into the DW101 of the weight the ignored flag creates."""
+    report = check_fixture(FIXTURES / "config_flags")
+    assert {e.code for e in report.missing} == {"DW301", "DW302"}
 
 
 def test_expectation_without_confidence_matches_any(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding, Related
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
-from deadweight.model.verdicts import describe
+from deadweight.model.verdicts import describe, explain_confidence
 from deadweight.rules._common import short
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -221,6 +221,10 @@ class RepBlock(nn.Module):
             "guard: other configurations fail with `AttributeError` or a call on `None`; guard the use "
             "or create a neutral weight (`nn.Identity()`) in the other branch"
         )
+        # Not high: which configurations can reach this use is decided by callers and configs
+        # that the module's own code does not show.
+        why = "the configurations that skip the creation may never reach this method"
+        msg = explain_confidence(msg, Confidence.MEDIUM, [why])
         related = [Related(w.path, w.write.span.line, w.write.span.column, "created conditionally here")]
         return self.finding_at(
             cls.path, r.span, info.name, w.name, msg, confidence=Confidence.MEDIUM, defined_in=w.owner, related=related

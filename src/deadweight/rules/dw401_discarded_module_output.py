@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding
 from deadweight.model.project import ClassInfo, Project
+from deadweight.model.verdicts import explain_confidence
 from deadweight.rules._common import at, weight_statements
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -135,6 +136,7 @@ class Features(nn.Module):
                 "gets no gradient from it; assign it (`x = self."
                 f"{w.name}(x)`) or remove the call"
             )
+            msg = explain_confidence(msg, Confidence.MEDIUM, [_WHY_MEDIUM])
             yield at(self, info, s.span, w.name, msg, confidence=Confidence.MEDIUM, defined_in=w.owner)
 
     @staticmethod
@@ -148,6 +150,10 @@ class Features(nn.Module):
             return found is not None and found[1].returns_value and not found[1].abstract
         return ctor.startswith("torch.nn.") and ctor.rsplit(".", 1)[-1] not in _SIDE_EFFECT_LAYERS
 
+
+# Not high: a call made only for what it does besides returning (a hook registered elsewhere, state
+# the layer keeps) looks the same from the source.
+_WHY_MEDIUM = "the call may be kept for a side effect that is not visible in this code"
 
 # torch.nn layers whose call updates state that matters even when the output is dropped.
 _SIDE_EFFECT_LAYERS = frozenset(

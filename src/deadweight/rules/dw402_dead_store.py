@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from deadweight.findings import Confidence, Finding
+from deadweight.model.verdicts import explain_confidence
 from deadweight.rules._common import at, weight_statements
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -12,7 +13,6 @@ class DeadStore(Rule):
     code = "DW402"
     name = "dead-store"
     summary = "A value computed from a submodule in forward and never used"
-    preview = True
     rationale = (
         "`h = self.proj(x)` whose `h` is never read (or is overwritten before any read) spends "
         "compute on a layer whose result never reaches the output, so the layer gets no "
@@ -83,4 +83,10 @@ class Block(nn.Module):
                 f"(never read, or overwritten first): `{w.name}`'s result does not reach the output "
                 "and gets no gradient from this call; use it or remove the computation"
             )
+            msg = explain_confidence(msg, Confidence.MEDIUM, [_WHY_MEDIUM])
             yield at(self, info, s.span, w.name, msg, confidence=Confidence.MEDIUM, defined_in=w.owner)
+
+
+# A dead store is sometimes left on purpose (a placeholder for work in progress, a value kept for
+# a debugger): the code alone does not say which, so the finding is never high.
+_WHY_MEDIUM = "the computation may be a placeholder left on purpose, which the code alone cannot rule out"
