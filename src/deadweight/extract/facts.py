@@ -66,7 +66,8 @@ class Write:
     span: Span
     kind: str
     ctor: str | None = None  # the callee as written, dotted: "nn.Linear", "Block"
-    via: str = "assign"  # assign | register_parameter | register_buffer | add_module | setattr
+    # assign | register_parameter | register_buffer | add_module | setattr | annotation (`self.x: T`)
+    via: str = "assign"
     conditional: bool = False  # inside an if/else, a ternary, a loop or a try
     condition: str | None = None  # source text of the innermost guard, if any
     resolved_condition: str | None = None  # the guard with fixed locals written in, when that differs
@@ -76,6 +77,7 @@ class Write:
     statement: int = 0  # index of the top-level statement of the method that holds it
     source: str | None = None  # the local variable assigned (`self.Conv2d_0 = conv`): aliases share it
     no_args: bool = False  # the constructor is called with no arguments: `nn.ModuleList()`
+    uses_previous: bool = False  # the value reads `self.<attr>` or passes `self`: `wrap(self.fc)`
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -154,6 +156,9 @@ class MethodFacts:
     annotations: tuple[tuple[str, tuple[str, ...]], ...] = ()  # param -> annotated class names
     param_reads: tuple[ParamRead, ...] = ()
     statements: tuple[Statement, ...] = ()
+    # (statement index, attributes of self that the compound statement there assigns on every
+    # path through it): `if c: self.emb = None` / `else: self.emb = Other()` replaces `emb`
+    overwrites: tuple[tuple[int, tuple[str, ...]], ...] = ()
     calls_super_init_at: int | None = None  # statement index of super().__init__() if any
     init_calls: tuple[InitCall, ...] = ()  # super().__init__(...), Base.__init__(self, ...)
     defaults: tuple[tuple[str, str], ...] = ()  # parameter -> literal default (`add_bias_kv=False`)

@@ -32,6 +32,7 @@ from deadweight.extract.cstutil import (
 )
 from deadweight.extract.dataflow import method_statements
 from deadweight.extract.guards import guard_text
+from deadweight.extract.must_assign import statement_assigns
 from deadweight.extract.positions import REGISTER_METHODS
 from deadweight.extract.values import element_ctors, value_kind
 from deadweight.extract.walk import walk
@@ -63,6 +64,7 @@ class _Func:
     computed_writes: list[str] = field(default_factory=list)
     param_reads: list[F.ParamRead] = field(default_factory=list)
     stmt_index: int = 0
+    overwrites: list[tuple[int, tuple[str, ...]]] = field(default_factory=list)
     super_init_at: int | None = None
     returns: list[bool] = field(default_factory=list)  # True for each `return <value>`
     local_values: dict[str, cst.BaseExpression] = field(default_factory=dict)
@@ -132,6 +134,10 @@ class Collector:
             f = self.funcs[-1]
             if self.stack[-1] is f.node.body:
                 f.stmt_index += 1
+                if isinstance(node, cst.If | cst.Try | cst.With):
+                    assigned = statement_assigns(node)
+                    if assigned:
+                        f.overwrites.append((f.stmt_index, tuple(sorted(assigned))))
         self.stack.append(node)
         return True
 
@@ -332,6 +338,7 @@ class Collector:
                     annotations=f.annotations,
                     param_reads=tuple(f.param_reads),
                     statements=statements,
+                    overwrites=tuple(f.overwrites),
                     calls_super_init_at=f.super_init_at,
                     init_calls=tuple(f.init_calls),
                     defaults=_defaults(node),
@@ -519,7 +526,8 @@ class Collector:
         if kind == "write":
             if len(chain) == 1:
                 value = assigned_value(self.stack, top, i)
-                self._record_write(m, name, value, span, "assign")
+                bare = value is None and isinstance(self.stack[i] if i >= 0 else None, cst.AnnAssign)
+                self._record_write(m, name, value, span, "annotation" if bare else "assign")
             return
         owner.reads.append(F.Read(chain, m.name, span, kind, self.conds[-1] if self.conds else None))
 
@@ -565,6 +573,7 @@ class Collector:
             resolved=resolved,
             source=source,
             no_args=empty,
+            uses_previous=value is not None and _mentions_attr_or_self(value, attr),
         )
 
     def _append_write(
@@ -582,6 +591,7 @@ class Collector:
         resolved: str | None = None,
         source: str | None = None,
         no_args: bool = False,
+        uses_previous: bool = False,
     ) -> None:
         owner = m.owner
         assert owner is not None
@@ -606,6 +616,7 @@ class Collector:
                 statement=m.stmt_index,
                 source=source,
                 no_args=no_args,
+                uses_previous=uses_previous,
             )
         )
 
@@ -899,6 +910,27 @@ def _stored_as(stack: list[cst.CSTNode], top: cst.CSTNode, i: int, in_lambda: bo
 
 
 _BRANCHING = (cst.For, cst.While, cst.Try, cst.IfExp, cst.Match, cst.With, cst.CompFor)
+
+
+def _mentions_attr_or_self(value: cst.BaseExpression, attr: str) -> bool:
+    """The value reads `self.<attr>` or hands `self` on: what it replaces may live on inside it."""
+    found = False
+
+    def enter(n: cst.CSTNode) -> bool:
+        nonlocal found
+        if found:
+            return False
+        if isinstance(n, cst.Attribute) and is_self(n.value):
+            found = n.attr.value == attr
+            return False
+        if is_self(n):
+            found = True
+        return not found
+
+    walk(value, enter)
+    return found
+
+
 _VISIT: dict[type[cst.CSTNode], Callable[[Collector, Any], None]] = {
     cst.Attribute: Collector._attribute,
     cst.Call: Collector._call,

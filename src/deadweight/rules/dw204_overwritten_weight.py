@@ -15,7 +15,7 @@ from deadweight.rules.context import Context
 class OverwrittenWeight(Rule):
     code = "DW204"
     name = "overwritten-weight"
-    summary = "A weight assigned twice on the same path in `__init__`: the first one is dead"
+    summary = "A weight assigned again in `__init__` before anything reads it (in every branch, or after it): the first one is dead"
     rationale = (
         "When `__init__` assigns `self.proj` twice, the first module is built, initialised (and "
         "consumes random numbers, shifting every later initialisation) and then replaced: it is "
@@ -112,7 +112,9 @@ class Block(nn.Module):
                 for first, second in itertools.pairwise(writes):
                     if first.conditional or second.conditional or first.statement == second.statement:
                         continue
-                    if not (weight_write(project, info, first) and weight_write(project, info, second)):
+                    # whatever replaces it (a layer of an uninstalled package, None), the first
+                    # weight is gone, unless the replacement reads it: `wrap(self.fc)`
+                    if not weight_write(project, info, first) or not self._replaces(second):
                         continue
                     if self._placeholder(first):
                         continue
@@ -127,6 +129,47 @@ class Block(nn.Module):
                     related = [Related(info.path, second.span.line, second.span.column, "replaced here")]
                     conf = Confidence.HIGH if info.module_certain else Confidence.MEDIUM
                     yield at(self, info, first.span, attr, msg, confidence=conf, related=related)
+            yield from self._replaced_on_every_branch(ctx, info, by_attr)
+
+    def _replaced_on_every_branch(
+        self, ctx: Context, info: ClassInfo, by_attr: dict[str, list[F.Write]]
+    ) -> Iterable[Finding]:
+        """`self.emb = build()` then `if c: self.emb = None` / `else: self.emb = Other()`: each
+        arm of a later statement assigns the attribute again, so the first weight is replaced
+        whichever branch runs (`MethodFacts.overwrites`)."""
+        init = info.facts.method("__init__")
+        if init is None or not init.overwrites:
+            return
+        for index, attrs in init.overwrites:
+            for attr in attrs:
+                writes = by_attr.get(attr, [])
+                later = [w for w in writes if w.statement == index]
+                earlier = [w for w in writes if w.statement < index]
+                if not later or not earlier or not all(self._replaces(w) for w in later):
+                    continue
+                first = max(earlier, key=lambda w: (w.statement, w.span.line))
+                if first.conditional or not weight_write(ctx.project, info, first) or self._placeholder(first):
+                    continue
+                last = max(later, key=lambda w: (w.span.end_line, w.span.end_column))
+                if self._read_between(info, attr, first, last):
+                    continue
+                lines = [str(w.span.line) for w in later]
+                where = f"line {lines[0]}" if len(lines) == 1 else f"lines {', '.join(lines[:-1])} or {lines[-1]}"
+                msg = (
+                    f"`{attr}` is assigned again on every path ({where}) before anything reads it: "
+                    f"this `{first.ctor or first.kind}` is created and initialised, then replaced whichever "
+                    "branch runs, never trained or saved; delete it (where a branch creates a weight, that "
+                    "weight keeps the checkpoint key)"
+                )
+                related = [Related(info.path, w.span.line, w.span.column, "replaced here") for w in later]
+                conf = Confidence.HIGH if info.module_certain else Confidence.MEDIUM
+                yield at(self, info, first.span, attr, msg, confidence=conf, related=related)
+
+    @staticmethod
+    def _replaces(w: F.Write) -> bool:
+        """A write that puts a new value in place of the old one without reading it (a bare
+        `self.x: T` annotation assigns nothing)."""
+        return w.via != "annotation" and not w.uses_previous
 
     @staticmethod
     def _placeholder(w: F.Write) -> bool:
