@@ -31,6 +31,7 @@ FAMILIES: dict[str, Convention] = _families()
 # torch's own nn classes, generated from its sources (tools/torch_nn_table.py): what an
 # inherited torch forward reads when torch itself is not installed where we can read it.
 from deadweight.conventions._torch_nn_table import TORCH_NN as TORCH_NN  # noqa: E402
+from deadweight.conventions._torch_state import torch_layer_keys as torch_layer_keys  # noqa: E402
 
 
 def _union(name: str) -> frozenset[str]:
@@ -62,8 +63,6 @@ OPTIMIZER_METHODS = _union("optimizer_methods")
 INIT_METHODS = _union("init_methods")
 INIT_METHOD_PATTERNS: tuple[re.Pattern[str], ...] = tuple(re.compile(p) for p in _concat("init_method_patterns"))
 PARAMETER_FREE_LAYERS = _union("parameter_free_layers")
-AFFINE_LAYERS: dict[str, str] = {k: v for c in FAMILIES.values() for k, v in c.affine_layers.items()}
-DEFAULT_NON_AFFINE = _union("default_non_affine")
 TENSOR_FACTORIES = _union("tensor_factories")
 INIT_FUNCTIONS = _union("init_functions")
 INIT_CALLS = _union("init_calls")
@@ -90,13 +89,14 @@ def is_init_method(name: str, extra: frozenset[str] = frozenset()) -> bool:
 
 
 def is_parameter_free(ctor_last: str, kwargs: dict[str, str]) -> bool:
-    """Whether a layer built as `Ctor(**kwargs)` owns no parameters (so DW105, not DW101)."""
+    """Whether a layer built as `Ctor(**kwargs)` puts nothing in a checkpoint (so DW105, not DW101).
+
+    torch's own layers are answered from the table made by building each of them
+    (`_torch_state_table.py`): `nn.BatchNorm2d(affine=False)` keeps its running statistics,
+    `nn.LayerNorm(d, elementwise_affine=False)` keeps nothing. The family tables name the
+    layers of other packages that no code here shows (timm's `DropPath` when timm is absent).
+    """
     if ctor_last in PARAMETER_FREE_LAYERS or PARAMETER_FREE_ARGUMENTS.match(ctor_last):
         return True
-    flag = AFFINE_LAYERS.get(ctor_last)
-    if flag is None:
-        return False
-    value = kwargs.get(flag)
-    if value is None:
-        return ctor_last in DEFAULT_NON_AFFINE
-    return value == "False"
+    keys = torch_layer_keys(ctor_last, kwargs)
+    return keys is not None and not keys

@@ -34,12 +34,9 @@ class Convention:
     # Methods that only build or initialise: reads there are not consumption.
     init_methods: frozenset[str] = frozenset()
     init_method_patterns: tuple[str, ...] = ()
-    # Layer classes that own no parameters (DW105 when dead).
+    # Layer classes outside torch.nn that put nothing in a checkpoint (DW105 when dead); torch.nn's
+    # own are read from `_torch_state_table.py`.
     parameter_free_layers: frozenset[str] = frozenset()
-    # Norm layers that are parameter-free when built with `flag=False`: {class: flag}.
-    affine_layers: dict[str, str] = field(default_factory=dict)
-    # Of those, the ones parameter-free by default.
-    default_non_affine: frozenset[str] = frozenset()
     # Calls that build tensors.
     tensor_factories: frozenset[str] = frozenset()
     # Functions that initialise the tensor passed to them.

@@ -660,10 +660,10 @@ class Project:
         """The module built here puts nothing in a checkpoint: a torch layer without
         parameters (`nn.ReLU`, `nn.Dropout`), or a repo class whose own weights are all
         non-persistent buffers or such layers (a rotary embedding's `inv_freq` cache)."""
-        if is_parameter_free((ctor or w.ctor or "").rsplit(".", 1)[-1], dict(w.kwargs)):
-            return True
         target = self.resolve(info.file, w.ctor) if w.ctor else None
-        return isinstance(target, ClassInfo) and self._stateless(target)
+        if isinstance(target, ClassInfo) and not target.external:
+            return self._stateless(target)  # the repo's own `Upsample` is judged by its code, not its name
+        return is_parameter_free((ctor or w.ctor or "").rsplit(".", 1)[-1], dict(w.kwargs))
 
     def stateless(self, k: ClassInfo) -> bool:
         """A module class of the project that puts nothing in a checkpoint (public for rules)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from deadweight.conventions import CONTAINERS
+from deadweight.conventions import CONTAINERS, torch_layer_keys
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Related
 from deadweight.model.project import Project, Weight
@@ -55,8 +55,33 @@ def checkpoint_note(w: Weight, populated: bool = True) -> str:
     if w.kind == F.MODULE and not w.certain:
         return f"removing it drops whatever checkpoint keys `{w.name}.*` it has"
     if w.kind == F.MODULE:
+        keys = torch_keys(w)
+        if keys:
+            named = [f"`{w.name}.{k}`" for k in keys[:_KEYS_SHOWN]]
+            more = f" and {len(keys) - _KEYS_SHOWN} more" if len(keys) > _KEYS_SHOWN else ""
+            return f"removing it drops the checkpoint key{'s' if len(keys) > 1 else ''} {', '.join(named)}{more}"
         return f"removing it drops the checkpoint keys `{w.name}.*`"
     return f"removing it drops the checkpoint key `{w.name}`"
+
+
+_KEYS_SHOWN = 4
+
+
+def torch_keys(w: Weight) -> list[str]:
+    """The keys a torch.nn layer built with these literal arguments holds, as building it gave
+    them (`_torch_state_table.py`); empty when that is not known (a flag read from config)."""
+    found: set[frozenset[str] | None] = set()
+    for x in w.writes:
+        if x.kind == F.NONE:
+            continue
+        ctor = x.ctor or ""
+        if x.kind != F.MODULE or not ctor.startswith(("nn.", "torch.nn.")):
+            return []
+        found.add(torch_layer_keys(ctor.rsplit(".", 1)[-1], dict(x.kwargs)))
+    if len(found) != 1:
+        return []  # built differently per branch: say `name.*`
+    keys = found.pop()
+    return sorted(keys) if keys else []
 
 
 def created(w: Weight) -> str:

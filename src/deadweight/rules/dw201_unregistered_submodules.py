@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from deadweight.conventions import TORCH_NN, is_parameter_free
+from deadweight.conventions import TORCH_NN, is_parameter_free, torch_layer_keys
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding
 from deadweight.model.project import ClassInfo, Project
@@ -218,6 +218,8 @@ class PredictionBlock(nn.Module):
 def _stateless(ctor: str) -> bool:
     """Modules that hold no parameters or buffers (losses, activations, dropout)."""
     last = ctor.rsplit(".", 1)[-1]
+    if torch_layer_keys(last, {}) is not None:  # torch's own: `AdaptiveLogSoftmaxWithLoss` has weights
+        return is_parameter_free(last, {})
     return (last.endswith("Loss") and last != "Loss") or is_parameter_free(last, {})
 
 

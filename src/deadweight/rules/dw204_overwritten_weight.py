@@ -3,7 +3,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable
 
-from deadweight.conventions import CONTAINERS, PARAMETER_FREE_LAYERS
+from deadweight.conventions import CONTAINERS, is_parameter_free
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding, Related
 from deadweight.model.project import ClassInfo
@@ -177,7 +177,7 @@ class Block(nn.Module):
         last = (w.ctor or "").rsplit(".", 1)[-1]
         if last in CONTAINERS and not w.elements and not w.kwargs:
             return True
-        return w.kind == F.MODULE and last in PARAMETER_FREE_LAYERS
+        return w.kind == F.MODULE and is_parameter_free(last, dict(w.kwargs))
 
     @staticmethod
     def _read_between(info: ClassInfo, attr: str, first: F.Write, second: F.Write) -> bool:
