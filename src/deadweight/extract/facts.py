@@ -89,6 +89,8 @@ class Read:
     span: Span
     kind: str
     guarded_by: str | None = None  # innermost `if`/ternary condition text around the read
+    # for a value passed on in `self.<into>... = ...` (a tie, a child built with it): `into`
+    into: str | None = None
 
 
 @dataclass(slots=True, unsafe_hash=True)

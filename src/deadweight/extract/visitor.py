@@ -529,7 +529,8 @@ class Collector:
                 bare = value is None and isinstance(self.stack[i] if i >= 0 else None, cst.AnnAssign)
                 self._record_write(m, name, value, span, "annotation" if bare else "assign")
             return
-        owner.reads.append(F.Read(chain, m.name, span, kind, self.conds[-1] if self.conds else None))
+        into = _stored_into(self.stack, i) if kind == F.PASSED else None
+        owner.reads.append(F.Read(chain, m.name, span, kind, self.conds[-1] if self.conds else None, into))
 
     # -- writes ----------------------------------------------------------------------------
     def _fill(self, target: cst.Attribute, ctors: tuple[str, ...]) -> None:
@@ -910,6 +911,24 @@ def _stored_as(stack: list[cst.CSTNode], top: cst.CSTNode, i: int, in_lambda: bo
 
 
 _BRANCHING = (cst.For, cst.While, cst.Try, cst.IfExp, cst.Match, cst.With, cst.CompFor)
+
+
+def _stored_into(stack: Sequence[cst.CSTNode], i: int) -> str | None:
+    """The attribute of self that the statement holding a passed value assigns:
+    `self.output.weight = self.emb.weight` and `self.head = Head(self.emb)` give `output` and
+    `head`. A weight shared only with siblings that are themselves dead is dead too."""
+    for j in range(i, -1, -1):
+        node = stack[j]
+        if isinstance(node, cst.BaseSmallStatement | cst.BaseCompoundStatement | cst.Lambda | cst.FunctionDef):
+            if not isinstance(node, cst.Assign) or len(node.targets) != 1:
+                return None
+            target: cst.BaseExpression = node.targets[0].target
+            while isinstance(target, cst.Attribute | cst.Subscript) and not (
+                isinstance(target, cst.Attribute) and is_self(target.value)
+            ):
+                target = target.value
+            return target.attr.value if isinstance(target, cst.Attribute) and is_self(target.value) else None
+    return None
 
 
 def _mentions_attr_or_self(value: cst.BaseExpression, attr: str) -> bool:

@@ -69,6 +69,7 @@ class Liveness:
     tied: bool = False  # named in a `_tied_weights_keys` map: the framework ties it after loading
     key_uses: list[str] = field(default_factory=list)  # `Cls.method`s reading it by checkpoint key
     holder_guess: str | None = None  # another module reads `self.<child>.<name>`, child untyped
+    shared_with_dead: list[str] = field(default_factory=list)  # only shared with these dead siblings
 
     @property
     def consumed_anywhere(self) -> bool:
@@ -139,6 +140,7 @@ class Analysis:
         self._untyped_holder_reads: dict[str, list[tuple[F.FileFacts, str]]] = {}  # name -> (file, where)
         self._by_position: dict[tuple[str, int], set[str]] | None = None
         self._live: dict[int, Liveness] = {}
+        self._sharing: set[int] = set()  # weights whose shares are being followed (cycle guard)
         self._tied_pairs: set[tuple[str, str]] | None = None
         self._entries: dict[str, list[tuple[ClassInfo, F.MethodFacts]]] = {}
         self._attr_index: dict[str, dict[str, list[F.Read]]] = {}
@@ -478,7 +480,11 @@ class Analysis:
             builders = self.p.builder_methods(c)
             for r in (r for n in names for r in by_attr.get(n, ())):
                 m_name = r.method
-                init = (self.p.is_init(m_name) and not self._on_forward_path(c, m_name)) or m_name in builders
+                # a builder or an init-named method that forward also runs (an attention
+                # function called once in `__init__` to warm a cache) computes: its reads are uses
+                init = m_name == "__init__" or (
+                    (m_name in builders or self.p.is_init(m_name)) and not self._on_forward_path(c, m_name)
+                )
                 # `self.blocks[k] = m` or `self.blocks.append(m)` fill it; `self.ln.eps = 1e-6`
                 # sets an attribute of one module, which fills nothing
                 fills = (r.kind == "store" and (len(r.chain) == 1 or container)) or (
@@ -530,7 +536,35 @@ class Analysis:
                     lv.passed_self = True  # the inherited torch forward reads it
                 if w.name in torch_forward or self._held_in(c, w):
                     lv.live_in.append(c)
+        if lv.shared_uses and not lv.live_in:
+            self._drop_dead_shares(lv)
         return self._live.setdefault(id(w), lv)
+
+    def _drop_dead_shares(self, lv: Liveness) -> None:
+        """A weight whose only use is being shared, in `__init__`, with siblings that are
+        themselves never used (`self.output.weight = self.emb.weight`, `self.head =
+        Head(self.emb)`) is as dead as they are: those shares become reads that only
+        initialise. Any share we cannot follow, or a cycle, keeps it alive."""
+        if lv.value_uses or lv.holder_uses or lv.passed_self or lv.pattern or lv.stored_call:
+            return
+        if lv.container or lv.tied:
+            return
+        w = lv.weight
+        into = {u.read.into for u in lv.shared_uses}
+        if None in into or w.name in into:
+            return
+        siblings = {x.name: x for c in w.cls.mro for x in self.p.weights(c)}
+        self._sharing.add(id(w))
+        try:
+            for name in sorted(n for n in into if n is not None):
+                other = siblings.get(name)
+                if other is None or id(other) in self._sharing or self.liveness(other).consumed_anywhere:
+                    return
+        finally:
+            self._sharing.discard(id(w))
+        lv.init_uses.extend(lv.shared_uses)
+        lv.shared_with_dead = sorted(n for n in into if n is not None)
+        lv.shared_uses = []
 
     def _consumed_in(self, c: ClassInfo, w: Weight, lv: Liveness) -> bool:
         s = self._consumption(c)

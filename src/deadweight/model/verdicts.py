@@ -91,6 +91,19 @@ def created(w: Weight) -> str:
     return ""
 
 
+def _init_note(project: Project, lv: Liveness, u: Use) -> str:
+    """Where a read that does not count as a use sits, in words that hold for that method:
+    `__init__`, a method `__init__` calls to build the module, or an initialisation method;
+    none of them is on the forward path (reach.py keeps those that are as uses)."""
+    if u.read.into is not None and u.read.into in lv.shared_with_dead:
+        return f"shared here with `{u.read.into}`, which is never used either"
+    if u.method == "__init__":
+        return f"read here, in `{u.where}`"
+    if project.is_init(u.method):
+        return f"read here, in `{u.where}`, an initialisation method the forward path does not reach"
+    return f"read here, in `{u.where}`, which `__init__` calls to build the module"
+
+
 def use_note(u: Use, message: str) -> Related:
     return Related(u.cls.path, u.read.span.line, u.read.span.column, message)
 
@@ -151,7 +164,7 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
             use_note(u, f"inspected here (`{'.'.join(u.read.chain)}`), which does not use its value")
             for u in lv.meta_uses[:3]
         )
-        related += tuple(use_note(u, f"read here, in `{u.where}`, which only initialises") for u in lv.init_uses[:3])
+        related += tuple(use_note(u, _init_note(project, lv, u)) for u in lv.init_uses[:3])
         related += tuple(
             use_note(u, "multiplied by zero here: a keep-alive term, not a use") for u in lv.keepalive_uses[:3]
         )
@@ -179,6 +192,13 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
                 reasons.insert(0, "reading only its device or dtype is a common, intended anchor")
             msg = f"{what} is only inspected ({', '.join(reads)}), never used as a value{created(w)}; {checkpoint_note(w)}"
             code = "DW104"
+        elif lv.init_uses and lv.shared_with_dead and all(u.method == "__init__" for u in lv.init_uses):
+            others = ", ".join(f"`{n}`" for n in lv.shared_with_dead)
+            msg = (
+                f"{what} is used only in `__init__`, to share it with {others}, which "
+                f"{'is' if len(lv.shared_with_dead) == 1 else 'are'} never used either{created(w)}; {checkpoint_note(w)}"
+            )
+            code = "DW102"
         elif lv.init_uses:
             where = sorted({f"`{u.method}`" for u in lv.init_uses})
             msg = f"{what} is read only in {', '.join(where)}, never on the forward path{created(w)}; {checkpoint_note(w)}"
