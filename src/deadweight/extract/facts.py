@@ -186,6 +186,8 @@ class ClassFacts:
     # `self.score_fn = self.dot_score`, `self.act = lambda x: self.mlp(x)`: (attribute, what
     # calling it runs or reads), so a call of `self.score_fn` reaches `dot_score`
     stored_calls: tuple[tuple[str, str], ...] = ()
+    # commented-out lines in the class that mention `self.<attr>`: (attr, line, the code)
+    commented: tuple[tuple[str, int, str], ...] = ()
 
     def method(self, name: str) -> MethodFacts | None:
         for m in self.methods:

@@ -15,8 +15,9 @@ import tokenize
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
+from deadweight.extract.commented_code import commented_uses
 from deadweight.extract.comments import parse_suppressions
-from deadweight.extract.facts import ExtractResult, FileError, FileFacts
+from deadweight.extract.facts import ClassFacts, ExtractResult, FileError, FileFacts
 from deadweight.extract.positions import AstPositions, CstPositions, PositionMismatch
 from deadweight.extract.visitor import Collector, collect
 
@@ -93,6 +94,38 @@ def _collect(module: cst.Module, text: str, lines: list[str]) -> Collector:
     return collect(wrapper.module, CstPositions(dict(ranges)))
 
 
+def _attach_commented(classes: list[ClassFacts], text: str) -> None:
+    """Give each commented-out line that mentions self to the innermost class around it."""
+    found = commented_uses(text) if "self." in text else []
+    if not found:
+        return
+    lines = text.splitlines()
+    extent = {id(k): _class_end(lines, k.span.line) for k in classes}
+    by_class: dict[int, list[tuple[str, int, str]]] = {}
+    for line, code, attrs in found:
+        around = [k for k in classes if k.span.line < line <= extent[id(k)]]
+        if around:
+            inner = max(around, key=lambda k: k.span.line)
+            by_class.setdefault(id(inner), []).extend((a, line, code) for a in attrs)
+    for k in classes:
+        if id(k) in by_class:
+            k.commented = tuple(by_class[id(k)])
+
+
+def _class_end(lines: list[str], start: int) -> int:
+    """The last line of the class whose header is on line `start`: the line before the next
+    code line indented no deeper than the header (class spans hold only the header)."""
+    header = lines[start - 1] if 0 < start <= len(lines) else ""
+    indent = len(header) - len(header.lstrip())
+    for i in range(start, len(lines)):
+        stripped = lines[i].lstrip()
+        if stripped[:1] in ("", "#", ")", "]", "}"):
+            continue  # blank, a comment, or the closing bracket of a multi-line header
+        if len(lines[i]) - len(stripped) <= indent:
+            return i
+    return len(lines)
+
+
 def extract(path: str, data: bytes, module: str) -> ExtractResult:
     """Facts of one file. Never raises for anything a file's contents can do."""
     try:
@@ -115,6 +148,7 @@ def extract(path: str, data: bytes, module: str) -> ExtractResult:
         c = _collect(parsed, text, lines)
     except RecursionError:
         return ExtractResult(path, error=FileError(path, "too deeply nested to analyze"))
+    _attach_commented(c.finished_classes, text)
     facts = FileFacts(
         path=path,
         module=module,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from deadweight.conventions import CONTAINERS, torch_layer_keys
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Related
-from deadweight.model.project import Project, Weight
+from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis, Liveness, Use
 
 
@@ -89,6 +89,16 @@ def created(w: Weight) -> str:
         cond = w.write.condition if len(w.write.condition) <= 60 else w.write.condition[:57] + "..."
         return f" (created only when `{cond}`)"
     return ""
+
+
+def _commented_out(project: Project, w: Weight) -> tuple[ClassInfo, int, str] | None:
+    """The first commented-out line that mentions the weight, in its class, a base or a
+    subclass (`# h = self.embedding_dropout(h)`)."""
+    for c in (*w.cls.mro, *project.descendants(w.cls)):
+        for attr, line, text in c.facts.commented:
+            if attr == w.name:
+                return c, line, text
+    return None
 
 
 def _init_note(project: Project, lv: Liveness, u: Use) -> str:
@@ -209,6 +219,11 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
             note = checkpoint_note(w, lv.populated)
             msg = f"{what} is never used: no method reads it{created(w)}{_silent_hooks(analysis, w)}; {note}"
             code = "DW105" if not lv.populated and empty_container(w) else "DW101"
+            commented = _commented_out(project, w)
+            if commented is not None:
+                cls, line, text = commented
+                msg += f"; its only use is commented out, at line {line} (`{text}`): restoring it may be the fix"
+                related += (Related(cls.path, line, 1, "the use, commented out"),)
         if dyn:
             msg += f" (low confidence: {dyn[0]} may reach it by name)"
         if w.parameter_free:
