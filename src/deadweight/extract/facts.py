@@ -262,6 +262,9 @@ class FileFacts:
     classes: tuple[ClassFacts, ...] = ()
     functions: tuple[FunctionFacts, ...] = ()
     assignments: tuple[tuple[str, str], ...] = ()  # module-level `Alias = dotted.Name`
+    # module-level tables of classes: `ACT2CLS = {"gelu": nn.GELU, "relu": (nn.ReLU, {...})}`
+    # -> ("ACT2CLS", ("nn.GELU", "nn.ReLU")); a call of `ACT2CLS[name]()` builds one of them
+    class_tables: tuple[tuple[str, tuple[str, ...]], ...] = ()
     external_reads: frozenset[tuple[str, str]] = frozenset()  # (attribute read on a non-self receiver, function)
     external_calls: frozenset[str] = frozenset()  # methods called on other objects: `model.decoder.step(x)`
     external_grabs: tuple[tuple[str, str], ...] = ()  # `self.flow = model.head.flow`: (name, where)

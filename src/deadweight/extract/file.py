@@ -156,6 +156,7 @@ def extract(path: str, data: bytes, module: str) -> ExtractResult:
         classes=tuple(c.finished_classes),
         functions=tuple(c.functions),
         assignments=tuple(c.assignments),
+        class_tables=tuple(c.class_tables),
         external_reads=frozenset(c.external),
         external_calls=frozenset(c.external_calls),
         external_grabs=tuple(sorted(c.external_grabs)),

@@ -111,6 +111,7 @@ class Collector:
         self.imports: list[F.Import] = []
         self.imported: set[str] = set()  # names bound by imports: modules, classes, functions
         self.assignments: list[tuple[str, str]] = []
+        self.class_tables: list[tuple[str, tuple[str, ...]]] = []
         self.external: set[tuple[str, str]] = set()  # (attribute, enclosing function or "")
         self.external_calls: set[str] = set()
         self.external_grabs: set[tuple[str, str]] = set()
@@ -370,7 +371,13 @@ class Collector:
         if isinstance(expr, cst.Name) and self.funcs:
             local = self.funcs[-1].local_values.get(expr.value)
             expr = local if local is not None else expr
-        return dotted(expr.func) if isinstance(expr, cst.Call) else None
+        if not isinstance(expr, cst.Call):
+            return None
+        func = expr.func
+        if isinstance(func, cst.Subscript):  # `ACT2CLS[name]()`: one of a table's classes
+            table = dotted(func.value)
+            return f"{table}[...]" if table else None
+        return dotted(func)
 
     def _ctor_args(self, fname: str, node: cst.Call) -> None:
         """What each argument of a class-like call was produced by (see `F.CtorArg`)."""
@@ -868,9 +875,37 @@ class Collector:
             name = dotted(value)
             if name:
                 self.assignments.append((target, name))
+            else:
+                table = _class_table(value)
+                if table:
+                    self.class_tables.append((target, table))
 
 
 _FILLS = frozenset({"append", "extend", "insert"})
+
+
+def _class_table(value: cst.BaseExpression) -> tuple[str, ...]:
+    """The classes of a module-level dict, list or tuple whose every entry is a dotted name, or
+    a tuple starting with one (`(ClippedGELU, {"min": -10})`, the class and its arguments)."""
+    if isinstance(value, cst.Dict):
+        entries = [e.value for e in value.elements if isinstance(e, cst.DictElement)]
+        if len(entries) != len(value.elements):
+            return ()
+    elif isinstance(value, cst.List | cst.Tuple):
+        entries = [e.value for e in value.elements if not isinstance(e, cst.StarredElement)]
+        if len(entries) != len(value.elements):
+            return ()
+    else:
+        return ()
+    out: list[str] = []
+    for entry in entries:
+        if isinstance(entry, cst.Tuple) and entry.elements:
+            entry = entry.elements[0].value
+        name = dotted(entry)
+        if not name or not name.rsplit(".", 1)[-1][:1].isupper():
+            return ()  # a table of anything but classes (strings, numbers, functions)
+        out.append(name)
+    return tuple(dict.fromkeys(out))
 
 
 def _empty_container(value: cst.BaseExpression | None) -> bool:

@@ -27,6 +27,8 @@ class Product:
     ctor: str  # the resolved class (qualified name or repo class key) the helper returns
     certain: bool
     doubt: str | None = None  # why not certain, in a maintainer's words
+    # every class it may be, when it is one entry of a table of classes (`ACT2CLS[name]()`)
+    alternatives: tuple[str, ...] = ()
 
 
 def product(p: Project, info: ClassInfo, callee: str, depth: int = _DEPTH) -> Product | None:
@@ -60,9 +62,12 @@ def _from(
     if made and all(m is not None for m in made):
         first = made[0]
         assert first is not None
+        alternatives = tuple(dict.fromkeys(a for m in made if m is not None for a in (m.alternatives or (m.ctor,))))
+        if len(alternatives) == 1:
+            alternatives = ()
         if len(values) < len(returns):  # `return None` on some path: the attribute may hold no module
-            return Product(first.ctor, False, f"`{callee}` may also return None")
-        return Product(first.ctor, all(m is not None and m.certain for m in made), first.doubt)
+            return Product(first.ctor, False, f"`{callee}` may also return None", alternatives)
+        return Product(first.ctor, all(m is not None and m.certain for m in made), first.doubt, alternatives)
     for name in annotated:
         r = p.resolve(file, name)
         if not isinstance(r, str) and r is not None and r.is_module:
@@ -77,6 +82,8 @@ def _from(
 
 
 def _built(p: Project, info: ClassInfo, file: F.FileFacts, callee: str, depth: int) -> Product | None:
+    if callee.endswith("[...]"):
+        return _from_table(p, info, file, callee[:-5], depth)
     r = p.resolve(file, callee)
     if not isinstance(r, str) and r is not None:
         return Product(r.key, r.module_certain) if r.is_module else None
@@ -87,3 +94,17 @@ def _built(p: Project, info: ClassInfo, file: F.FileFacts, callee: str, depth: i
     if r is None:
         return product(p, info, callee, depth - 1)
     return None
+
+
+def _from_table(p: Project, info: ClassInfo, file: F.FileFacts, name: str, depth: int) -> Product | None:
+    """`ACT2CLS[name]()`: one of the table's classes, a module only if every entry is one."""
+    found = p.class_table(file, name)
+    if found is None:
+        return None
+    home, classes = found
+    made = [_built(p, info, home, c, depth) for c in classes]
+    if not made or any(m is None for m in made):
+        return None
+    ctors = tuple(m.ctor for m in made if m is not None)
+    certain = all(m is not None and m.certain for m in made)
+    return Product(ctors[0], certain, None, ctors if len(ctors) > 1 else ())

@@ -293,6 +293,24 @@ class Project:
         hit = self.resolve_function_in(f, callee)
         return hit[1] if hit is not None else None
 
+    def class_table(self, f: F.FileFacts, name: str) -> tuple[F.FileFacts, tuple[str, ...]] | None:
+        """A module-level table of classes named `name` where `f` sees it (its own, or imported),
+        with the file whose imports its entries resolve in."""
+        for table, classes in f.class_tables:
+            if table == name:
+                return f, classes
+        head, _, rest = name.partition(".")
+        for imp in f.imports:
+            if imp.local == head:
+                full = f"{import_target(f, imp)}.{rest}" if rest else import_target(f, imp)
+                mod_name, _, tname = full.rpartition(".")
+                mod = self.find_module(mod_name)
+                if mod is not None and mod is not f:
+                    for table, classes in mod.class_tables:
+                        if table == tname:
+                            return mod, classes
+        return None
+
     def resolve_function_in(self, f: F.FileFacts, callee: str) -> tuple[F.FileFacts, F.FunctionFacts] | None:
         """The same, with the file that defines the function (its names resolve there)."""
         key = (f.path, callee)
@@ -663,7 +681,17 @@ class Project:
         target = self.resolve(info.file, w.ctor) if w.ctor else None
         if isinstance(target, ClassInfo) and not target.external:
             return self._stateless(target)  # the repo's own `Upsample` is judged by its code, not its name
+        made = product(self, info, w.ctor) if w.ctor and not isinstance(target, ClassInfo) else None
+        if made is not None and made.alternatives:  # `get_activation(name)` -> `ACT2CLS[name]()`
+            return all(self._class_holds_no_keys(a) for a in made.alternatives)
         return is_parameter_free((ctor or w.ctor or "").rsplit(".", 1)[-1], dict(w.kwargs))
+
+    def _class_holds_no_keys(self, ctor: str) -> bool:
+        """A resolved class (a repo class key or a qualified name) built with no arguments we know."""
+        k = self.classes.get(ctor)
+        if k is not None and not k.external:
+            return self._stateless(k)
+        return is_parameter_free(ctor.rsplit(".", 1)[-1], {})
 
     def stateless(self, k: ClassInfo) -> bool:
         """A module class of the project that puts nothing in a checkpoint (public for rules)."""
