@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from deadweight.findings import Confidence, Finding, Related
 from deadweight.model.project import ClassInfo, Project, Weight
@@ -90,13 +91,28 @@ class ImageToVideoDiT(VideoDiT):
                 # A mixin's weight (peft's LoraLayer) used by one layer type and not another is
                 # no override story: only a base that uses it can be dropped from.
                 roots = [c for c in roots if any(b in lv.live_in for b in c.mro[1:])]
-            for root in roots:
+            # Sibling classes that each drop it are one defect at one line (the weight's):
+            # one finding per confidence, naming them all, with each override as a location.
+            by_conf: dict[Confidence, list[_Drop]] = {}
+            for root in sorted(roots, key=lambda c: c.name):
                 inherit = [c for c in drops if c is not root and root in c.mro]
-                yield self._report(project, analysis, lv, w, root, inherit)
+                drop = self._report(project, analysis, lv, w, root, inherit)
+                by_conf.setdefault(drop.confidence, []).append(drop)
+            for conf, group in by_conf.items():
+                first, others = group[0], group[1:]
+                msg = first.message
+                related = list(first.related)
+                if others:
+                    names = ", ".join(f"`{d.cls.name}`" for d in others)
+                    msg += f"; {names} {'drops' if len(others) == 1 else 'each drop'} it the same way"
+                    for d in others:
+                        related += [r for r in d.related if r not in related]
+                msg = explain_confidence(msg, conf, first.reasons)
+                yield self.finding(w, msg, confidence=conf, class_name=first.cls.name, related=related)
 
     def _report(
         self, project: Project, analysis: Analysis, lv: Liveness, w: Weight, c: ClassInfo, inherit: list[ClassInfo]
-    ) -> Finding:
+    ) -> _Drop:
         base = next((b for b in c.mro[1:] if b in lv.live_in), None)
         conf = base_confidence(project, lv)
         related: list[Related] = []
@@ -154,5 +170,15 @@ class ImageToVideoDiT(VideoDiT):
             names = sorted(k.name for k in inherit)
             more = f" and {len(names) - 5} more" if len(names) > 5 else ""
             msg += f"; the same holds for its subclasses {', '.join(f'`{n}`' for n in names[:5])}{more}"
-        msg = explain_confidence(msg, conf, reasons)
-        return self.finding(w, msg, confidence=conf, class_name=c.name, related=related)
+        return _Drop(c, msg, conf, reasons, related)
+
+
+@dataclass
+class _Drop:
+    """One class that stops using the weight: the words and locations of its part of the finding."""
+
+    cls: ClassInfo
+    message: str
+    confidence: Confidence
+    reasons: list[str]
+    related: list[Related]
