@@ -221,6 +221,27 @@ def test_the_subclass_line_silences_an_inherited_finding_reported_in_the_base_fi
     assert (code, found, summary["suppressed"]) == (0, [], 1)
 
 
+SLOW = """\
+from block import Block
+
+
+class SlowBlock(Block):{comment}
+    def forward(self, x):
+        return self.fc(x) * 2
+"""
+
+
+def test_any_sibling_named_by_a_grouped_finding_silences_it_from_its_class_line(tmp_path: Path) -> None:
+    """FastBlock and SlowBlock each drop `norm`: one DW103 names both, and the class line of the
+    one it does not lead with silences it too (and is not stale)."""
+    files = {"block.py": BLOCK, "fast.py": FAST.format(comment=""), "slow.py": SLOW.format(comment="")}
+    code, found, _ = findings(project(tmp_path / "plain", files))
+    assert (code, [(f[0], f[1]) for f in found]) == (1, [("DW103", 7)])
+    files["slow.py"] = SLOW.format(comment="  # deadweight: ignore[DW103]")
+    code, found, summary = findings(project(tmp_path / "silenced", files))
+    assert (code, found, summary["suppressed"]) == (0, [], 1)
+
+
 def test_a_same_named_class_elsewhere_does_not_silence_it(tmp_path: Path) -> None:
     other = "class FastBlock:  # deadweight: ignore[DW103]\n    pass\n"
     root = project(tmp_path, {"block.py": BLOCK, "fast.py": FAST.format(comment=""), "other/fast.py": other})

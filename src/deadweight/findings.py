@@ -77,6 +77,9 @@ class Finding:
     # For a finding about a suppression comment (DW001): the codes of the comment it is about,
     # "*" for a bare directive. What `--fix` removes; empty for every other finding.
     codes: tuple[str, ...] = ()
+    # Other classes the same finding is about (sibling subclasses that each drop one base's
+    # weight, DW103): their `class` lines silence it too. Empty for most findings.
+    also_classes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.confidence, Confidence):  # read back from JSON or a plugin's string
@@ -110,6 +113,7 @@ class Finding:
             ],
             "fingerprint": self.fingerprint,
             **({"codes": list(self.codes)} if self.codes else {}),
+            **({"also_classes": list(self.also_classes)} if self.also_classes else {}),
         }
 
 

@@ -136,4 +136,5 @@ def _finding(d: dict[str, Any]) -> Finding:
         related=related,
         fingerprint=d["fingerprint"],
         codes=tuple(d.get("codes", ())),
+        also_classes=tuple(d.get("also_classes", ())),
     )

@@ -50,10 +50,12 @@ def apply_suppressions(
     for finding in [*findings, *invalid]:
         if _ignored_for_file(finding, settings):
             continue
-        class_line = _class_line(finding, classes_named)
+        class_lines_of = [
+            _class_line(finding, classes_named, name) for name in (finding.class_name, *finding.also_classes)
+        ]
         candidates = [
             *((finding.path, c) for c in by_line.get((finding.path, finding.line), ())),
-            *((class_line[0], c) for c in by_line.get(class_line, ())),
+            *((place[0], c) for place in class_lines_of for c in by_line.get(place, ())),
             *((finding.path, c) for c in by_file.get(finding.path, ())),
         ]
         hit = _matching_comment(finding, candidates)
@@ -76,12 +78,12 @@ def apply_suppressions(
     return distinct_fingerprints(visible), suppressed
 
 
-def _class_line(finding: Finding, classes_named: dict[str, list[tuple[str, int]]]) -> tuple[str, int]:
+def _class_line(finding: Finding, classes_named: dict[str, list[tuple[str, int]]], name: str) -> tuple[str, int]:
     """Where the class the finding is about starts: an inherited weight dead in a subclass is
     reported at the base's line, in the base's file, and the subclass's `class` line (in its
     own file) is where a maintainer silences it. Same-named classes: the finding's own file
     first, then a file among its related locations (the subclass's override), then a unique one."""
-    places = classes_named.get(finding.class_name, [])
+    places = classes_named.get(name, [])
     for place in places:
         if place[0] == finding.path:
             return place

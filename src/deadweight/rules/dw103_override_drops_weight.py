@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from deadweight.findings import Confidence, Finding, Related
 from deadweight.model.project import ClassInfo, Project, Weight
@@ -108,7 +108,8 @@ class ImageToVideoDiT(VideoDiT):
                     for d in others:
                         related += [r for r in d.related if r not in related]
                 msg = explain_confidence(msg, conf, first.reasons)
-                yield self.finding(w, msg, confidence=conf, class_name=first.cls.name, related=related)
+                found = self.finding(w, msg, confidence=conf, class_name=first.cls.name, related=related)
+                yield replace(found, also_classes=tuple(d.cls.name for d in others)) if others else found
 
     def _report(
         self, project: Project, analysis: Analysis, lv: Liveness, w: Weight, c: ClassInfo, inherit: list[ClassInfo]
