@@ -14,6 +14,8 @@ FILLED = (Path(__file__).resolve().parents[1] / "fixtures" / "registration_rules
 def test_messages_by_what_the_container_holds() -> None:
     found = {(f.class_name, f.attribute): f.message for f in run_files({"filled.py": FILLED}, [UnregisteredSubmodules])}
     assert sorted(found) == [
+        ("GridTower", "grid"),
+        ("GridTower", "stages"),
         ("LoopTower", "blocks"),
         ("LoopTower", "heads"),
         ("TorchDrops", "drops"),
@@ -29,3 +31,6 @@ def test_messages_by_what_the_container_holds() -> None:
         "`blocks` keeps modules (`Linear`) in a plain container: they are not registered, so `parameters()`"
     )
     assert "the fix changes the state-dict keys of released checkpoints" in found[("LoopTower", "blocks")]
+    # a list of lists of layers is named by what its inner lists hold
+    assert found[("GridTower", "grid")].startswith("`grid` keeps modules (`Linear`) in a plain container")
+    assert found[("GridTower", "stages")].startswith("`stages` keeps modules (`Conv1d`) in a plain container")

@@ -81,6 +81,7 @@ class _Func:
     # `self.blocks = []` in this method: attr -> index of that write in the owner's writes, so
     # `self.blocks.append(Block())` / `self.heads[k] = Head()` later can say what it holds.
     empty_containers: dict[str, int] = field(default_factory=dict)
+    local_fills: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `row = []; row.append(X())`
 
 
 @dataclass
@@ -540,6 +541,14 @@ class Collector:
         owner.reads.append(F.Read(chain, m.name, span, kind, self.conds[-1] if self.conds else None, into))
 
     # -- writes ----------------------------------------------------------------------------
+    def _local_fills(self, call: cst.Call) -> tuple[str, ...]:
+        """What the local lists passed to `self.grid.append(row)` were filled with: a list of
+        lists of modules is as unregistered as a list of modules."""
+        if not self.funcs:
+            return ()
+        fills = self.funcs[-1].local_fills
+        return tuple(c for a in call.args if isinstance(a.value, cst.Name) for c in fills.get(a.value.value, ()))
+
     def _fill(self, target: cst.Attribute, ctors: tuple[str, ...]) -> None:
         """`self.<attr>` was set to an empty list or dict in this method and is now filled with
         constructed objects: the write becomes a plain container of them (DW201's business)."""
@@ -693,8 +702,13 @@ class Collector:
                     self._register_call(m, alias.attr.value, node, span)
                 return
         fname = dotted(func)
-        if isinstance(func, cst.Attribute) and func.attr.value in _FILLS and isinstance(func.value, cst.Attribute):
-            self._fill(func.value, element_ctors(node))  # `self.blocks.append(Block(dim))`
+        if isinstance(func, cst.Attribute) and func.attr.value in _FILLS:
+            if isinstance(func.value, cst.Attribute):  # `self.blocks.append(Block(dim))`
+                self._fill(func.value, (*element_ctors(node), *self._local_fills(node)))
+            elif isinstance(func.value, cst.Name) and self.funcs:  # `row.append(Block(dim))`
+                f = self.funcs[-1]
+                if _empty_container(f.local_values.get(func.value.value)):
+                    f.local_fills[func.value.value] = (*f.local_fills.get(func.value.value, ()), *element_ctors(node))
         if isinstance(func, cst.Attribute) and not is_self(func.value):
             self.external_calls.add(func.attr.value)  # `criterion(model)` calling model.decoder.step()
         if isinstance(func, cst.Attribute) and func.attr.value in ("get", "pop") and node.args:
@@ -847,14 +861,16 @@ class Collector:
             return
         self._fix_local(self.funcs[-1], target, value)
         self.funcs[-1].local_values[target] = value
+        self.funcs[-1].local_fills.pop(target, None)  # a new list: what filled the old one is gone
 
     def _assign(self, node: cst.Assign) -> None:
         """Locals (`layer = nn.Linear(..)` then `self.proj = layer`) and module-level aliases."""
         for t in node.targets:
             if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Attribute):
+                filled = self._local_fills(cst.Call(cst.Name("_"), [cst.Arg(node.value)]))
                 self._fill(
-                    t.target.value, element_ctors(cst.List([cst.Element(node.value)]))
-                )  # `self.heads[k] = Head()`
+                    t.target.value, (*element_ctors(cst.List([cst.Element(node.value)])), *filled)
+                )  # `self.heads[k] = Head()`, `self.stages[k] = row` of a filled local list
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             for t in node.targets:
                 self._rebind(t.target)
