@@ -127,12 +127,17 @@ def base_confidence(project: Project, lv: Liveness) -> Confidence:
     return Confidence.HIGH
 
 
+def module_doubt(info: ClassInfo) -> str:
+    """Why a class whose bases do not resolve to torch is still judged a module."""
+    return f"`{info.name}` is judged a module because {info.module_evidence or 'of its own code'}"
+
+
 def uncertainty(lv: Liveness) -> list[str]:
     """Why a finding on this weight is not high confidence, in words a maintainer can check."""
     w = lv.weight
     out = []
     if not w.cls.module_certain:
-        out.append(f"`{w.cls.name}` is judged a module because {w.cls.module_evidence or 'of its own code'}")
+        out.append(module_doubt(w.cls))
     if not w.certain:
         out.append(w.doubt or f"`{w.write.ctor or w.name}` could not be shown to build a module")
     if lv.read_elsewhere:

@@ -8,6 +8,7 @@ from deadweight.conventions import CONTAINERS
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding, Related
 from deadweight.model.project import ClassInfo, Project, Weight
+from deadweight.model.verdicts import explain_confidence, module_doubt
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
 
@@ -30,7 +31,13 @@ def at(
     defined_in: str | None = None,
     related: Iterable[Related] = (),
 ) -> Finding:
-    """A finding anchored at any span of `info`'s file (a call, a read, a write)."""
+    """A finding anchored at any span of `info`'s file (a call, a read, a write).
+
+    Below high confidence because the class is only judged a module, the finding says so
+    (rules that lower it for other reasons say theirs first, and this adds nothing then).
+    """
+    if confidence != Confidence.HIGH and not info.module_certain:
+        message = explain_confidence(message, confidence, [module_doubt(info)])
     return rule.finding_at(
         info.path, span, info.name, attribute, message, confidence=confidence, defined_in=defined_in, related=related
     )

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding, Related
 from deadweight.model.project import Project
+from deadweight.model.verdicts import explain_confidence
 from deadweight.rules._common import at
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -170,6 +171,10 @@ class Sampler:
                         else Confidence.HIGH
                     )
                 )
+                if conf == Confidence.MEDIUM and info.module_certain:
+                    # a `torch.tensor(...)` attribute is often kept off the module deliberately
+                    why = f"a plain `{w.ctor}` attribute is sometimes kept off the module on purpose and moved by hand where used"
+                    msg = explain_confidence(msg, conf, [why])
                 upath, u = uses[w.attr][0]
                 related = [Related(upath, u.span.line, u.span.column, f"used here, in `{u.method}`")]
                 yield at(self, info, w.span, w.attr, msg, confidence=conf, related=related)
