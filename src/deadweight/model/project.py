@@ -616,9 +616,28 @@ class Project:
         """__init__ and the methods of this class it calls on self (self._build_layers()); a
         method only stored for later (`self.score_fn = self.dot_score`) does not build."""
         names = {"__init__", "setup", "build"}
-        frontier = list(names)
         stored = {t for _, t in info.facts.stored_calls}
         own = {m.name for m in info.facts.methods} - stored
+        # A method that creates weights, that another method of the class calls (`prepare()`
+        # running `self.init_architecture()`), that the framework does not call and that
+        # returns nothing is construction: what it builds is a weight like what `__init__`
+        # builds. One only called from outside (`fuse_projections()`, run by a pipeline on
+        # every block) transforms a built module instead; one that returns a value hands what
+        # it built to its caller (`setup_ema()`).
+        returning = {m.name for m in info.facts.methods if m.returns_value}
+        called = {
+            r.chain[0] for r in info.facts.reads if len(r.chain) == 1 and r.kind == F.VALUE and r.method != r.chain[0]
+        }
+        names |= {
+            w.method
+            for w in info.facts.writes
+            if w.method in own
+            and w.method in called
+            and w.method not in returning
+            and not self.is_entry(w.method)
+            and self._builds_for_certain(info, w)
+        }
+        frontier = list(names)
         while frontier:
             name = frontier.pop()
             for r in info.facts.reads:
@@ -632,6 +651,18 @@ class Project:
                     names.add(r.chain[0])
                     frontier.append(r.chain[0])
         return names
+
+    def _builds_for_certain(self, info: ClassInfo, w: F.Write) -> bool:
+        """The write creates a parameter, a buffer or a module of a class the code shows to
+        be one (`self.seq_len = x.size(1)` is no module, whatever its spelling suggests)."""
+        if w.kind in (F.PARAMETER, F.BUFFER):
+            return True
+        if w.kind != F.MODULE or not w.ctor:
+            return False
+        r = self.resolve(info.file, w.ctor)
+        if isinstance(r, ClassInfo):
+            return r.is_module and r.module_certain
+        return r is not None and self.is_module_qualname(r)
 
     def _find_weights(self, info: ClassInfo) -> list[Weight]:
         builders = self.builder_methods(info)
