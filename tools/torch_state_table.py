@@ -133,6 +133,8 @@ class Report:
     not_modules: list[str] = field(default_factory=list)
     unprobed: dict[str, list[str]] = field(default_factory=dict)  # class -> "argument (why)"
     unbuilt: dict[str, list[str]] = field(default_factory=dict)  # class -> "argument=value" torch refused
+    # class -> the keys that were buffers in some build (the rest are parameters)
+    buffers: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _annotation(p: inspect.Parameter) -> str:
@@ -228,6 +230,11 @@ def alternatives(cls_name: str, p: inspect.Parameter) -> list[list[Choice]] | st
     return groups
 
 
+# Buffer keys seen by `build`, per class: which state_dict keys are buffers rather than
+# parameters (a tree names parameters as `named_parameters()` does).
+_BUFFERS: dict[str, set[str]] = {}
+
+
 def build(cls: type[nn.Module], kwargs: Mapping[str, Make]) -> frozenset[str] | None:
     """The state_dict keys of `cls(**kwargs)`, or None when torch refuses those arguments."""
     for device in ("meta", "cpu"):
@@ -235,7 +242,9 @@ def build(cls: type[nn.Module], kwargs: Mapping[str, Make]) -> frozenset[str] | 
             with warnings.catch_warnings(), torch.device(device):
                 warnings.simplefilter("ignore")
                 module = cls(**{k: make() for k, make in kwargs.items()})
-                return frozenset(module.state_dict().keys())
+                keys = frozenset(module.state_dict().keys())
+                _BUFFERS.setdefault(cls.__name__, set()).update(k for k, _ in module.named_buffers() if k in keys)
+                return keys
         except Exception:
             continue
     return None
@@ -378,7 +387,10 @@ def public_classes(report: Report) -> list[type[nn.Module]]:
 def build_table(report: Report | None = None) -> Table:
     """The table for the torch this runs with (what the generated module holds as TORCH_STATE)."""
     report = report if report is not None else Report()
-    return {cls.__name__: probe(cls, report) for cls in public_classes(report)}
+    _BUFFERS.clear()
+    table = {cls.__name__: probe(cls, report) for cls in public_classes(report)}
+    report.buffers = {name: set(keys) for name, keys in _BUFFERS.items() if keys and name in table}
+    return table
 
 
 # ---------------------------------------------------------------- writing the module
@@ -482,7 +494,14 @@ TORCH_VERSION = {_flat(torch.__version__)}
 TORCH_STATE: dict[str, tuple[dict[str, str | None], dict[tuple[str, ...], frozenset[str]]]] = {{
 '''
     rows = "".join(_format(table[name], 4, f"{_flat(name)}: ") + "\n" for name in sorted(table))
-    return header + rows + "}\n"
+    buffers = "".join(
+        _format(frozenset(report.buffers[name]), 4, f"{_flat(name)}: ") + "\n" for name in sorted(report.buffers)
+    )
+    tail = (
+        "\n# class name -> the state_dict keys that are buffers in some build (every other key is a parameter)\n"
+        "TORCH_BUFFERS: dict[str, frozenset[str]] = {\n" + buffers + "}\n"
+    )
+    return header + rows + "}\n" + tail
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -564,6 +564,47 @@ def inspect_command(target: str, output_format: str, python: str | None, isolate
             click.echo(f"  {w.kind} `{w.name}` from {w.defined_in}, line {w.line}: {w.verdict}{used}")
 
 
+@main.command("tree")
+@click.argument("target", metavar="PATH::CLASS")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--python", "python", metavar="PATH", help="The analyzed project's environment (as for `check`).")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+def tree_command(target: str, output_format: str, python: str | None, isolated: bool) -> None:
+    """The module tree a class's construction builds, read from the code (nothing is run):
+    submodules with their classes, parameters and buffers at the leaves, containers with a
+    symbolic index `*`, conditions, and dead weights with their rule code."""
+    from deadweight import api
+    from deadweight.model.inspect import find_classes
+    from deadweight.model.tree import build_tree
+    from deadweight.report.tree import render_json, render_text
+
+    path, sep, name = target.rpartition("::")
+    if not sep or not name:
+        _fail(f"{target}: expected PATH::CLASS, for example model.py::Block")
+        return
+    file = Path(path)
+    if not file.exists():
+        _fail(f"{path}: no such file or directory")
+        return
+    try:
+        settings = load_settings([path], isolated=isolated, overrides={"python": python})
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    root = Path(settings.project_root or ".")
+    ctx, _ = api.link([str(root), path], settings)
+    rel = file.resolve().relative_to(root.resolve()).as_posix() if file.is_file() else None
+    classes = [c for c in find_classes(ctx.project, rel, name) if c.is_module]
+    if not classes:
+        _fail(f"no module class `{name}` in {path}")
+        return
+    nodes = [build_tree(ctx.project, ctx.reach, c) for c in classes]
+    if output_format == "json":
+        click.echo(render_json(nodes))
+        return
+    render_text(nodes, sys.stdout)
+
+
 @main.command("rules")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_command(output_format: str) -> None:

@@ -31,6 +31,7 @@ FAMILIES: dict[str, Convention] = _families()
 # torch's own nn classes, generated from its sources (tools/torch_nn_table.py): what an
 # inherited torch forward reads when torch itself is not installed where we can read it.
 from deadweight.conventions._torch_nn_table import TORCH_NN as TORCH_NN  # noqa: E402
+from deadweight.conventions._torch_state import torch_buffer_keys as torch_buffer_keys  # noqa: E402
 from deadweight.conventions._torch_state import torch_layer_keys as torch_layer_keys  # noqa: E402
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from deadweight.conventions._torch_state_table import TORCH_STATE
+from deadweight.conventions._torch_state_table import TORCH_BUFFERS, TORCH_STATE
 
 
 def torch_layer_keys(name: str, kwargs: Mapping[str, str]) -> frozenset[str] | None:
@@ -38,3 +38,9 @@ def torch_layer_keys(name: str, kwargs: Mapping[str, str]) -> frozenset[str] | N
         if value != default:
             changed.append(f"{arg}={value}")
     return variants.get(tuple(sorted(changed)))
+
+
+def torch_buffer_keys(name: str) -> frozenset[str]:
+    """Of a torch.nn layer's state_dict keys, those that are buffers (`running_mean`), as the
+    build saw them; every other key is a parameter, as `named_parameters()` lists it."""
+    return TORCH_BUFFERS.get(name, frozenset())

@@ -2273,3 +2273,30 @@ TORCH_STATE: dict[str, tuple[dict[str, str | None], dict[tuple[str, ...], frozen
     "ZeroPad2d": ({}, {(): frozenset()}),
     "ZeroPad3d": ({}, {(): frozenset()}),
 }
+
+# class name -> the state_dict keys that are buffers in some build (every other key is a parameter)
+TORCH_BUFFERS: dict[str, frozenset[str]] = {
+    "BCELoss": frozenset({"weight"}),
+    "BCEWithLogitsLoss": frozenset({"pos_weight", "weight"}),
+    "BatchNorm1d": frozenset({"num_batches_tracked", "running_mean", "running_var"}),
+    "BatchNorm2d": frozenset({"num_batches_tracked", "running_mean", "running_var"}),
+    "BatchNorm3d": frozenset({"num_batches_tracked", "running_mean", "running_var"}),
+    "CrossEntropyLoss": frozenset({"weight"}),
+    "FractionalMaxPool2d": frozenset({"_random_samples"}),
+    "FractionalMaxPool3d": frozenset({"_random_samples"}),
+    "InstanceNorm1d": frozenset({"num_batches_tracked", "running_mean", "running_var"}),
+    "InstanceNorm2d": frozenset({"num_batches_tracked", "running_mean", "running_var"}),
+    "InstanceNorm3d": frozenset({"num_batches_tracked", "running_mean", "running_var"}),
+    "LazyBatchNorm1d": frozenset({"num_batches_tracked", "running_mean", "running_var"}),
+    "LazyBatchNorm2d": frozenset({"num_batches_tracked", "running_mean", "running_var"}),
+    "LazyBatchNorm3d": frozenset({"num_batches_tracked", "running_mean", "running_var"}),
+    "LazyInstanceNorm1d": frozenset({"num_batches_tracked", "running_mean", "running_var"}),
+    "LazyInstanceNorm2d": frozenset({"num_batches_tracked", "running_mean", "running_var"}),
+    "LazyInstanceNorm3d": frozenset({"num_batches_tracked", "running_mean", "running_var"}),
+    "LinearCrossEntropyLoss": frozenset({"weight"}),
+    "MultiLabelSoftMarginLoss": frozenset({"weight"}),
+    "MultiMarginLoss": frozenset({"weight"}),
+    "NLLLoss": frozenset({"weight"}),
+    "NLLLoss2d": frozenset({"weight"}),
+    "SyncBatchNorm": frozenset({"num_batches_tracked", "running_mean", "running_var"}),
+}

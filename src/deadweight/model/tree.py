@@ -1,0 +1,154 @@
+"""`deadweight tree PATH::Class`: the module tree a class's construction builds, read, not run.
+
+What `print(model)` shows, without importing anything: each submodule with its class, the
+parameters and buffers at the leaves (torch layers' own from the table made by building them,
+`_torch_state_table.py`), containers with their element classes under a symbolic index `*`,
+conditional weights with the condition that creates them, and the DW1 verdict of each weight.
+The dotted names it yields (`blocks.*.attn.qkv.weight`) are the names DDP and `state_dict()`
+use, with `*` where the count is not a constant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from deadweight.conventions import CONTAINERS, torch_buffer_keys, torch_layer_keys
+from deadweight.extract import facts as F
+from deadweight.model.project import ClassInfo, Project, Weight
+from deadweight.model.reach import Analysis
+from deadweight.model.verdicts import verdict
+
+_DEPTH = 12  # nesting kept before a branch is cut (a recursive model would not end)
+
+
+@dataclass(slots=True)
+class TreeNode:
+    name: str  # the attribute (or `*` for a container's items)
+    kind: str  # module | parameter | buffer | container | unknown
+    ctor: str = ""  # the class as the code spells it (`nn.Linear`, `Block`)
+    condition: str | None = None  # created only when this holds
+    persistent: bool = True  # a buffer registered with `persistent=False` is not in state_dict
+    dead: str | None = None  # `DW101 high`: the weight is never used
+    note: str | None = None  # why the children are not known
+    path: str = ""
+    line: int = 0
+    children: list[TreeNode] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def build_tree(project: Project, analysis: Analysis, info: ClassInfo) -> TreeNode:
+    """The tree of `info`, with each weight's verdict where deadweight has one."""
+    root = TreeNode(info.name, "module", info.name, path=info.path, line=info.facts.span.line)
+    root.children = _members(project, analysis, info, (info.key,))
+    return root
+
+
+def dotted_names(node: TreeNode, *, buffers: bool = False) -> list[str]:
+    """Parameter names under `node` as `named_parameters()` spells them (`*` for an index that
+    is not a constant); persistent buffers too with `buffers=True` (the `state_dict()` keys)."""
+    out: list[str] = []
+
+    def walk(n: TreeNode, prefix: str) -> None:
+        for c in n.children:
+            name = f"{prefix}{c.name}"
+            if c.kind == "parameter" or (buffers and c.kind == "buffer" and c.persistent):
+                out.append(name)
+            walk(c, name + ".")
+
+    walk(node, "")
+    return out
+
+
+def _members(project: Project, analysis: Analysis, info: ClassInfo, seen: tuple[str, ...]) -> list[TreeNode]:
+    """The weights an instance of `info` holds: its own and its bases', later definitions first
+    overriding earlier ones by name, in the order the base-most class creates them."""
+    by_name: dict[str, Weight] = {}
+    for c in reversed(info.mro):
+        for w in project.weights(c):
+            by_name[w.name] = w
+    return [_weight_node(project, analysis, info, w, seen) for w in by_name.values()]
+
+
+def _weight_node(project: Project, analysis: Analysis, holder: ClassInfo, w: Weight, seen: tuple[str, ...]) -> TreeNode:
+    written = w.write.ctor or (w.ctor or "").rsplit(".", 1)[-1]
+    node = TreeNode(
+        w.name,
+        "unknown",
+        written,
+        condition=w.write.condition if w.conditional else None,
+        path=w.path,
+        line=w.write.span.line,
+    )
+    found = verdict(project, analysis, analysis.liveness(w))
+    if found is not None:
+        node.dead = f"{found.code} {found.confidence}"
+    if w.kind == F.PARAMETER:
+        node.kind = "parameter"
+    elif w.kind == F.BUFFER:
+        node.kind = "buffer"
+        node.persistent = ("persistent", "False") not in w.write.kwargs
+    else:
+        _fill_module(project, analysis, holder, w, node, seen)
+    return node
+
+
+def _fill_module(
+    project: Project, analysis: Analysis, holder: ClassInfo, w: Weight, node: TreeNode, seen: tuple[str, ...]
+) -> None:
+    last = (w.write.ctor or w.ctor or "").rsplit(".", 1)[-1]
+    if last in CONTAINERS:
+        node.kind = "container"
+        for ctor in w.write.elements:
+            item = TreeNode("*", "unknown", ctor, path=w.path, line=w.write.span.line)
+            _fill_class(project, analysis, holder, ctor, item, dict(), seen)
+            node.children.append(item)
+        if not w.write.elements and not w.write.no_args:
+            node.note = "its items are not read from the code"
+        return
+    # `nn.LayerNorm(d) if qk_norm else nn.Identity()`, or one class per `if` branch
+    built = [x for x in w.writes if x.kind == F.MODULE and x.ctor]
+    ctors = list(dict.fromkeys([*(x.ctor for x in built if x.ctor), *w.write.elements]))
+    if len(ctors) <= 1:
+        _fill_class(project, analysis, holder, w.write.ctor or w.ctor or "", node, dict(w.write.kwargs), seen)
+        return
+    kwargs_of = {x.ctor: dict(x.kwargs) for x in reversed(built)}
+    node.kind = "module"
+    node.ctor = " | ".join(ctors)
+    node.note = "built as one of these, by configuration: the members of each are listed"
+    for ctor in ctors:
+        one = TreeNode("", "unknown", ctor)
+        _fill_class(project, analysis, holder, ctor, one, kwargs_of.get(ctor, {}), seen)
+        for child in one.children:
+            if all(child.name != c.name for c in node.children):
+                node.children.append(child)
+
+
+def _fill_class(
+    project: Project,
+    analysis: Analysis,
+    holder: ClassInfo,
+    ctor: str,
+    node: TreeNode,
+    kwargs: dict[str, str],
+    seen: tuple[str, ...],
+) -> None:
+    """A module built as `ctor(**kwargs)`: a repo class's own members, or a torch layer's keys."""
+    node.kind = "module"
+    target = project.resolve(holder.file, ctor) if ctor else None
+    if isinstance(target, ClassInfo) and not target.external:
+        if target.key in seen or len(seen) >= _DEPTH:
+            node.note = "nested too deep, or recursive"
+            return
+        node.ctor = target.name
+        node.children = _members(project, analysis, target, (*seen, target.key))
+        return
+    qualified = target if isinstance(target, str) else (target.key if target is not None else ctor)
+    keys = torch_layer_keys(ctor.rsplit(".", 1)[-1], kwargs) if qualified.startswith("torch.nn.") else None
+    if keys is None:
+        node.note = "its parameters are not known (not a torch layer with literal arguments, nor a class read here)"
+        return
+    buffers = torch_buffer_keys(ctor.rsplit(".", 1)[-1])
+    for key in sorted(keys):
+        node.children.append(TreeNode(key, "buffer" if key in buffers else "parameter", path=node.path, line=node.line))

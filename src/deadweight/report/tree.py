@@ -1,0 +1,51 @@
+"""The static module tree as a rich tree on a terminal (plain text when piped) or as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import TextIO
+
+from rich.console import Console
+from rich.markup import escape
+from rich.tree import Tree
+
+from deadweight.model.tree import TreeNode, dotted_names
+
+
+def render_json(nodes: list[TreeNode]) -> str:
+    return json.dumps(
+        [{**n.to_dict(), "parameters": dotted_names(n), "state_dict": dotted_names(n, buffers=True)} for n in nodes],
+        indent=2,
+    )
+
+
+def render_text(nodes: list[TreeNode], stream: TextIO, *, color: bool | None = None) -> None:
+    # piped, a tree is not cut at 80 columns: each line stays whole for grep and diff
+    width = None if stream.isatty() else 10_000
+    console = Console(file=stream, force_terminal=color, no_color=color is False, highlight=False, width=width)
+    for node in nodes:
+        tree = Tree(f"[bold]{escape(node.name)}[/bold]  [dim]{escape(node.path)}:{node.line}[/dim]")
+        for child in node.children:
+            _add(tree, child)
+        console.print(tree)
+        names = dotted_names(node)
+        console.print(
+            f"{len(names)} parameter name{'s' if len(names) != 1 else ''} (`*`: an index that is not a constant)"
+        )
+
+
+def _add(parent: Tree, node: TreeNode) -> None:
+    parts = [f"[bold]{escape(node.name)}[/bold]"]
+    if node.kind in ("parameter", "buffer"):
+        parts.append(f"[cyan]{node.kind}{'' if node.persistent else ', not persistent'}[/cyan]")
+    elif node.ctor:
+        parts.append(f"({escape(node.ctor)})")
+    if node.condition:
+        parts.append(f"[yellow]only when `{escape(node.condition)}`[/yellow]")
+    if node.dead:
+        parts.append(f"[red]{escape(node.dead)}[/red]")
+    if node.note:
+        parts.append(f"[dim]{escape(node.note)}[/dim]")
+    branch = parent.add("  ".join(parts))
+    for child in node.children:
+        _add(branch, child)

@@ -1,0 +1,100 @@
+"""`deadweight tree`: the module tree and the parameter names it yields, read without running
+anything, and (where torch is installed) equal to what torch's `named_parameters()` lists."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from deadweight.api import link
+from deadweight.cli import main
+from deadweight.model.inspect import find_classes
+from deadweight.model.tree import build_tree, dotted_names
+from deadweight.settings import Settings
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tree"
+
+STATIC_NAMES = [
+    "cls_token",
+    "blocks.*.norm.bias",
+    "blocks.*.norm.weight",
+    "blocks.*.attn.qkv.weight",
+    "blocks.*.attn.q_norm.bias",
+    "blocks.*.attn.q_norm.weight",
+    "blocks.*.attn.proj.bias",
+    "blocks.*.attn.proj.weight",
+    "blocks.*.stats.bias",
+    "blocks.*.stats.weight",
+    "dist_head.bias",
+    "dist_head.weight",
+    "head.bias",
+    "head.weight",
+]
+
+
+def _tree():  # type: ignore[no-untyped-def]
+    settings = Settings(use_cache=False, jobs=1, project_root=str(FIXTURE))
+    ctx, _ = link([FIXTURE], settings)
+    (info,) = find_classes(ctx.project, "vit.py", "TinyViT")
+    return build_tree(ctx.project, ctx.reach, info)
+
+
+def test_parameter_and_state_dict_names() -> None:
+    tree = _tree()
+    assert dotted_names(tree) == STATIC_NAMES
+    keys = dotted_names(tree, buffers=True)
+    assert [k for k in keys if k not in STATIC_NAMES] == [
+        "blocks.*.stats.num_batches_tracked",
+        "blocks.*.stats.running_mean",
+        "blocks.*.stats.running_var",
+    ]  # `pos` is not persistent: in neither list
+
+
+def test_conditions_alternatives_and_verdicts_are_on_the_nodes() -> None:
+    tree = _tree()
+    by_name = {c.name: c for c in tree.children}
+    assert by_name["dist_head"].condition == "distilled"
+    assert by_name["dist_head"].dead == "DW101 high"
+    assert (by_name["pos"].kind, by_name["pos"].persistent) == ("buffer", False)
+    block = by_name["blocks"].children[0]
+    attn = next(c for c in block.children if c.name == "attn")
+    q_norm = next(c for c in attn.children if c.name == "q_norm")
+    assert q_norm.ctor == "nn.LayerNorm | nn.Identity"
+    assert next(c for c in attn.children if c.name == "attn_drop").dead == "DW105 high"
+
+
+def test_cli_text_and_json() -> None:
+    runner = CliRunner()
+    out = runner.invoke(main, ["tree", f"{FIXTURE / 'vit.py'}::TinyViT"])
+    assert out.exit_code == 0, out.output
+    assert "dist_head  (nn.Linear)  only when `distilled`  DW101 high" in out.output
+    assert "14 parameter names" in out.output
+    out = runner.invoke(main, ["tree", f"{FIXTURE / 'vit.py'}::TinyViT", "--output-format", "json"])
+    assert json.loads(out.output)[0]["parameters"] == STATIC_NAMES
+    out = runner.invoke(main, ["tree", f"{FIXTURE / 'vit.py'}::Missing"])
+    assert out.exit_code == 2 and "no module class `Missing`" in out.output
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"distilled": True, "depth": 3}, {"qk_norm": False}])
+def test_names_equal_torch_named_parameters(kwargs: dict[str, object]) -> None:
+    """Each configuration's `named_parameters()` is the static names with `*` expanded and the
+    names of weights its configuration does not create left out: never a name the tree lacks."""
+    torch = pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("tree_vit_fixture", FIXTURE / "vit.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with torch.device("meta"):
+        model = module.TinyViT(**kwargs)
+    patterns = [re.compile(re.escape(n).replace(r"\*", r"\d+") + "$") for n in STATIC_NAMES]
+    real = [n for n, _ in model.named_parameters()]
+    assert all(any(p.match(n) for p in patterns) for n in real), real
+    optional = {"dist_head.bias", "dist_head.weight", "blocks.*.attn.q_norm.bias", "blocks.*.attn.q_norm.weight"}
+    for name, p in zip(STATIC_NAMES, patterns, strict=True):
+        if name not in optional:
+            assert any(p.match(n) for n in real), name
