@@ -98,3 +98,30 @@ def test_names_equal_torch_named_parameters(kwargs: dict[str, object]) -> None:
     for name, p in zip(STATIC_NAMES, patterns, strict=True):
         if name not in optional:
             assert any(p.match(n) for n in real), name
+
+
+def test_dw1_findings_name_their_keys_under_each_root_model() -> None:
+    from deadweight.api import check
+    from deadweight.report.sarif import to_sarif
+    from deadweight.rules.registry import builtin_rules
+
+    result = check([FIXTURE], Settings(use_cache=False, jobs=1, project_root=str(FIXTURE)))
+    names = {f.attribute: f.dotted_names for f in result.findings}
+    assert names == {
+        "attn_drop": (),  # parameter-free: nothing of it is in a checkpoint or in DDP's list
+        "stats": (
+            "TinyViT: blocks.*.stats.bias",
+            "TinyViT: blocks.*.stats.num_batches_tracked",
+            "TinyViT: blocks.*.stats.running_mean",
+            "TinyViT: blocks.*.stats.running_var",
+            "TinyViT: blocks.*.stats.weight",
+        ),
+        "dist_head": ("TinyViT: dist_head.bias", "TinyViT: dist_head.weight"),
+    }
+    dist = next(f for f in result.findings if f.attribute == "dist_head")
+    assert dist.to_dict()["dotted_names"] == ["TinyViT: dist_head.bias", "TinyViT: dist_head.weight"]
+    sarif: dict = to_sarif(result, builtin_rules())  # type: ignore[type-arg]
+    props = [r["properties"] for r in sarif["runs"][0]["results"]]
+    assert ["TinyViT: dist_head.bias", "TinyViT: dist_head.weight"] in [p.get("dotted_names") for p in props]
+    out = CliRunner().invoke(main, ["check", str(FIXTURE), "--no-cache"])
+    assert "= names: TinyViT: dist_head.bias, TinyViT: dist_head.weight" in out.output

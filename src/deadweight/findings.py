@@ -80,6 +80,9 @@ class Finding:
     # Other classes the same finding is about (sibling subclasses that each drop one base's
     # weight, DW103): their `class` lines silence it too. Empty for most findings.
     also_classes: tuple[str, ...] = ()
+    # DW1: the weight's keys as DDP and state_dict() name them under each root model that holds
+    # it (`Net: blocks.*.attn.q_norm.weight`; `*` an index that is not a constant).
+    dotted_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not isinstance(self.confidence, Confidence):  # read back from JSON or a plugin's string
@@ -114,6 +117,7 @@ class Finding:
             "fingerprint": self.fingerprint,
             **({"codes": list(self.codes)} if self.codes else {}),
             **({"also_classes": list(self.also_classes)} if self.also_classes else {}),
+            **({"dotted_names": list(self.dotted_names)} if self.dotted_names else {}),
         }
 
 

@@ -137,4 +137,5 @@ def _finding(d: dict[str, Any]) -> Finding:
         fingerprint=d["fingerprint"],
         codes=tuple(d.get("codes", ())),
         also_classes=tuple(d.get("also_classes", ())),
+        dotted_names=tuple(d.get("dotted_names", ())),
     )

@@ -68,10 +68,12 @@ def _members(project: Project, analysis: Analysis, info: ClassInfo, seen: tuple[
     for c in reversed(info.mro):
         for w in project.weights(c):
             by_name[w.name] = w
-    return [_weight_node(project, analysis, info, w, seen) for w in by_name.values()]
+    return [weight_node(project, analysis, info, w, seen) for w in by_name.values()]
 
 
-def _weight_node(project: Project, analysis: Analysis, holder: ClassInfo, w: Weight, seen: tuple[str, ...]) -> TreeNode:
+def weight_node(
+    project: Project, analysis: Analysis, holder: ClassInfo, w: Weight, seen: tuple[str, ...] = ()
+) -> TreeNode:
     written = w.write.ctor or (w.ctor or "").rsplit(".", 1)[-1]
     node = TreeNode(
         w.name,

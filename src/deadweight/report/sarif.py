@@ -153,6 +153,7 @@ def _result(finding: Finding, rule_index: int) -> dict[str, object]:
             "class": finding.class_name,
             "attribute": finding.attribute,
             "defined_in": finding.defined_in,
+            **({"dotted_names": list(finding.dotted_names)} if finding.dotted_names else {}),
         },
     }
 

@@ -211,6 +211,14 @@ def _print_finding(
                 printable(related.message),
             )
         )
+    if finding.dotted_names:
+        console.print(
+            Text.assemble(
+                f" {'':>{gutter}} ",
+                ("= names: ", "bold"),
+                printable(", ".join(finding.dotted_names)),
+            )
+        )
 
 
 def _columns(finding: Finding) -> tuple[int, int]:

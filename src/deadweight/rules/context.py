@@ -8,13 +8,15 @@ cost one judgement.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from deadweight.extract.facts import FileFacts
 from deadweight.findings import Finding, distinct_fingerprints
+from deadweight.model.dotted import Holders, weight_names
 from deadweight.model.project import Project, Weight
 from deadweight.model.reach import Analysis
+from deadweight.model.tree import weight_node
 from deadweight.model.verdicts import Verdict, verdict
 from deadweight.rules.base import Rule
 from deadweight.settings import Settings
@@ -66,7 +68,21 @@ def run_rules_on(ctx: Context, rules: list[type[Rule]]) -> list[Finding]:
     out: list[Finding] = []
     for rule in rules:
         out.extend(rule().check(ctx))
-    return distinct_fingerprints(_folded(set(out), rules))
+    return distinct_fingerprints(_with_dotted_names(ctx, _folded(set(out), rules)))
+
+
+def _with_dotted_names(ctx: Context, findings: list[Finding]) -> list[Finding]:
+    """Each DW1 finding names the weight's keys under the root models that hold it."""
+    by_key = {(w.path, w.owner, w.name): w for w in ctx.project.all_weights()}
+    holders = Holders(ctx.project)
+    out = []
+    for f in findings:
+        w = by_key.get((f.path, f.defined_in, f.attribute)) if f.code.startswith("DW1") else None
+        if w is not None:
+            leaf = weight_node(ctx.project, ctx.reach, w.cls, w) if w.kind == "module" else None
+            f = replace(f, dotted_names=weight_names(holders, w, leaf))
+        out.append(f)
+    return out
 
 
 def _folded(findings: set[Finding], rules: list[type[Rule]]) -> list[Finding]:

@@ -1,0 +1,86 @@
+"""The names DDP and `state_dict()` give a weight, under each root model that holds it.
+
+DDP's "parameters that were not used in producing loss" error, with
+`TORCH_DISTRIBUTED_DEBUG=DETAIL`, names parameters by dotted path from the wrapped model
+(`blocks.3.attn.q_norm.weight`). A finding that names the same paths lets a user match the two.
+A root is a module class that no other module class holds; the path down to the weight is read
+from the attributes that hold each class (`blocks` a container: `blocks.*`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from deadweight.conventions import CONTAINERS
+from deadweight.extract import facts as F
+from deadweight.model.project import ClassInfo, Project, Weight
+from deadweight.model.tree import TreeNode, dotted_names
+
+_LIMIT = 3  # root paths named per finding
+_KEYS = 8  # keys named per root
+_DEPTH = 10
+
+
+class Holders:
+    """Which classes hold which: built once per run, asked once per finding."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._held_by: dict[str, list[tuple[ClassInfo, str]]] | None = None
+
+    def _edges(self) -> dict[str, list[tuple[ClassInfo, str]]]:
+        if self._held_by is None:
+            edges: dict[str, list[tuple[ClassInfo, str]]] = {}
+            for holder in self.project.module_classes():
+                for w in self.project.weights(holder):
+                    if w.kind != F.MODULE:
+                        continue
+                    container = (w.write.ctor or "").rsplit(".", 1)[-1] in CONTAINERS
+                    ctors = w.write.elements if container else (w.write.ctor or "", *w.write.elements)
+                    segment = f"{w.name}.*" if container else w.name
+                    for ctor in dict.fromkeys(c for c in ctors if c):
+                        target = self.project.resolve(holder.file, ctor)
+                        if isinstance(target, ClassInfo) and target.is_module:
+                            edges.setdefault(target.key, []).append((holder, segment))
+            self._held_by = edges
+        return self._held_by
+
+    def prefixes(self, cls: ClassInfo) -> list[tuple[str, str]]:
+        """(root class name, dotted prefix) for up to a few roots that hold `cls` (or one of
+        its subclasses, which inherit its weights); the class itself when nothing holds it."""
+        edges = self._edges()
+        out: list[tuple[str, str]] = []
+        start = [cls, *self.project.descendants(cls)]
+        todo: deque[tuple[ClassInfo, str, int]] = deque((c, "", 0) for c in start)
+        seen: set[tuple[str, str]] = set()
+        while todo and len(out) < _LIMIT:
+            c, prefix, depth = todo.popleft()
+            holders = edges.get(c.key, [])
+            if not holders or depth >= _DEPTH:
+                if (c.name, prefix) not in out:
+                    out.append((c.name, prefix))
+                continue
+            for holder, segment in holders:
+                key = (holder.key, segment + "." + prefix)
+                if key in seen:
+                    continue
+                seen.add(key)
+                todo.append((holder, f"{segment}.{prefix}", depth + 1))
+        return out
+
+
+def weight_names(holders: Holders, w: Weight, leaf: TreeNode | None) -> tuple[str, ...]:
+    """`Root: a.*.b.weight` for each root, the weight's own keys under it (`leaf`, its tree
+    node, lists a module's parameters; a parameter or buffer is its own key)."""
+    if w.parameter_free:
+        return ()  # nothing of it is in a checkpoint, and DDP has nothing of it to wait for
+    if leaf is not None and leaf.children:
+        own = [f"{w.name}.{n}" for n in dotted_names(leaf, buffers=True)]
+    elif w.kind in (F.PARAMETER, F.BUFFER):
+        own = [w.name]
+    else:
+        own = [f"{w.name}.*"]
+    out: list[str] = []
+    for root, prefix in holders.prefixes(w.cls):
+        out.extend(f"{root}: {prefix}{name}" for name in own[:_KEYS])
+    return tuple(out)
