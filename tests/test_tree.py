@@ -37,11 +37,35 @@ STATIC_NAMES = [
 ]
 
 
-def _tree():  # type: ignore[no-untyped-def]
+def _tree(name: str = "TinyViT"):  # type: ignore[no-untyped-def]
     settings = Settings(use_cache=False, jobs=1, project_root=str(FIXTURE))
     ctx, _ = link([FIXTURE], settings)
-    (info,) = find_classes(ctx.project, "vit.py", "TinyViT")
+    (info,) = find_classes(ctx.project, "vit.py", name)
     return build_tree(ctx.project, ctx.reach, info)
+
+
+STEM_NAMES = [
+    "seq.0.bias",
+    "seq.0.weight",
+    "seq.2.norm.bias",
+    "seq.2.norm.weight",
+    "seq.2.attn.qkv.weight",
+    "seq.2.attn.q_norm.bias",
+    "seq.2.attn.q_norm.weight",
+    "seq.2.attn.proj.bias",
+    "seq.2.attn.proj.weight",
+    "seq.2.stats.bias",
+    "seq.2.stats.weight",
+    "layers.*.bias",
+    "layers.*.weight",
+]
+
+
+def test_literal_sequential_items_get_positions_and_a_range_its_count() -> None:
+    tree = _tree("PatchStem")
+    assert dotted_names(tree) == STEM_NAMES
+    layers = next(c for c in tree.children if c.name == "layers")
+    assert (layers.count, [c.name for c in layers.children]) == ("depth", ["*"])
 
 
 def test_parameter_and_state_dict_names() -> None:
@@ -80,8 +104,11 @@ def test_cli_text_and_json() -> None:
     assert out.exit_code == 2 and "no module class `Missing`" in out.output
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"distilled": True, "depth": 3}, {"qk_norm": False}])
-def test_names_equal_torch_named_parameters(kwargs: dict[str, object]) -> None:
+@pytest.mark.parametrize(
+    ("cls", "kwargs"),
+    [("TinyViT", {}), ("TinyViT", {"distilled": True, "depth": 3}), ("TinyViT", {"qk_norm": False}), ("PatchStem", {})],
+)
+def test_names_equal_torch_named_parameters(cls: str, kwargs: dict[str, object]) -> None:
     """Each configuration's `named_parameters()` is the static names with `*` expanded and the
     names of weights its configuration does not create left out: never a name the tree lacks."""
     torch = pytest.importorskip("torch")
@@ -90,12 +117,14 @@ def test_names_equal_torch_named_parameters(kwargs: dict[str, object]) -> None:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     with torch.device("meta"):
-        model = module.TinyViT(**kwargs)
-    patterns = [re.compile(re.escape(n).replace(r"\*", r"\d+") + "$") for n in STATIC_NAMES]
+        model = getattr(module, cls)(**kwargs)
+    static = STATIC_NAMES if cls == "TinyViT" else STEM_NAMES
+    patterns = [re.compile(re.escape(n).replace(r"\*", r"\d+") + "$") for n in static]
     real = [n for n, _ in model.named_parameters()]
     assert all(any(p.match(n) for p in patterns) for n in real), real
     optional = {"dist_head.bias", "dist_head.weight", "blocks.*.attn.q_norm.bias", "blocks.*.attn.q_norm.weight"}
-    for name, p in zip(STATIC_NAMES, patterns, strict=True):
+    optional |= {"seq.2.attn.q_norm.bias", "seq.2.attn.q_norm.weight"}
+    for name, p in zip(static, patterns, strict=True):
         if name not in optional:
             assert any(p.match(n) for n in real), name
 
@@ -109,12 +138,10 @@ def test_dw1_findings_name_their_keys_under_each_root_model() -> None:
     names = {f.attribute: f.dotted_names for f in result.findings}
     assert names == {
         "attn_drop": (),  # parameter-free: nothing of it is in a checkpoint or in DDP's list
-        "stats": (
-            "TinyViT: blocks.*.stats.bias",
-            "TinyViT: blocks.*.stats.num_batches_tracked",
-            "TinyViT: blocks.*.stats.running_mean",
-            "TinyViT: blocks.*.stats.running_var",
-            "TinyViT: blocks.*.stats.weight",
+        "stats": tuple(
+            f"{root}: {prefix}.stats.{key}"
+            for root, prefix in (("TinyViT", "blocks.*"), ("PatchStem", "seq.2"))
+            for key in ("bias", "num_batches_tracked", "running_mean", "running_var", "weight")
         ),
         "dist_head": ("TinyViT: dist_head.bias", "TinyViT: dist_head.weight"),
     }

@@ -154,3 +154,40 @@ def element_ctors(node: cst.CSTNode) -> tuple[str, ...]:
     for part in [a.value for a in node.args] if isinstance(node, cst.Call) else [node]:
         walk(part, enter)
     return tuple(dict.fromkeys(found))
+
+
+def container_layout(
+    value: cst.BaseExpression | None, code_for: Callable[[cst.CSTNode], str]
+) -> tuple[tuple[str, ...], str | None]:
+    """(the class of each item in order, the item count as source text) of a container built
+    in one expression, for the names its items get: `nn.Sequential(nn.Linear(..), nn.ReLU())`
+    gives (("nn.Linear", "nn.ReLU"), "2"); `nn.ModuleList([Block(d) for _ in range(depth)])`
+    gives ((), "depth"). Anything else gives ((), None)."""
+    if not isinstance(value, cst.Call) or dotted(value.func) is None:
+        return (), None
+    args = [a for a in value.args if a.keyword is None]
+    if (len(args) == 1 and isinstance(args[0].value, cst.List | cst.Tuple) and args[0].star == "") or (
+        len(args) == 1 and args[0].star == "*" and isinstance(args[0].value, cst.List | cst.Tuple)
+    ):
+        parts = [e.value for e in args[0].value.elements]
+    elif len(args) == 1 and isinstance(args[0].value, cst.ListComp | cst.GeneratorExp):
+        return (), _range_count(args[0].value, code_for)
+    elif args and all(a.star == "" for a in args):
+        parts = [a.value for a in args]
+    else:
+        return (), None
+    ctors = [dotted(p.func) if isinstance(p, cst.Call) else None for p in parts]
+    if not ctors or any(c is None for c in ctors):
+        return (), None
+    return tuple(c for c in ctors if c is not None), str(len(ctors))
+
+
+def _range_count(comp: cst.ListComp | cst.GeneratorExp, code_for: Callable[[cst.CSTNode], str]) -> str | None:
+    """`[X for _ in range(n)]`: "n"; nested or filtered comprehensions have no plain count."""
+    f = comp.for_in
+    if f.inner_for_in is not None or f.ifs:
+        return None
+    it = f.iter
+    if isinstance(it, cst.Call) and dotted(it.func) == "range" and len(it.args) == 1:
+        return code_for(it.args[0].value)
+    return None

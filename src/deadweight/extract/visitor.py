@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 import libcst as cst
 
-from deadweight.conventions import DYNAMIC_SELF_ATTRS, TIED_WEIGHTS_ATTR
+from deadweight.conventions import CONTAINERS, DYNAMIC_SELF_ATTRS, TIED_WEIGHTS_ATTR
 from deadweight.extract import facts as F
 from deadweight.extract.classify import assigned_value, classify
 from deadweight.extract.cstutil import (
@@ -34,7 +34,7 @@ from deadweight.extract.dataflow import method_statements
 from deadweight.extract.guards import guard_text
 from deadweight.extract.must_assign import statement_assigns
 from deadweight.extract.positions import REGISTER_METHODS
-from deadweight.extract.values import element_ctors, value_kind
+from deadweight.extract.values import container_layout, element_ctors, value_kind
 from deadweight.extract.walk import walk
 
 _NOT_PASSING = frozenset({"super", "isinstance", "hasattr", "getattr", "setattr", "delattr", "type", "id", "print"})
@@ -591,6 +591,7 @@ class Collector:
             source=source,
             no_args=empty,
             uses_previous=value is not None and _mentions_attr_or_self(value, attr),
+            layout=container_layout(value, self.code_for) if _container(kind, ctor) else ((), None),
         )
 
     def _append_write(
@@ -609,6 +610,7 @@ class Collector:
         source: str | None = None,
         no_args: bool = False,
         uses_previous: bool = False,
+        layout: tuple[tuple[str, ...], str | None] = ((), None),
     ) -> None:
         owner = m.owner
         assert owner is not None
@@ -634,6 +636,8 @@ class Collector:
                 source=source,
                 no_args=no_args,
                 uses_previous=uses_previous,
+                items=layout[0],
+                count=layout[1],
             )
         )
 
@@ -962,6 +966,10 @@ def _stored_as(stack: list[cst.CSTNode], top: cst.CSTNode, i: int, in_lambda: bo
 
 
 _BRANCHING = (cst.For, cst.While, cst.Try, cst.IfExp, cst.Match, cst.With, cst.CompFor)
+
+
+def _container(kind: str, ctor: str | None) -> bool:
+    return kind == F.MODULE and ctor is not None and ctor.rsplit(".", 1)[-1] in CONTAINERS
 
 
 def _stored_into(stack: Sequence[cst.CSTNode], i: int) -> str | None:

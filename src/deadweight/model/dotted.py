@@ -36,10 +36,14 @@ class Holders:
                     if w.kind != F.MODULE:
                         continue
                     container = (w.write.ctor or "").rsplit(".", 1)[-1] in CONTAINERS
-                    ctors = w.write.elements if container else (w.write.ctor or "", *w.write.elements)
-                    segment = f"{w.name}.*" if container else w.name
-                    for ctor in dict.fromkeys(c for c in ctors if c):
-                        target = self.project.resolve(holder.file, ctor)
+                    if container and w.write.items and len(w.writes) == 1:  # `nn.Sequential(a(), b())`
+                        placed = [(c, f"{w.name}.{i}") for i, c in enumerate(w.write.items)]
+                    elif container:
+                        placed = [(c, f"{w.name}.*") for c in w.write.elements]
+                    else:
+                        placed = [(c, w.name) for c in dict.fromkeys((w.write.ctor or "", *w.write.elements))]
+                    for ctor, segment in placed:
+                        target = self.project.resolve(holder.file, ctor) if ctor else None
                         if isinstance(target, ClassInfo) and target.is_module:
                             edges.setdefault(target.key, []).append((holder, segment))
             self._held_by = edges

@@ -29,6 +29,7 @@ class TreeNode:
     condition: str | None = None  # created only when this holds
     persistent: bool = True  # a buffer registered with `persistent=False` is not in state_dict
     dead: str | None = None  # `DW101 high`: the weight is never used
+    count: str | None = None  # a container's item count as source text (`depth`, `3`)
     note: str | None = None  # why the children are not known
     path: str = ""
     line: int = 0
@@ -102,6 +103,13 @@ def _fill_module(
     last = (w.write.ctor or w.ctor or "").rsplit(".", 1)[-1]
     if last in CONTAINERS:
         node.kind = "container"
+        node.count = w.write.count if len(w.writes) == 1 else None
+        if w.write.items and len(w.writes) == 1:  # `nn.Sequential(a(), b())`: items 0, 1
+            for index, ctor in enumerate(w.write.items):
+                item = TreeNode(str(index), "unknown", ctor, path=w.path, line=w.write.span.line)
+                _fill_class(project, analysis, holder, ctor, item, dict(), seen)
+                node.children.append(item)
+            return
         for ctor in w.write.elements:
             item = TreeNode("*", "unknown", ctor, path=w.path, line=w.write.span.line)
             _fill_class(project, analysis, holder, ctor, item, dict(), seen)

@@ -40,6 +40,8 @@ def _add(parent: Tree, node: TreeNode) -> None:
         parts.append(f"[cyan]{node.kind}{'' if node.persistent else ', not persistent'}[/cyan]")
     elif node.ctor:
         parts.append(f"({escape(node.ctor)})")
+    if node.count is not None and node.children and node.children[0].name == "*":
+        parts.append(f"[green]items [0..{escape(node.count)})[/green]")
     if node.condition:
         parts.append(f"[yellow]only when `{escape(node.condition)}`[/yellow]")
     if node.dead:
