@@ -605,6 +605,80 @@ def tree_command(target: str, output_format: str, python: str | None, isolated: 
     render_text(nodes, sys.stdout)
 
 
+@main.command("explain-ddp")
+@click.argument("target", metavar="PATH::CLASS")
+@click.argument("log", type=click.File("r", encoding="utf-8", errors="replace"), default="-")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--python", "python", metavar="PATH", help="The analyzed project's environment (as for `check`).")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+def explain_ddp_command(target: str, log: TextIO, output_format: str, python: str | None, isolated: bool) -> None:
+    """Map a pasted DDP or Lightning unused-parameter error (LOG, or stdin) to source: for each
+    parameter it names (or indexes), the class, file and line that create it and deadweight's
+    verdict. CLASS is the model DDP wrapped."""
+    from deadweight import api
+    from deadweight.ddp.locate import indexed_names, locate
+    from deadweight.ddp.parse import parse_ddp_error
+    from deadweight.ddp.report import explain, to_dict
+    from deadweight.model.inspect import find_classes
+    from deadweight.model.tree import build_tree
+
+    error = parse_ddp_error(log.read())
+    if error.empty:
+        _fail("no 'did not receive grad' line in the log (paste the whole DDP or Lightning error)")
+        return
+    path, sep, name = target.rpartition("::")
+    if not sep or not name or not Path(path).exists():
+        _fail(f"{target}: expected PATH::CLASS naming an existing file, for example model.py::Net")
+        return
+    try:
+        settings = load_settings([path], isolated=isolated, overrides={"python": python})
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    root = Path(settings.project_root or ".")
+    ctx, _ = api.link([str(root), path], settings)
+    file = Path(path)
+    rel = file.resolve().relative_to(root.resolve()).as_posix() if file.is_file() else None
+    classes = [c for c in find_classes(ctx.project, rel, name) if c.is_module]
+    if not classes:
+        _fail(f"no module class `{name}` in {path}")
+        return
+    tree = build_tree(ctx.project, ctx.reach, classes[0])
+    names = list(error.names)
+    note = ""
+    if error.indices and not error.names:
+        ordered = indexed_names(tree)
+        if ordered is None:
+            note = (
+                "the error gives indices only, and a container's count is not a constant here, so they cannot "
+                "be named; rerun with TORCH_DISTRIBUTED_DEBUG=DETAIL to get names"
+            )
+        else:
+            names = [ordered[i] for i in error.indices if i < len(ordered)]
+            beyond = [str(i) for i in error.indices if i >= len(ordered)]
+            if beyond:
+                note = (
+                    f"index {', '.join(beyond)} is beyond the {len(ordered)} parameters of `{tree.name}`'s tree: "
+                    "is this the class DDP wrapped, in the configuration that ran?"
+                )
+    found = [locate(tree, n) for n in names]
+    if output_format == "json":
+        click.echo(
+            json.dumps({"class": tree.name, "note": note or None, "parameters": [to_dict(x) for x in found]}, indent=2)
+        )
+        return
+    ranks = ", ".join(error.ranks)
+    if names or not error.indices:
+        what = f"{len(names)} parameter{'s' if len(names) != 1 else ''}"
+    else:
+        what = f"{len(error.indices)} parameter {'index' if len(error.indices) == 1 else 'indices'}"
+    click.echo(f"{tree.name}: {what} without a gradient (rank {ranks})")
+    if note:
+        click.echo(f"  {note}")
+    for x in found:
+        click.echo("\n".join(explain(x, tree.name)))
+
+
 @main.command("rules")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def rules_command(output_format: str) -> None:

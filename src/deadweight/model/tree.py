@@ -30,6 +30,10 @@ class TreeNode:
     persistent: bool = True  # a buffer registered with `persistent=False` is not in state_dict
     dead: str | None = None  # `DW101 high`: the weight is never used
     count: str | None = None  # a container's item count as source text (`depth`, `3`)
+    reason: str | None = None  # the dead weight's finding message
+    owner: str = ""  # for an attribute a class's code creates: that class (empty for a layer's own keys)
+    # every use of a live weight is under this condition: (condition, path, line of the first)
+    used_under: tuple[str, str, int] | None = None
     note: str | None = None  # why the children are not known
     path: str = ""
     line: int = 0
@@ -83,10 +87,18 @@ def weight_node(
         condition=w.write.condition if w.conditional else None,
         path=w.path,
         line=w.write.span.line,
+        owner=w.owner,
     )
-    found = verdict(project, analysis, analysis.liveness(w))
+    lv = analysis.liveness(w)
+    found = verdict(project, analysis, lv)
     if found is not None:
         node.dead = f"{found.code} {found.confidence}"
+        node.reason = found.message
+    else:
+        guarded = [u for u in lv.value_uses if u.read.guarded_by]
+        if guarded and len(guarded) == len(lv.value_uses):
+            u = guarded[0]  # every use sits under a condition: the input or a setting decides
+            node.used_under = (u.read.guarded_by or "", u.cls.path, u.read.span.line)
     if w.kind == F.PARAMETER:
         node.kind = "parameter"
     elif w.kind == F.BUFFER:

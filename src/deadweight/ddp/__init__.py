@@ -1,0 +1,1 @@
+"""DDP's language: reading its unused-parameter errors and mapping them back to source."""
