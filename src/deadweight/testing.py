@@ -37,6 +37,8 @@ from deadweight.filter.suppressions import INVALID_SUPPRESSION, UNUSED_SUPPRESSI
 from deadweight.findings import CONFIDENCES, Finding
 from deadweight.rules.base import Rule
 from deadweight.rules.context import run_rules
+from deadweight.runtime import RuntimeReport as RuntimeReport
+from deadweight.runtime import check_model as check_model
 from deadweight.settings import Settings
 
 _FILE = re.compile(r"^#\s*file:\s*(\S+)\s*$")
