@@ -42,6 +42,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "registration_rules": FAMILIES,
     "config_flags": FAMILIES,
     "forward_dataflow": FAMILIES,
+    "ddp_configs": {"select": ("DW1", "DW303")},  # DW303 is preview: selected by its code
 }
 
 

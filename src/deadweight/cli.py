@@ -605,6 +605,66 @@ def tree_command(target: str, output_format: str, python: str | None, isolated: 
     render_text(nodes, sys.stdout)
 
 
+@main.command("ddp")
+@click.argument("target", metavar="PATH::CLASS")
+@click.option("--set", "sets", multiple=True, metavar="NAME=VALUE", help="A constructor setting to judge (repeatable).")
+@click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("--python", "python", metavar="PATH", help="The analyzed project's environment (as for `check`).")
+@click.option("--isolated", is_flag=True, help="Ignore configuration files.")
+def ddp_command(target: str, sets: tuple[str, ...], output_format: str, python: str | None, isolated: bool) -> None:
+    """For a root model: the parameters that get no gradient in some configuration, with the
+    settings that cause it, and whether `find_unused_parameters=False` is safe for the
+    defaults (or the `--set` values)."""
+    import dataclasses
+
+    from deadweight import api
+    from deadweight.ddp.verdict import judge, render
+    from deadweight.model.inspect import find_classes
+    from deadweight.model.tree import build_tree
+
+    settings_given: dict[str, str] = {}
+    for item in sets:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip():
+            _fail(f"--set {item!r}: expected NAME=VALUE, for example use_flash_attn=True")
+            return
+        settings_given[name.strip()] = value.strip()
+    path, sep, name = target.rpartition("::")
+    if not sep or not name or not Path(path).exists():
+        _fail(f"{target}: expected PATH::CLASS naming an existing file, for example model.py::Net")
+        return
+    try:
+        settings = load_settings([path], isolated=isolated, overrides={"python": python})
+    except ConfigError as exc:
+        _fail(str(exc))
+        return
+    root = Path(settings.project_root or ".")
+    ctx, _ = api.link([str(root), path], settings)
+    file = Path(path)
+    rel = file.resolve().relative_to(root.resolve()).as_posix() if file.is_file() else None
+    classes = [c for c in find_classes(ctx.project, rel, name) if c.is_module]
+    if not classes:
+        _fail(f"no module class `{name}` in {path}")
+        return
+    verdict = judge(ctx.project, ctx.reach, build_tree(ctx.project, ctx.reach, classes[0]), settings_given)
+    if output_format == "json":
+        entries = [dataclasses.asdict(e) for e in verdict.entries]
+        safe = not verdict.unused
+        click.echo(
+            json.dumps(
+                {
+                    "class": verdict.root,
+                    "settings": verdict.settings,
+                    "find_unused_parameters_false_safe": safe,
+                    "parameters": entries,
+                },
+                indent=2,
+            )
+        )
+        return
+    click.echo("\n".join(render(verdict)))
+
+
 @main.command("explain-ddp")
 @click.argument("target", metavar="PATH::CLASS")
 @click.argument("log", type=click.File("r", encoding="utf-8", errors="replace"), default="-")

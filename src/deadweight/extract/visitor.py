@@ -158,6 +158,23 @@ class Collector:
         self.conds.append(self.code_for(node.test))
         self.guards.append(node.test)
 
+    def _read_guard(self) -> str | None:
+        """The condition under which the node being visited runs: the innermost branch's, but
+        `not (test)` in a ternary's `else` part, and the enclosing one in the test itself
+        (`a if self.flag else b` reads `self.flag` whatever it holds)."""
+        if not self.conds:
+            return None
+        for j in range(len(self.stack) - 1, -1, -1):
+            n = self.stack[j]
+            if type(n) is cst.If or type(n) in _BRANCHING:
+                child = self.stack[j + 1] if j + 1 < len(self.stack) else None
+                if isinstance(n, cst.If | cst.IfExp) and child is n.test:
+                    return (self.conds[-2] if len(self.conds) > 1 else "") or None
+                if isinstance(n, cst.IfExp) and child is n.orelse:
+                    return f"not ({self.conds[-1]})"
+                break
+        return self.conds[-1] or None
+
     def _visit_else(self, node: cst.Else) -> None:
         parent = self.stack[-1] if self.stack else None
         if isinstance(parent, cst.If):
@@ -538,7 +555,7 @@ class Collector:
                 self._record_write(m, name, value, span, "annotation" if bare else "assign")
             return
         into = _stored_into(self.stack, i) if kind == F.PASSED else None
-        owner.reads.append(F.Read(chain, m.name, span, kind, self.conds[-1] if self.conds else None, into))
+        owner.reads.append(F.Read(chain, m.name, span, kind, self._read_guard(), into))
 
     # -- writes ----------------------------------------------------------------------------
     def _local_fills(self, call: cst.Call) -> tuple[str, ...]:

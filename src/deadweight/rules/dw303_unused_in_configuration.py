@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from deadweight.findings import Confidence, Finding, Related
+from deadweight.model.configs import unused_settings
+from deadweight.model.verdicts import describe, explain_confidence
+from deadweight.rules.base import Rule
+from deadweight.rules.context import Context
+
+
+class UnusedInConfiguration(Rule):
+    code = "DW303"
+    name = "unused-in-configuration"
+    summary = "A weight always created but used only under a constructor flag: unused in the other settings"
+    preview = True
+    rationale = (
+        "`if self.use_flash_attn: ... else: x = self.attend(x)` builds `attend` in every configuration "
+        "and uses it in some. In the others its parameters get no gradient, and "
+        'DistributedDataParallel without `find_unused_parameters=True` fails with "parameters that '
+        'were not used in producing loss" on the first multi-GPU run of that configuration; with it, '
+        "every step pays for a search of the autograd graph. The weight is also trained in some "
+        "configurations and saved untrained in the others."
+    )
+    fix = (
+        "Create the weight only in the configurations that use it (`self.attend = nn.Softmax(-1) if not "
+        "use_flash_attn else None`), or use it in every configuration. Creating it conditionally drops "
+        "its checkpoint keys from the configurations that did not use it: load those checkpoints with "
+        "`strict=False`."
+    )
+    fix_availability = "none"
+    fix_safety = "No automatic fix: which configurations should hold the weight is a design decision."
+    bad = (
+        """
+import torch.nn as nn
+
+class Attention(nn.Module):
+    def __init__(self, dim, use_flash_attn=False):
+        super().__init__()
+        self.use_flash_attn = use_flash_attn
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)  # expect: DW303
+
+    def forward(self, x):
+        q = self.qkv(x)
+        if self.use_flash_attn:
+            return q * 2
+        else:
+            return self.proj(q)
+""",
+    )
+    good = (
+        """
+import torch.nn as nn
+
+class Attention(nn.Module):
+    def __init__(self, dim, use_flash_attn=False):
+        super().__init__()
+        self.use_flash_attn = use_flash_attn
+        self.qkv = nn.Linear(dim, 3 * dim)
+        self.proj = nn.Linear(dim, dim)
+
+    def forward(self, x):
+        q = self.qkv(x)
+        if x.shape[0] > 1:
+            q = self.proj(q)
+        if self.use_flash_attn:
+            q = q * 2
+        return self.proj(q)
+""",
+    )
+
+    def check(self, ctx: Context) -> Iterable[Finding]:
+        for w in ctx.project.all_weights():
+            if w.parameter_free or w.conditional:
+                continue  # nothing to train, or created only in some settings already
+            for u in unused_settings(ctx.reach, w):
+                setting = f"`{u.param}={u.value}`" if u.value != "<set>" else f"`{u.param}` set (not None)"
+                which = "in the default configuration " if u.default else ""
+                msg = (
+                    f"{describe(w)} is used only under `{u.guard}` (line {u.line}): built {which}with {setting} "
+                    "it gets no gradient, so DistributedDataParallel fails on it unless "
+                    "`find_unused_parameters=True`; create it only where it is used"
+                )
+                why = "callers may never build this class with that setting"
+                msg = explain_confidence(msg, Confidence.MEDIUM, [why])
+                related = [Related(w.path, u.line, 1, f"its first use, only under `{u.guard}`")]
+                yield self.finding(w, msg, confidence=Confidence.MEDIUM, related=related)
+                break
