@@ -152,3 +152,15 @@ def test_dw1_findings_name_their_keys_under_each_root_model() -> None:
     assert ["TinyViT: dist_head.bias", "TinyViT: dist_head.weight"] in [p.get("dotted_names") for p in props]
     out = CliRunner().invoke(main, ["check", str(FIXTURE), "--no-cache"])
     assert "= names: TinyViT: dist_head.bias, TinyViT: dist_head.weight" in out.output
+
+
+def test_a_torch_layer_with_a_non_literal_flag_lists_the_keys_it_may_have(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.deadweight]\n")
+    (tmp_path / "m.py").write_text(
+        "import torch.nn as nn\n\n\nclass M(nn.Module):\n    def __init__(self, cfg):\n        super().__init__()\n"
+        "        self.proj = nn.Linear(4, 4, bias=cfg.bias)\n\n    def forward(self, x):\n        return self.proj(x)\n"
+    )
+    ctx, _ = link([tmp_path], Settings(use_cache=False, jobs=1, project_root=str(tmp_path)))
+    (info,) = find_classes(ctx.project, "m.py", "M")
+    (proj,) = build_tree(ctx.project, ctx.reach, info).children
+    assert [(c.name, c.condition) for c in proj.children] == [("bias", "depends on `bias`"), ("weight", None)]

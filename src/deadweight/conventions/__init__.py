@@ -33,6 +33,7 @@ FAMILIES: dict[str, Convention] = _families()
 from deadweight.conventions._torch_nn_table import TORCH_NN as TORCH_NN  # noqa: E402
 from deadweight.conventions._torch_state import torch_buffer_keys as torch_buffer_keys  # noqa: E402
 from deadweight.conventions._torch_state import torch_layer_keys as torch_layer_keys  # noqa: E402
+from deadweight.conventions._torch_state import torch_layer_variants as torch_layer_variants  # noqa: E402
 
 
 def _union(name: str) -> frozenset[str]:

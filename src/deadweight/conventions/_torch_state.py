@@ -44,3 +44,16 @@ def torch_buffer_keys(name: str) -> frozenset[str]:
     """Of a torch.nn layer's state_dict keys, those that are buffers (`running_mean`), as the
     build saw them; every other key is a parameter, as `named_parameters()` lists it."""
     return TORCH_BUFFERS.get(name, frozenset())
+
+
+def torch_layer_variants(name: str) -> tuple[frozenset[str], frozenset[str], tuple[str, ...]] | None:
+    """(keys in every build, keys in some builds, the arguments that decide) of a torch.nn layer:
+    what a tree can still say when those arguments are not literals (`bias=config.bias`)."""
+    entry = TORCH_STATE.get(name)
+    if entry is None:
+        return None
+    decides, variants = entry
+    builds = list(variants.values())
+    always = frozenset.intersection(*builds) if builds else frozenset()
+    some = frozenset().union(*builds) - always
+    return always, some, tuple(sorted(decides))

@@ -576,9 +576,9 @@ class Collector:
         if index is None:
             return
         w = m.owner.writes[index]
-        m.owner.writes[index] = dataclasses.replace(
-            w, kind=F.PLAIN_CONTAINER, elements=tuple(dict.fromkeys((*w.elements, *ctors)))
-        )
+        # an empty `nn.ModuleList()` stays a registered container; it learns what it holds
+        kind = w.kind if w.kind == F.MODULE else F.PLAIN_CONTAINER
+        m.owner.writes[index] = dataclasses.replace(w, kind=kind, elements=tuple(dict.fromkeys((*w.elements, *ctors))))
 
     def _record_write(self, m: _Func, attr: str, value: cst.BaseExpression | None, span: F.Span, via: str) -> None:
         """`self.<attr> = value` (or add_module/setattr): what the value creates decides the kind."""
@@ -589,7 +589,7 @@ class Collector:
         if source is None and assign is not None and len(assign.targets) > 1 and assign.value is value:
             source = f"<chained assignment, line {span.line}>"  # `self.a = self.b = Block()`: one object
         empty = isinstance(value, cst.Call) and not value.args
-        if _empty_container(value):
+        if _empty_container(value) or (_container(kind, ctor) and _no_items(value)):
             assert m.owner is not None
             m.empty_containers[attr] = len(m.owner.writes)
         else:
@@ -983,6 +983,16 @@ def _stored_as(stack: list[cst.CSTNode], top: cst.CSTNode, i: int, in_lambda: bo
 
 
 _BRANCHING = (cst.For, cst.While, cst.Try, cst.IfExp, cst.Match, cst.With, cst.CompFor)
+
+
+def _no_items(value: cst.BaseExpression | None) -> bool:
+    """`nn.ModuleList()`, `nn.ModuleList([])`, `nn.Sequential()`: a container filled later."""
+    if not isinstance(value, cst.Call):
+        return False
+    if not value.args:
+        return True
+    only = value.args[0].value if len(value.args) == 1 and value.args[0].keyword is None else None
+    return isinstance(only, cst.List | cst.Tuple) and not only.elements and not value.args[0].star
 
 
 def _container(kind: str, ctor: str | None) -> bool:

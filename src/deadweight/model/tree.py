@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-from deadweight.conventions import CONTAINERS, torch_buffer_keys, torch_layer_keys
+from deadweight.conventions import CONTAINERS, torch_buffer_keys, torch_layer_keys, torch_layer_variants
 from deadweight.extract import facts as F
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
@@ -63,7 +63,7 @@ def dotted_names(node: TreeNode, *, buffers: bool = False) -> list[str]:
             walk(c, name + ".")
 
     walk(node, "")
-    return out
+    return list(dict.fromkeys(out))  # items of several classes under one `*` share names
 
 
 def _members(project: Project, analysis: Analysis, info: ClassInfo, seen: tuple[str, ...]) -> list[TreeNode]:
@@ -115,7 +115,7 @@ def _fill_module(
     last = (w.write.ctor or w.ctor or "").rsplit(".", 1)[-1]
     if last in CONTAINERS:
         node.kind = "container"
-        node.count = w.write.count if len(w.writes) == 1 else None
+        node.count = w.write.count if len(w.writes) == 1 and w.write.count != "0" else None  # `[]`: filled later
         if w.write.items and len(w.writes) == 1:  # `nn.Sequential(a(), b())`: items 0, 1
             for index, ctor in enumerate(w.write.items):
                 item = TreeNode(str(index), "unknown", ctor, path=w.path, line=w.write.span.line)
@@ -167,10 +167,25 @@ def _fill_class(
         node.children = _members(project, analysis, target, (*seen, target.key))
         return
     qualified = target if isinstance(target, str) else (target.key if target is not None else ctor)
-    keys = torch_layer_keys(ctor.rsplit(".", 1)[-1], kwargs) if qualified.startswith("torch.nn.") else None
-    if keys is None:
+    last = ctor.rsplit(".", 1)[-1]
+    torch_layer = qualified.startswith("torch.nn.")
+    keys = torch_layer_keys(last, kwargs) if torch_layer else None
+    buffers = torch_buffer_keys(last)
+    if keys is not None:
+        for key in sorted(keys):
+            node.children.append(
+                TreeNode(key, "buffer" if key in buffers else "parameter", path=node.path, line=node.line)
+            )
+        return
+    variants = torch_layer_variants(last) if torch_layer else None
+    if variants is None:
         node.note = "its parameters are not known (not a torch layer with literal arguments, nor a class read here)"
         return
-    buffers = torch_buffer_keys(ctor.rsplit(".", 1)[-1])
-    for key in sorted(keys):
-        node.children.append(TreeNode(key, "buffer" if key in buffers else "parameter", path=node.path, line=node.line))
+    # `nn.Linear(d, d, bias=config.bias)`: `weight` for sure, `bias` depending on the value
+    always, some, deciding = variants
+    when = "depends on " + ", ".join(f"`{a}`" for a in deciding)
+    for key in sorted(always | some):
+        kind = "buffer" if key in buffers else "parameter"
+        node.children.append(
+            TreeNode(key, kind, condition=None if key in always else when, path=node.path, line=node.line)
+        )
