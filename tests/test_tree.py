@@ -164,3 +164,18 @@ def test_a_torch_layer_with_a_non_literal_flag_lists_the_keys_it_may_have(tmp_pa
     (info,) = find_classes(ctx.project, "m.py", "M")
     (proj,) = build_tree(ctx.project, ctx.reach, info).children
     assert [(c.name, c.condition) for c in proj.children] == [("bias", "depends on `bias`"), ("weight", None)]
+
+
+def test_a_layer_class_passed_as_an_argument_is_built_as_its_default(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.deadweight]\n")
+    (tmp_path / "m.py").write_text(
+        "import torch.nn as nn\n\n\nclass Block(nn.Module):\n    def __init__(self, d):\n        super().__init__()\n"
+        "        self.fc = nn.Linear(d, d, bias=False)\n\n    def forward(self, x):\n        return self.fc(x)\n\n\n"
+        "class Net(nn.Module):\n    def __init__(self, d, block_fn=Block):\n        super().__init__()\n"
+        "        self.block = block_fn(d)\n\n    def forward(self, x):\n        return self.block(x)\n"
+    )
+    ctx, _ = link([tmp_path], Settings(use_cache=False, jobs=1, project_root=str(tmp_path)))
+    (info,) = find_classes(ctx.project, "m.py", "Net")
+    tree = build_tree(ctx.project, ctx.reach, info)
+    assert dotted_names(tree) == ["block.fc.weight"]
+    assert tree.children[0].ctor == "block_fn = Block"

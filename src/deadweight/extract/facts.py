@@ -168,6 +168,7 @@ class MethodFacts:
     calls_super_init_at: int | None = None  # statement index of super().__init__() if any
     init_calls: tuple[InitCall, ...] = ()  # super().__init__(...), Base.__init__(self, ...)
     defaults: tuple[tuple[str, str], ...] = ()  # parameter -> literal default (`add_bias_kv=False`)
+    class_defaults: tuple[tuple[str, str], ...] = ()  # parameter -> a class default (`block_fn=Block`)
     key_reads: tuple[str, ...] = ()  # `state_dict[prefix + "version"]`: names read by checkpoint key
     returns_only_none: bool = False  # every return is bare / None and there is at least one
     returns_value: bool = False  # some `return <value>` (not None) in the method itself

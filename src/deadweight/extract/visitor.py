@@ -361,6 +361,7 @@ class Collector:
                     calls_super_init_at=f.super_init_at,
                     init_calls=tuple(f.init_calls),
                     defaults=_defaults(node),
+                    class_defaults=_class_defaults(node),
                     key_reads=tuple(dict.fromkeys(f.key_reads)),
                     returns_only_none=bool(f.returns) and not any(f.returns),
                     returns_value=any(f.returns),
@@ -1159,6 +1160,18 @@ def _defaults(node: cst.FunctionDef) -> tuple[tuple[str, str], ...]:
         text = _literal(x.default) if x.default is not None else None
         if text is not None:
             out.append((x.name.value, text))
+    return tuple(out)
+
+
+def _class_defaults(node: cst.FunctionDef) -> tuple[tuple[str, str], ...]:
+    """Parameters whose default names a class (`block_fn=Block`, `norm_layer=nn.LayerNorm`):
+    what `block_fn(dim)` builds when the caller passes nothing."""
+    p = node.params
+    out = []
+    for x in (*p.posonly_params, *p.params, *p.kwonly_params):
+        name = dotted(x.default) if x.default is not None else None
+        if name and name.rsplit(".", 1)[-1][:1].isupper() and name not in ("None", "True", "False"):
+            out.append((x.name.value, name))
     return tuple(out)
 
 

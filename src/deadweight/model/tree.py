@@ -50,6 +50,17 @@ def build_tree(project: Project, analysis: Analysis, info: ClassInfo) -> TreeNod
     return root
 
 
+def _class_default(holder: ClassInfo, ctor: str) -> str | None:
+    """The class default of the `__init__` parameter (of the holder or a base) named `ctor`."""
+    if not ctor or "." in ctor:
+        return None
+    for c in holder.mro:
+        init = c.facts.method("__init__")
+        if init is not None and ctor in init.params:
+            return dict(init.class_defaults).get(ctor)
+    return None
+
+
 def dotted_names(node: TreeNode, *, buffers: bool = False) -> list[str]:
     """Parameter names under `node` as `named_parameters()` spells them (`*` for an index that
     is not a constant); persistent buffers too with `buffers=True` (the `state_dict()` keys)."""
@@ -158,6 +169,10 @@ def _fill_class(
 ) -> None:
     """A module built as `ctor(**kwargs)`: a repo class's own members, or a torch layer's keys."""
     node.kind = "module"
+    default = _class_default(holder, ctor)
+    if default is not None:  # `block_fn(dim)` with `block_fn=Block`: the class built by default
+        node.ctor, ctor = f"{ctor} = {default}", default
+        node.note = f"`{node.ctor.split(' = ')[0]}` as it defaults; a caller may pass another class"
     target = project.resolve(holder.file, ctor) if ctor else None
     if isinstance(target, ClassInfo) and not target.external:
         if target.key in seen or len(seen) >= _DEPTH:
