@@ -652,6 +652,16 @@ class Project:
                     frontier.append(r.chain[0])
         return names
 
+    def _module_default(self, info: ClassInfo, method: str, name: str) -> bool:
+        """`name` is a parameter of `method` (or of `__init__`) whose default is a module class."""
+        for m_name in dict.fromkeys((method, "__init__")):
+            m = info.facts.method(m_name)
+            default = dict(m.class_defaults).get(name) if m is not None else None
+            if default is not None:
+                r = self.resolve(info.file, default)
+                return (isinstance(r, ClassInfo) and r.is_module) or (isinstance(r, str) and self.is_module_qualname(r))
+        return False
+
     def _builds_for_certain(self, info: ClassInfo, w: F.Write) -> bool:
         """The write creates a parameter, a buffer or a module of a class the code shows to
         be one (`self.seq_len = x.size(1)` is no module, whatever its spelling suggests)."""
@@ -772,6 +782,8 @@ class Project:
             return True, w.ctor, False, f"`{w.ctor}` indexes a class table whose entries are not read"
         if r is None and "." not in w.ctor and LAYER_ARGUMENT_PATTERN.match(w.ctor):
             return True, w.ctor, False, None  # `self.norm = norm_layer(dim)`: a layer class passed in
+        if r is None and "." not in w.ctor and self._module_default(info, w.method, w.ctor):
+            return True, w.ctor, False, None  # `block_fn(dim)` with `block_fn=Block`: a layer class passed in
         for alt in w.elements:  # `norm_layer(d) if flag else nn.Identity()`: one branch is known
             ra = self.resolve(info.file, alt)
             if (isinstance(ra, ClassInfo) and ra.is_module) or (isinstance(ra, str) and self.is_module_qualname(ra)):

@@ -178,7 +178,8 @@ def _fill_class(
         if target.key in seen or len(seen) >= _DEPTH:
             node.note = "nested too deep, or recursive"
             return
-        node.ctor = target.name
+        if default is None:
+            node.ctor = target.name
         node.children = _members(project, analysis, target, (*seen, target.key))
         return
     qualified = target if isinstance(target, str) else (target.key if target is not None else ctor)
