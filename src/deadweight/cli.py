@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -30,6 +30,10 @@ from deadweight.filter import baseline as bl
 from deadweight.findings import confidence_rank
 from deadweight.report import FORMATS, emit
 from deadweight.rules.registry import PluginError, all_rules, unknown_codes
+
+if TYPE_CHECKING:  # kept out of start-up: the subcommands import what they use
+    from deadweight.model.project import ClassInfo
+    from deadweight.rules.context import Context
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 EXIT_INTERRUPTED = 130  # 128 + SIGINT, what shells report for a Ctrl-C
@@ -517,6 +521,38 @@ def _open_output(path: str | None) -> Iterator[TextIO]:
         _fail(f"cannot write {path}: {exc.strerror}")
 
 
+def _target_classes(
+    target: str, python: str | None, isolated: bool, *, modules: bool
+) -> tuple[Context, list[ClassInfo]] | None:
+    """`PATH::CLASS` resolved as `check` sees the project (plus the named path even where config
+    excludes it): the linked context and the classes of that name (module classes only when
+    `modules`); None after reporting a usage error."""
+    from deadweight import api
+    from deadweight.model.inspect import find_classes
+
+    path, sep, name = target.rpartition("::")
+    if not sep or not name:
+        _fail(f"{target}: expected PATH::CLASS, for example model.py::Block")
+        return None
+    file = Path(path)
+    if not file.exists():
+        _fail(f"{path}: no such file or directory")
+        return None
+    try:
+        settings = load_settings([path], isolated=isolated, overrides={"python": python})
+    except ConfigError as exc:
+        _fail(str(exc))
+        return None
+    root = Path(settings.project_root or ".")
+    ctx, _ = api.link([str(root), path], settings)
+    rel = file.resolve().relative_to(root.resolve()).as_posix() if file.is_file() else None
+    classes = [c for c in find_classes(ctx.project, rel, name) if c.is_module or not modules]
+    if not classes:
+        _fail(f"no {'module ' if modules else ''}class `{name}` in {path}")
+        return None
+    return ctx, classes
+
+
 @main.command("inspect")
 @click.argument("target", metavar="PATH::CLASS")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
@@ -525,30 +561,12 @@ def _open_output(path: str | None) -> Iterator[TextIO]:
 def inspect_command(target: str, output_format: str, python: str | None, isolated: bool) -> None:
     """Why a class is (not) judged as a module: MRO, entry points, reachable methods, and
     each weight with its verdict. PATH is the file (or the project, to search every file)."""
-    from deadweight import api
-    from deadweight.model.inspect import find_classes, inspect_class
+    from deadweight.model.inspect import inspect_class
 
-    path, sep, name = target.rpartition("::")
-    if not sep or not name:
-        _fail(f"{target}: expected PATH::CLASS, for example model.py::Block")
+    found = _target_classes(target, python, isolated, modules=False)
+    if found is None:
         return
-    file = Path(path)
-    if not file.exists():
-        _fail(f"{path}: no such file or directory")
-        return
-    try:
-        settings = load_settings([path], isolated=isolated, overrides={"python": python})
-    except ConfigError as exc:
-        _fail(str(exc))
-        return
-    root = Path(settings.project_root or ".")
-    # The project as `check` sees it, plus the named path even where config excludes it.
-    ctx, _ = api.link([str(root), path], settings)
-    rel = file.resolve().relative_to(root.resolve()).as_posix() if file.is_file() else None
-    classes = find_classes(ctx.project, rel, name)
-    if not classes:
-        _fail(f"no class `{name}` in {path}")
-        return
+    ctx, classes = found
     reports = [inspect_class(ctx.project, ctx.reach, c) for c in classes]
     if output_format == "json":
         click.echo(json.dumps([r.to_dict() for r in reports], indent=2))
@@ -573,31 +591,13 @@ def tree_command(target: str, output_format: str, python: str | None, isolated: 
     """The module tree a class's construction builds, read from the code (nothing is run):
     submodules with their classes, parameters and buffers at the leaves, containers with a
     symbolic index `*`, conditions, and dead weights with their rule code."""
-    from deadweight import api
-    from deadweight.model.inspect import find_classes
     from deadweight.model.tree import build_tree
     from deadweight.report.tree import render_json, render_text
 
-    path, sep, name = target.rpartition("::")
-    if not sep or not name:
-        _fail(f"{target}: expected PATH::CLASS, for example model.py::Block")
+    found = _target_classes(target, python, isolated, modules=True)
+    if found is None:
         return
-    file = Path(path)
-    if not file.exists():
-        _fail(f"{path}: no such file or directory")
-        return
-    try:
-        settings = load_settings([path], isolated=isolated, overrides={"python": python})
-    except ConfigError as exc:
-        _fail(str(exc))
-        return
-    root = Path(settings.project_root or ".")
-    ctx, _ = api.link([str(root), path], settings)
-    rel = file.resolve().relative_to(root.resolve()).as_posix() if file.is_file() else None
-    classes = [c for c in find_classes(ctx.project, rel, name) if c.is_module]
-    if not classes:
-        _fail(f"no module class `{name}` in {path}")
-        return
+    ctx, classes = found
     nodes = [build_tree(ctx.project, ctx.reach, c) for c in classes]
     if output_format == "json":
         click.echo(render_json(nodes))
@@ -617,9 +617,7 @@ def ddp_command(target: str, sets: tuple[str, ...], output_format: str, python: 
     defaults (or the `--set` values)."""
     import dataclasses
 
-    from deadweight import api
     from deadweight.ddp.verdict import judge, render
-    from deadweight.model.inspect import find_classes
     from deadweight.model.tree import build_tree
 
     settings_given: dict[str, str] = {}
@@ -629,23 +627,10 @@ def ddp_command(target: str, sets: tuple[str, ...], output_format: str, python: 
             _fail(f"--set {item!r}: expected NAME=VALUE, for example use_flash_attn=True")
             return
         settings_given[name.strip()] = value.strip()
-    path, sep, name = target.rpartition("::")
-    if not sep or not name or not Path(path).exists():
-        _fail(f"{target}: expected PATH::CLASS naming an existing file, for example model.py::Net")
+    found = _target_classes(target, python, isolated, modules=True)
+    if found is None:
         return
-    try:
-        settings = load_settings([path], isolated=isolated, overrides={"python": python})
-    except ConfigError as exc:
-        _fail(str(exc))
-        return
-    root = Path(settings.project_root or ".")
-    ctx, _ = api.link([str(root), path], settings)
-    file = Path(path)
-    rel = file.resolve().relative_to(root.resolve()).as_posix() if file.is_file() else None
-    classes = [c for c in find_classes(ctx.project, rel, name) if c.is_module]
-    if not classes:
-        _fail(f"no module class `{name}` in {path}")
-        return
+    ctx, classes = found
     verdict = judge(ctx.project, ctx.reach, build_tree(ctx.project, ctx.reach, classes[0]), settings_given)
     if output_format == "json":
         entries = [dataclasses.asdict(e) for e in verdict.entries]
@@ -675,34 +660,19 @@ def explain_ddp_command(target: str, log: TextIO, output_format: str, python: st
     """Map a pasted DDP or Lightning unused-parameter error (LOG, or stdin) to source: for each
     parameter it names (or indexes), the class, file and line that create it and deadweight's
     verdict. CLASS is the model DDP wrapped."""
-    from deadweight import api
     from deadweight.ddp.locate import indexed_names, locate
     from deadweight.ddp.parse import parse_ddp_error
     from deadweight.ddp.report import explain, to_dict
-    from deadweight.model.inspect import find_classes
     from deadweight.model.tree import build_tree
 
     error = parse_ddp_error(log.read())
     if error.empty:
         _fail("no 'did not receive grad' line in the log (paste the whole DDP or Lightning error)")
         return
-    path, sep, name = target.rpartition("::")
-    if not sep or not name or not Path(path).exists():
-        _fail(f"{target}: expected PATH::CLASS naming an existing file, for example model.py::Net")
+    found = _target_classes(target, python, isolated, modules=True)
+    if found is None:
         return
-    try:
-        settings = load_settings([path], isolated=isolated, overrides={"python": python})
-    except ConfigError as exc:
-        _fail(str(exc))
-        return
-    root = Path(settings.project_root or ".")
-    ctx, _ = api.link([str(root), path], settings)
-    file = Path(path)
-    rel = file.resolve().relative_to(root.resolve()).as_posix() if file.is_file() else None
-    classes = [c for c in find_classes(ctx.project, rel, name) if c.is_module]
-    if not classes:
-        _fail(f"no module class `{name}` in {path}")
-        return
+    ctx, classes = found
     tree = build_tree(ctx.project, ctx.reach, classes[0])
     names = list(error.names)
     note = ""
@@ -721,10 +691,12 @@ def explain_ddp_command(target: str, log: TextIO, output_format: str, python: st
                     f"index {', '.join(beyond)} is beyond the {len(ordered)} parameters of `{tree.name}`'s tree: "
                     "is this the class DDP wrapped, in the configuration that ran?"
                 )
-    found = [locate(tree, n) for n in names]
+    located = [locate(tree, n) for n in names]
     if output_format == "json":
         click.echo(
-            json.dumps({"class": tree.name, "note": note or None, "parameters": [to_dict(x) for x in found]}, indent=2)
+            json.dumps(
+                {"class": tree.name, "note": note or None, "parameters": [to_dict(x) for x in located]}, indent=2
+            )
         )
         return
     ranks = ", ".join(error.ranks)
@@ -735,7 +707,7 @@ def explain_ddp_command(target: str, log: TextIO, output_format: str, python: st
     click.echo(f"{tree.name}: {what} without a gradient (rank {ranks})")
     if note:
         click.echo(f"  {note}")
-    for x in found:
+    for x in located:
         click.echo("\n".join(explain(x, tree.name)))
 
 
