@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
@@ -84,6 +85,19 @@ def _matches_itself(pattern: Any, path: str) -> bool:
     return found.group("ps_d") is None or found.end("ps_d") == len(path)
 
 
+def _screen(patterns: tuple[Any, ...]) -> re.Pattern[str] | None:
+    """One regex that matches wherever any of `patterns` matches (their alternation, named
+    groups made plain so they can repeat): a path it does not match needs no per-pattern test.
+    None when the alternation does not compile (inline global flags): test every pattern."""
+    if not patterns:
+        return None
+    sources = [re.sub(r"\(\?P<\w+>", "(?:", p.regex.pattern) for p in patterns]
+    try:
+        return re.compile("|".join(f"(?:{source})" for source in sources))
+    except re.error:
+        return None
+
+
 @dataclass(frozen=True)
 class _Rules:
     """The patterns of one ignore file (or of the exclude settings) and the directory they are
@@ -92,12 +106,18 @@ class _Rules:
     anchor: str
     patterns: tuple[Any, ...]
     source: str = "`exclude`"  # how `-v` names the rules: "`exclude`" or the ignore file's path
+    screen: re.Pattern[str] | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "screen", _screen(self.patterns))
 
     def verdict(self, rel: str) -> bool | None:
         """True: ignored; False: re-included by a `!` pattern; None: no pattern applies."""
         if not rel.startswith(self.anchor):
             return None
         path = rel[len(self.anchor) :]
+        if self.screen is not None and self.screen.match(path) is None:
+            return None  # most paths match no pattern: one regex says so instead of one per pattern
         decision: bool | None = None
         for pattern in self.patterns:  # the last matching pattern wins, as in git
             if _matches_itself(pattern, path):
