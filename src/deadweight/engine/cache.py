@@ -8,7 +8,7 @@ speed a tie, files win on everything else: `os.replace` is atomic, so two concur
 no locking and no busy-timeouts; a corrupt entry costs one entry, never the whole database; and
 a read-only or network directory needs no WAL/shared-memory side files.
 
-The key is `sha256(salt digest + content)`: content only, never the path, so a renamed or
+The key is `sha256(salt digest + sha256(content))`: content only, never the path, so a renamed or
 copied file is still a hit, and the result is re-labelled with the path that asked for it.
 Extraction must therefore depend on a file's content alone (its path and module are labels).
 
@@ -233,7 +233,11 @@ class Cache:
 
     def key(self, data: bytes) -> str:
         """The entry name for this content under this salt (hex sha256)."""
-        return hashlib.sha256(self._digest + data).hexdigest()
+        return self.key_of(hashlib.sha256(data).digest())
+
+    def key_of(self, content_digest: bytes) -> str:
+        """The entry name for content whose sha256 is known (see `engine.contenthash`)."""
+        return hashlib.sha256(self._digest + content_digest).hexdigest()
 
     def _entry_path(self, key: str) -> str:
         return os.path.join(self._entries, key[:2], key[2:])

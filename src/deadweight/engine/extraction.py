@@ -20,6 +20,7 @@ from deadweight.extract.facts import ExtractResult, FileError
 from deadweight.settings import Settings
 
 if TYPE_CHECKING:
+    from deadweight.engine.contenthash import ContentHashes
     from deadweight.engine.workers import Job, Origin
 
 
@@ -65,7 +66,11 @@ def extract_all(
 
 
 def extract_found(
-    found: Discovery, settings: Settings, progress: Progress | None = None, activity: Activity | None = None
+    found: Discovery,
+    settings: Settings,
+    progress: Progress | None = None,
+    activity: Activity | None = None,
+    hashes: ContentHashes | None = None,
 ) -> tuple[Path, list[ExtractResult]]:
     from deadweight.engine.workers import Job, run_jobs
 
@@ -82,6 +87,7 @@ def extract_found(
         max_file_size=settings.max_file_size,
         cache=cache,
         on_progress=on_finished,
+        hashes=hashes,
     )
     if cache is not None:
         cache.flush()

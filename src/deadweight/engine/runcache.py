@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from deadweight.discover import Discovery
+from deadweight.engine.contenthash import ContentHashes
 from deadweight.engine.environment import fingerprint as environment_fingerprint
 from deadweight.engine.salt import package_digest
 from deadweight.extract.facts import FileError
@@ -60,7 +61,11 @@ def _settings_json(settings: Settings, only_files: set[str] | None) -> str:
 
 
 def key(
-    found: Discovery, settings: Settings, rules: Sequence[type[Rule]], only_files: set[str] | None
+    found: Discovery,
+    settings: Settings,
+    rules: Sequence[type[Rule]],
+    only_files: set[str] | None,
+    hashes: ContentHashes | None = None,
 ) -> tuple[str, str]:
     """(slot, key): the slot names the entry file, the key must match for a hit."""
     context = json.dumps([FORMAT, str(found.root), _settings_json(settings, only_files), [r.code for r in rules]])
@@ -70,6 +75,10 @@ def key(
     digest.update(environment_fingerprint(settings.python).encode())
     for f in found.files:
         digest.update(f.path.encode() + b"\0" + f.module.encode() + b"\0")
+        if hashes is not None:
+            content = hashes.digest(str(f.abspath))
+            digest.update(content if content is not None else b"unreadable")
+            continue
         try:
             digest.update(hashlib.sha256(f.abspath.read_bytes()).digest())
         except OSError as exc:

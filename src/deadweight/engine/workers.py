@@ -43,7 +43,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from deadweight.engine.cache import (
     Cache,
@@ -53,6 +53,9 @@ from deadweight.engine.cache import (
     relabel,
 )
 from deadweight.extract.facts import ExtractResult, FileError
+
+if TYPE_CHECKING:
+    from deadweight.engine.contenthash import ContentHashes
 
 Extractor = Callable[[str, bytes, str], ExtractResult]
 # Where a finished file's result came from: extracted now, the facts cache, the result of an
@@ -294,9 +297,16 @@ def _serve(conn: Connection, extractor: Extractor, max_file_size: int) -> None:
 class _Run:
     """Results in job order, cache lookups and stores, duplicate content, progress."""
 
-    def __init__(self, jobs: Sequence[Job], cache: Cache | None, on_progress: ProgressCallback | None) -> None:
+    def __init__(
+        self,
+        jobs: Sequence[Job],
+        cache: Cache | None,
+        on_progress: ProgressCallback | None,
+        hashes: ContentHashes | None = None,
+    ) -> None:
         self.jobs = jobs
         self.cache = cache
+        self.hashes = hashes
         self.on_progress = on_progress
         self.results: list[ExtractResult | None] = [None] * len(jobs)
         self.keys: dict[int, str] = {}
@@ -315,6 +325,14 @@ class _Run:
             if cache is None:
                 todo.append(_Item(index, job.path, job.module, job.abspath, data))
                 continue
+            key = None
+            if data is None and self.hashes is not None:
+                # unchanged since the last run by its `stat`: a hit needs no read at all
+                known = self.hashes.remembered(job.abspath)
+                if known is not None:
+                    key = cache.key_of(known)
+                    if self._settled(index, key, leaders, finished):
+                        continue
             if data is None:
                 read = read_source(job.abspath, max_file_size)
                 if isinstance(read, str):
@@ -326,17 +344,11 @@ class _Run:
                 self.results[index] = _error(job.path, too_large_reason(len(data), max_file_size))
                 finished.append((index, "unread"))
                 continue
-            key = cache.key(data)
-            leader = leaders.get(key)
-            if leader is not None:
-                self.followers.setdefault(leader, []).append(index)
-                continue
-            hit = cache.load(key, job.path, job.module)
-            if hit is not None:
-                self.results[index] = hit
-                finished.append((index, "cache"))
-                leaders[key] = index
-                continue
+            if key is None:
+                digest = self.hashes.record(job.abspath, data) if self.hashes is not None and job.data is None else None
+                key = cache.key(data) if digest is None else cache.key_of(digest)
+                if self._settled(index, key, leaders, finished):
+                    continue
             leaders[key] = index
             self.keys[index] = key
             todo.append(_Item(index, job.path, job.module, job.abspath, data))
@@ -351,6 +363,23 @@ class _Run:
         if finished:
             self._progress(finished)
         return todo
+
+    def _settled(self, index: int, key: str, leaders: dict[str, int], finished: list[tuple[int, Origin]]) -> bool:
+        """Whether the job at `index` needs no extraction: its content is an earlier job's
+        (it waits for that result) or the cache holds it."""
+        assert self.cache is not None
+        job = self.jobs[index]
+        leader = leaders.get(key)
+        if leader is not None:
+            self.followers.setdefault(leader, []).append(index)
+            return True
+        hit = self.cache.load(key, job.path, job.module)
+        if hit is None:
+            return False
+        self.results[index] = hit
+        finished.append((index, "cache"))
+        leaders[key] = index
+        return True
 
     def finish(self, index: int, outcome: _Outcome) -> None:
         """Record one file's result (and its duplicates'), store it, report progress."""
@@ -754,6 +783,7 @@ def run_jobs(
     max_file_size: int = DEFAULT_MAX_FILE_SIZE,
     on_progress: ProgressCallback | None = None,
     cache: Cache | None = None,
+    hashes: ContentHashes | None = None,
 ) -> list[ExtractResult]:
     """Extract every job; one result per job, in the order of `jobs`, whatever happens.
 
@@ -762,9 +792,10 @@ def run_jobs(
     still contained, but a crash is not survivable and `timeout` is not enforced.
     `on_progress(batch)` gets the (job index, origin) of each file as it finishes (cache hits
     come first, in one batch).
-    With a `cache`, hits skip extraction and deterministic results are stored.
+    With a `cache`, hits skip extraction and deterministic results are stored; with `hashes`
+    too, a file whose `stat` is unchanged since it was hashed is looked up without reading it.
     """
-    run = _Run(jobs, cache, on_progress)
+    run = _Run(jobs, cache, on_progress, hashes)
     # Every result stays alive until the caller is done with it: without the pause, the cyclic
     # GC would rescan that growing heap over and over (it tripled the cost of a warm run).
     with gc_paused():
