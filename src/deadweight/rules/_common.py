@@ -98,11 +98,11 @@ def weight_statements(
     weights: dict[str, dict[str, Weight]] = {}
     project = ctx.project
     of_kind: dict[int, list[F.Statement]] = {}  # a base's method is reached once per subclass
-    for info, cls, m in reached_methods(ctx):
+    for info, cls, m in ctx.statement_sites:
         statements = of_kind.get(id(m))
         if statements is None:
             statements = of_kind[id(m)] = [s for s in m.statements if s.kind == kind]
-        if not statements or project.is_init(m.name) or (skip is not None and skip(cls, m)):
+        if not statements or (skip is not None and skip(cls, m)):
             continue
         for s in statements:
             key = (cls.path, s.span.line, s.span.column)

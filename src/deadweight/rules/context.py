@@ -11,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from deadweight.extract.facts import FileFacts
+from deadweight.extract.facts import FileFacts, MethodFacts
 from deadweight.findings import Finding, distinct_fingerprints
 from deadweight.model.dotted import Holders, weight_names
-from deadweight.model.project import Project, Weight
+from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
 from deadweight.model.tree import weight_node
 from deadweight.model.verdicts import Verdict, verdict
@@ -53,6 +53,19 @@ class Context:
     @cached_property
     def _verdict_by_weight(self) -> dict[int, Verdict]:
         return {id(w): v for w, v in self._verdicts}
+
+    @cached_property
+    def statement_sites(self) -> list[tuple[ClassInfo, ClassInfo, MethodFacts]]:
+        """`reached_methods` narrowed to the non-init methods that record statements, in the
+        same order: the rules that read statements each walked all ~400,000 (judged class,
+        method) pairs of transformers for the few thousand methods that have any."""
+        from deadweight.rules._common import reached_methods
+
+        return [
+            (info, cls, m)
+            for info, cls, m in reached_methods(self)
+            if m.statements and not self.project.is_init(m.name)
+        ]
 
     def verdict(self, weight: Weight) -> Verdict | None:
         """The liveness verdict of one weight of `project.all_weights()`, or None if it is live."""
