@@ -78,6 +78,9 @@ class Write:
     source: str | None = None  # the local variable assigned (`self.Conv2d_0 = conv`): aliases share it
     no_args: bool = False  # the constructor is called with no arguments: `nn.ModuleList()`
     uses_previous: bool = False  # the value reads `self.<attr>` or passes `self`: `wrap(self.fc)`
+    # `A(..) if test else B(..)`, two modules: `test` (fixed locals written in); `ctor` is built
+    # when it holds, the first of `elements` otherwise
+    choice: str | None = None
     # a container built in one expression: the class of each item in order, and the count as
     # source text (`nn.Sequential(a(), b())`: ("a", "b"), "2"; `[X() for _ in range(depth)]`: "depth")
     items: tuple[str, ...] = ()

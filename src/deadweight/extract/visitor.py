@@ -590,6 +590,8 @@ class Collector:
         if source is None and assign is not None and len(assign.targets) > 1 and assign.value is value:
             source = f"<chained assignment, line {span.line}>"  # `self.a = self.b = Block()`: one object
         empty = isinstance(value, cst.Call) and not value.args
+        two = isinstance(value, cst.IfExp) and kind == F.MODULE and cond is None and bool(elements)
+        choice = self.guard(value.test) if isinstance(value, cst.IfExp) and two else None
         if _empty_container(value) or (_container(kind, ctor) and _no_items(value)):
             assert m.owner is not None
             m.empty_containers[attr] = len(m.owner.writes)
@@ -610,6 +612,7 @@ class Collector:
             no_args=empty,
             uses_previous=value is not None and _mentions_attr_or_self(value, attr),
             layout=container_layout(value, self.code_for) if _container(kind, ctor) else ((), None),
+            choice=choice,
         )
 
     def _append_write(
@@ -629,6 +632,7 @@ class Collector:
         no_args: bool = False,
         uses_previous: bool = False,
         layout: tuple[tuple[str, ...], str | None] = ((), None),
+        choice: str | None = None,
     ) -> None:
         owner = m.owner
         assert owner is not None
@@ -656,6 +660,7 @@ class Collector:
                 uses_previous=uses_previous,
                 items=layout[0],
                 count=layout[1],
+                choice=choice,
             )
         )
 
