@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from deadweight.api import check
 from deadweight.cli import main
 from deadweight.model.configs import evaluate
+from deadweight.settings import Settings
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ddp_configs" / "attention.py"
 TREE = Path(__file__).resolve().parents[1] / "fixtures" / "tree" / "vit.py"
@@ -152,3 +154,41 @@ def test_the_base_and_a_head_that_applies_fc_norm_use_it() -> None:
     for cls in ("VisionTransformer", "PooledDistilledVisionTransformer"):
         v = _ddp(f"{DISTILLED}::{cls}", "fc_norm=True")
         assert v["parameters"] == [] and v["find_unused_parameters_false_safe"] is True
+
+
+COGVIDEOX = FIXTURE.with_name("cogvideox.py")
+
+
+def test_a_mixin_added_by_name_is_named_under_the_model_and_judged_where_it_is_built() -> None:
+    default = _ddp(f"{COGVIDEOX}::DiffusionTransformer")
+    assert default["find_unused_parameters_false_safe"] is True  # the defaults build no embedding
+    got = [(p["names"], p["owner"], p["when"], p["applies"]) for p in default["parameters"]]
+    assert got == [(["mixins.pos_embed.pos_embedding"], "Rotary3DPositionMixin", "learnable_pos_embed=True", False)]
+    lines = _text(f"{COGVIDEOX}::DiffusionTransformer", "learnable_pos_embed=True")
+    assert lines[1:3] == [
+        "  * mixins.pos_embed.pos_embedding: unused when `learnable_pos_embed=True` (Rotary3DPositionMixin."
+        "pos_embedding, line 67; never used: DW101 high; it holds parameters only when `learnable_pos_embed`)",
+        "find_unused_parameters=False: not safe with learnable_pos_embed=True: 1 parameter name (marked *) get no "
+        "gradient, and DDP fails on the first step",
+    ]
+
+
+def test_the_mixin_that_returns_its_embedding_leaves_nothing_unused() -> None:
+    for sets in ((), ("learnable_pos_embed=True",)):
+        v = _ddp(f"{COGVIDEOX}::LearnedDiffusionTransformer", *sets)
+        assert v["parameters"] == [] and v["find_unused_parameters_false_safe"] is True
+
+
+def test_the_tree_and_the_finding_name_mixins_by_the_key_add_mixin_stores_them_under() -> None:
+    out = CliRunner().invoke(main, ["tree", f"{COGVIDEOX}::DiffusionTransformer", "--output-format", "json"])
+    assert out.exit_code == 0, out.output
+    tree = json.loads(out.output)[0]
+    mixins = next(c for c in tree["children"] if c["name"] == "mixins")
+    assert [(c["name"], c["ctor"]) for c in mixins["children"]] == [
+        ("pos_embed", "Rotary3DPositionMixin"),
+        ("adaln", "AdaLNMixin"),
+    ]
+    folder = COGVIDEOX.parent
+    result = check([folder], Settings(select=("DW101",), use_cache=False, jobs=1, project_root=str(folder)))
+    found = [f for f in result.findings if f.path.endswith("cogvideox.py")]
+    assert [f.dotted_names for f in found] == [("DiffusionTransformer: mixins.pos_embed.pos_embedding",)]
