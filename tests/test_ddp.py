@@ -168,7 +168,7 @@ def test_a_mixin_added_by_name_is_named_under_the_model_and_judged_where_it_is_b
     assert lines[1:3] == [
         "  * mixins.pos_embed.pos_embedding: unused when `learnable_pos_embed=True` (Rotary3DPositionMixin."
         "pos_embedding, line 67; never used: DW101 high; it holds parameters only when `learnable_pos_embed`)",
-        "find_unused_parameters=False: not safe with learnable_pos_embed=True: 1 parameter name (marked *) get no "
+        "find_unused_parameters=False: not safe with learnable_pos_embed=True: 1 parameter name (marked *) gets no "
         "gradient, and DDP fails on the first step",
     ]
 
@@ -192,3 +192,19 @@ def test_the_tree_and_the_finding_name_mixins_by_the_key_add_mixin_stores_them_u
     result = check([folder], Settings(select=("DW101",), use_cache=False, jobs=1, project_root=str(folder)))
     found = [f for f in result.findings if f.path.endswith("cogvideox.py")]
     assert [f.dotted_names for f in found] == [("DiffusionTransformer: mixins.pos_embed.pos_embedding",)]
+
+
+def test_explain_ddp_maps_the_mixin_parameter_ddp_names_to_its_line() -> None:
+    log = (
+        "RuntimeError: Expected to have finished reduction in the prior iteration before starting a new one. "
+        "This error indicates that your module has parameters that were not used in producing loss.\n"
+        "Parameters which did not receive grad for rank 0: mixins.pos_embed.pos_embedding\n"
+        "Parameter indices which did not receive grad for rank 0: 0\n"
+    )
+    out = CliRunner().invoke(main, ["explain-ddp", f"{COGVIDEOX}::DiffusionTransformer"], input=log)
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[1] == "mixins.pos_embed.pos_embedding"
+    assert lines[2].startswith("  created by `Rotary3DPositionMixin` as `pos_embedding` (nn.Parameter), ")
+    assert lines[2].endswith("cogvideox.py:67, only when `learnable_pos_embed`")
+    assert "`Rotary3DPositionMixin.position_embedding_forward` returns None" in lines[3]

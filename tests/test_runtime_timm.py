@@ -48,3 +48,19 @@ def test_default_timm_models_have_no_runtime_only_parameter(name: str, side: int
     model.train()
     report = check_model(model, torch.randn(1, 3, side, side))
     assert report.runtime_only == [], report.summary()
+
+
+def test_the_distilled_deit_built_with_fc_norm_leaves_exactly_fc_norm_without_a_gradient() -> None:
+    """`deadweight ddp timm/models/deit.py::VisionTransformerDistilled --set fc_norm=True` says
+    fc_norm is unused (its head override never applies it); one real step agrees."""
+    timm = _timm()
+    torch = importlib.import_module("torch")
+    torch.manual_seed(0)
+    model = timm.create_model("deit_tiny_distilled_patch16_224", pretrained=False, fc_norm=True)
+    model.train()
+    report = check_model(model, torch.randn(1, 3, 224, 224))
+    assert sorted((i.name, i.cls, i.attribute, i.finding) for i in report.confirmed) == [
+        ("fc_norm.bias", "VisionTransformerDistilled", "fc_norm", "DW103 medium"),
+        ("fc_norm.weight", "VisionTransformerDistilled", "fc_norm", "DW103 medium"),
+    ]
+    assert report.runtime_only == [] and report.input_dependent == []

@@ -153,9 +153,12 @@ def render(v: DdpVerdict) -> list[str]:
     config = ", ".join(f"{k}={val}" for k, val in sorted(v.settings.items())) or "the defaults"
     unused = v.unused
     if unused:
+        one = len(unused) == 1
+        patterns = any(n.endswith(".*") for n in unused)  # a module whose own keys are not read
+        what = "parameter name" + (" or pattern" if patterns else "") + ("" if one else "s")
         lines.append(
-            f"find_unused_parameters=False: not safe with {config}: {len(unused)} parameter name"
-            f"{'s' if len(unused) != 1 else ''} (marked *) get no gradient, and DDP fails on the first step"
+            f"find_unused_parameters=False: not safe with {config}: {len(unused)} {what} (marked *) "
+            f"get{'s' if one else ''} no gradient, and DDP fails on the first step"
         )
     else:
         lines.append(
