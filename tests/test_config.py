@@ -361,6 +361,17 @@ def test_root_is_the_common_parent_without_markers(tmp_path: Path) -> None:
     assert find_project_root([tmp_path / "x" / "one.py"]) == tmp_path / "x"
 
 
+def test_root_without_markers_holds_the_top_package(tmp_path: Path) -> None:
+    markers = [d for d in (tmp_path, *tmp_path.parents) if (d / "pyproject.toml").exists() or (d / ".git").exists()]
+    if markers:
+        pytest.skip("the temporary directory lies inside a project")
+    write(tmp_path / "site" / "pkg" / "__init__.py", "")
+    write(tmp_path / "site" / "pkg" / "models" / "__init__.py", "")
+    deit = write(tmp_path / "site" / "pkg" / "models" / "deit.py", "")
+    assert find_project_root([deit]) == tmp_path / "site"
+    assert find_project_root([tmp_path / "site" / "pkg"]) == tmp_path / "site"
+
+
 def test_root_of_a_file_argument_starts_at_its_parent(tmp_path: Path) -> None:
     write(tmp_path / "p" / "pyproject.toml", "[tool.deadweight]\n")
     file = write(tmp_path / "p" / "m.py", "")

@@ -9,11 +9,15 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from deadweight.api import check
 from deadweight.cli import main
 from deadweight.model.configs import evaluate
+from deadweight.settings import Settings
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "ddp_configs" / "attention.py"
 TREE = Path(__file__).resolve().parents[1] / "fixtures" / "tree" / "vit.py"
+FUSED = FIXTURE.with_name("fused_attention.py")
+DISTILLED = FIXTURE.with_name("distilled_vit.py")
 
 
 def _ddp(target: str, *sets: str) -> dict:  # type: ignore[type-arg]
@@ -25,15 +29,20 @@ def _ddp(target: str, *sets: str) -> dict:  # type: ignore[type-arg]
 
 def test_the_default_configuration_leaves_the_unconfigured_norm_unused() -> None:
     v = _ddp(f"{FIXTURE}::FlashAttention")
-    got = [(p["attribute"], p["when"], p["applies"]) for p in v["parameters"]]
-    assert got == [("scale", "use_flash_attn=True", False), ("norm", "qk_norm=None", True)]
+    got = [(p["attribute"], p["when"], p["applies"], p["holds_parameters"]) for p in v["parameters"]]
+    assert got == [
+        ("attn_drop", "use_flash_attn=True", False, False),
+        ("scale", "use_flash_attn=True", False, True),
+        ("norm", "qk_norm=None", True, True),
+    ]
     assert v["find_unused_parameters_false_safe"] is False
-    assert v["parameters"][1]["names"] == ["norm.bias", "norm.weight"]
+    assert v["parameters"][2]["names"] == ["norm.bias", "norm.weight"]
 
 
 def test_a_given_setting_is_judged_instead_of_the_default() -> None:
     v = _ddp(f"{FIXTURE}::FlashAttention", "use_flash_attn=True", "qk_norm=rms")
-    assert [(p["attribute"], p["applies"]) for p in v["parameters"]] == [("scale", True), ("norm", False)]
+    got = [(p["attribute"], p["applies"]) for p in v["parameters"]]
+    assert got == [("attn_drop", True), ("scale", True), ("norm", False)]
     assert _ddp(f"{FIXTURE}::Sometimes")["find_unused_parameters_false_safe"] is True
 
 
@@ -41,7 +50,12 @@ def test_dead_weights_of_a_nested_class_are_named_by_their_path() -> None:
     v = _ddp(f"{TREE}::TinyViT")
     dead = [(p["names"], p["when"], p["applies"]) for p in v["parameters"]]
     assert (["blocks.*.stats.bias", "blocks.*.stats.weight"], None, True) in dead
-    assert (["dist_head.bias", "dist_head.weight"], None, True) in dead
+    # built only when `distilled`: unused in the configurations that build it, not in the defaults
+    assert (["dist_head.bias", "dist_head.weight"], "distilled=True", False) in dead
+    built = _ddp(f"{TREE}::TinyViT", "distilled=True")
+    assert (["dist_head.bias", "dist_head.weight"], "distilled=True", True) in [
+        (p["names"], p["when"], p["applies"]) for p in built["parameters"]
+    ]
 
 
 def test_the_text_verdict_and_a_bad_setting() -> None:
@@ -65,3 +79,132 @@ def test_the_text_verdict_and_a_bad_setting() -> None:
 )
 def test_conditions_are_evaluated_three_valued(cond: str, env: dict[str, object], expected: bool | None) -> None:
     assert evaluate(cond, env) is expected
+
+
+def _text(target: str, *sets: str) -> list[str]:
+    out = CliRunner().invoke(main, ["ddp", target, *(x for s in sets for x in ("--set", s))])
+    assert out.exit_code == 0, out.output
+    return out.output.splitlines()
+
+
+def test_a_fused_path_that_skips_only_a_dropout_is_safe_in_both_settings() -> None:
+    for sets in ((), ("fused_attn=False",)):
+        v = _ddp(f"{FUSED}::FusedAttention", *sets)
+        assert v["find_unused_parameters_false_safe"] is True
+        assert [(p["path"], p["names"], p["when"], p["holds_parameters"]) for p in v["parameters"]] == [
+            ("attn_drop", [], "fused_attn=True", False)
+        ]
+        assert v["parameters"][0]["applies"] is (not sets)
+    assert _text(f"{FUSED}::FusedAttention")[1:3] == [
+        "    attn_drop: not run when `fused_attn=True`, and holds no parameters, so DDP waits for nothing of it "
+        "(FusedAttention.attn_drop, line 15; used only under `not (self.fused_attn)`)",
+        "find_unused_parameters=False: safe with the defaults as far as the code shows (input-dependent branches "
+        "are not judged; `deadweight.testing.check_model` checks one real step)",
+    ]
+
+
+def test_a_fused_path_that_also_skips_a_projection_is_not_safe() -> None:
+    v = _ddp(f"{FUSED}::FusedAttentionWithBias")
+    assert v["find_unused_parameters_false_safe"] is False
+    got = [(p["path"], p["names"], p["when"], p["applies"]) for p in v["parameters"]]
+    assert got == [
+        ("attn_drop", [], "fused_attn=True", True),
+        ("rel_bias", ["rel_bias.bias", "rel_bias.weight"], "fused_attn=True", True),
+    ]
+    assert _ddp(f"{FUSED}::FusedAttentionWithBias", "fused_attn=False")["find_unused_parameters_false_safe"] is True
+
+
+def test_a_dropout_run_on_both_paths_is_not_listed() -> None:
+    v = _ddp(f"{FUSED}::SharedDropout")
+    assert v["parameters"] == [] and v["find_unused_parameters_false_safe"] is True
+
+
+_FC_NORM_WHY = (
+    "never used by `DistilledVisionTransformer`: `DistilledVisionTransformer.forward_head` overrides "
+    "`VisionTransformer.forward_head`, which used it (DW103); it holds parameters only when "
+    '`final_norm and (global_pool in ("avg", "avgmax", "max") if fc_norm is None else fc_norm)`'
+)
+
+
+def test_a_distilled_head_leaves_fc_norm_unused_when_fc_norm_is_set() -> None:
+    default = _ddp(f"{DISTILLED}::DistilledVisionTransformer")
+    assert default["find_unused_parameters_false_safe"] is True  # the defaults build an Identity
+    got = [(p["names"], p["when"], p["applies"], p["why"]) for p in default["parameters"]]
+    assert got == [
+        (["fc_norm.bias", "fc_norm.weight"], "fc_norm=True", False, _FC_NORM_WHY),
+        (["fc_norm.bias", "fc_norm.weight"], "global_pool=avg", False, _FC_NORM_WHY),
+    ]
+    v = _ddp(f"{DISTILLED}::DistilledVisionTransformer", "fc_norm=True")
+    assert v["find_unused_parameters_false_safe"] is False
+    assert [p["applies"] for p in v["parameters"]] == [True, True]
+    assert _text(f"{DISTILLED}::DistilledVisionTransformer", "fc_norm=True")[-2] == (
+        "find_unused_parameters=False: not safe with fc_norm=True: 2 parameter names (marked *) get no gradient, "
+        "and DDP fails on the first step"
+    )
+    # average pooling asks for fc_norm too, unless fc_norm=False says otherwise
+    assert (
+        _ddp(f"{DISTILLED}::DistilledVisionTransformer", "global_pool=avg")["find_unused_parameters_false_safe"]
+        is False
+    )
+    off = _ddp(f"{DISTILLED}::DistilledVisionTransformer", "global_pool=avg", "fc_norm=False")
+    assert off["find_unused_parameters_false_safe"] is True
+
+
+def test_the_base_and_a_head_that_applies_fc_norm_use_it() -> None:
+    for cls in ("VisionTransformer", "PooledDistilledVisionTransformer"):
+        v = _ddp(f"{DISTILLED}::{cls}", "fc_norm=True")
+        assert v["parameters"] == [] and v["find_unused_parameters_false_safe"] is True
+
+
+COGVIDEOX = FIXTURE.with_name("cogvideox.py")
+
+
+def test_a_mixin_added_by_name_is_named_under_the_model_and_judged_where_it_is_built() -> None:
+    default = _ddp(f"{COGVIDEOX}::DiffusionTransformer")
+    assert default["find_unused_parameters_false_safe"] is True  # the defaults build no embedding
+    got = [(p["names"], p["owner"], p["when"], p["applies"]) for p in default["parameters"]]
+    assert got == [(["mixins.pos_embed.pos_embedding"], "Rotary3DPositionMixin", "learnable_pos_embed=True", False)]
+    lines = _text(f"{COGVIDEOX}::DiffusionTransformer", "learnable_pos_embed=True")
+    assert lines[1:3] == [
+        "  * mixins.pos_embed.pos_embedding: unused when `learnable_pos_embed=True` (Rotary3DPositionMixin."
+        "pos_embedding, line 67; never used: DW101 high; it holds parameters only when `learnable_pos_embed`)",
+        "find_unused_parameters=False: not safe with learnable_pos_embed=True: 1 parameter name (marked *) gets no "
+        "gradient, and DDP fails on the first step",
+    ]
+
+
+def test_the_mixin_that_returns_its_embedding_leaves_nothing_unused() -> None:
+    for sets in ((), ("learnable_pos_embed=True",)):
+        v = _ddp(f"{COGVIDEOX}::LearnedDiffusionTransformer", *sets)
+        assert v["parameters"] == [] and v["find_unused_parameters_false_safe"] is True
+
+
+def test_the_tree_and_the_finding_name_mixins_by_the_key_add_mixin_stores_them_under() -> None:
+    out = CliRunner().invoke(main, ["tree", f"{COGVIDEOX}::DiffusionTransformer", "--output-format", "json"])
+    assert out.exit_code == 0, out.output
+    tree = json.loads(out.output)[0]
+    mixins = next(c for c in tree["children"] if c["name"] == "mixins")
+    assert [(c["name"], c["ctor"]) for c in mixins["children"]] == [
+        ("pos_embed", "Rotary3DPositionMixin"),
+        ("adaln", "AdaLNMixin"),
+    ]
+    folder = COGVIDEOX.parent
+    result = check([folder], Settings(select=("DW101",), use_cache=False, jobs=1, project_root=str(folder)))
+    found = [f for f in result.findings if f.path.endswith("cogvideox.py")]
+    assert [f.dotted_names for f in found] == [("DiffusionTransformer: mixins.pos_embed.pos_embedding",)]
+
+
+def test_explain_ddp_maps_the_mixin_parameter_ddp_names_to_its_line() -> None:
+    log = (
+        "RuntimeError: Expected to have finished reduction in the prior iteration before starting a new one. "
+        "This error indicates that your module has parameters that were not used in producing loss.\n"
+        "Parameters which did not receive grad for rank 0: mixins.pos_embed.pos_embedding\n"
+        "Parameter indices which did not receive grad for rank 0: 0\n"
+    )
+    out = CliRunner().invoke(main, ["explain-ddp", f"{COGVIDEOX}::DiffusionTransformer"], input=log)
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[1] == "mixins.pos_embed.pos_embedding"
+    assert lines[2].startswith("  created by `Rotary3DPositionMixin` as `pos_embedding` (nn.Parameter), ")
+    assert lines[2].endswith("cogvideox.py:67, only when `learnable_pos_embed`")
+    assert "`Rotary3DPositionMixin.position_embedding_forward` returns None" in lines[3]

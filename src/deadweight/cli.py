@@ -631,7 +631,8 @@ def ddp_command(target: str, sets: tuple[str, ...], output_format: str, python: 
     if found is None:
         return
     ctx, classes = found
-    verdict = judge(ctx.project, ctx.reach, build_tree(ctx.project, ctx.reach, classes[0]), settings_given)
+    tree = build_tree(ctx.project, ctx.reach, classes[0])
+    verdict = judge(ctx.project, ctx.reach, tree, settings_given, classes[0])
     if output_format == "json":
         entries = [dataclasses.asdict(e) for e in verdict.entries]
         safe = not verdict.unused

@@ -72,7 +72,10 @@ def find_project_root(paths: Sequence[str | Path]) -> Path:
 
     Prefers the nearest ancestor whose pyproject.toml declares `[tool.deadweight]`, so a
     sub-package's own pyproject.toml (without our table) does not hide the repo's config; then
-    the nearest project marker; then the common parent of the arguments.
+    the nearest project marker; then the common parent of the arguments, or, when that lies in
+    a package (an installed one has no marker), the folder holding the top package: from
+    inside, `timm/models/deit.py`'s `from timm.models.vision_transformer import ...` would not
+    resolve and the subclass would be judged without its base.
     """
     common = _common_parent(paths)
     fallback: Path | None = None
@@ -82,7 +85,12 @@ def find_project_root(paths: Sequence[str | Path]) -> Path:
             return directory
         if fallback is None and (pyproject.is_file() or (directory / ".git").exists()):
             fallback = directory
-    return fallback or common
+    if fallback is not None:
+        return fallback
+    top = common
+    while (top / "__init__.py").is_file() and top.parent != top:
+        top = top.parent
+    return top
 
 
 def _common_parent(paths: Sequence[str | Path]) -> Path:

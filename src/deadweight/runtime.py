@@ -167,22 +167,50 @@ def _source_root(cls: type, root: str | Path | None) -> Path:
     return here
 
 
+# A test suite checks several models of one package (timm's ViT, ResNet, ...): the static side
+# of a source tree is computed once per state of its files, keyed on their sizes and mtimes.
+_FINDINGS: dict[str, list[Finding]] = {}
+_GUARDED: dict[str, set[tuple[str, str]]] = {}
+
+
+def _project_root(where: Path) -> str:
+    """A package is analyzed from its parent, so that its modules are named as it imports them
+    (`timm.models.vision_transformer`): from inside, deit.py's `from timm.models... import
+    VisionTransformer` would not resolve, and the subclass would be judged without its base."""
+    return str(where.parent if (where / "__init__.py").is_file() else where)
+
+
+def _fingerprint(where: Path) -> str:
+    files = sorted(where.rglob("*.py")) if where.is_dir() else [where]
+    return ";".join(f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in files)
+
+
 def _static_findings(cls: type, root: str | Path | None) -> list[Finding]:
     from deadweight.api import check
     from deadweight.settings import Settings
 
     where = _source_root(cls, root)
-    result = check([where], Settings(min_confidence="low", use_cache=False, jobs=1, project_root=str(where)))
-    return list(result.findings)
+    key = f"{where.resolve()}|{_fingerprint(where)}"
+    if key not in _FINDINGS:
+        settings = Settings(min_confidence="low", use_cache=False, jobs=1, project_root=_project_root(where))
+        _FINDINGS[key] = list(check([where], settings).findings)
+    return list(_FINDINGS[key])
 
 
 def _guarded(cls: type, root: str | Path | None) -> set[tuple[str, str]]:
     """(class, attribute) of weights whose every static use sits under a condition."""
+    where = _source_root(cls, root)
+    key = f"{where.resolve()}|{_fingerprint(where)}"
+    if key not in _GUARDED:
+        _GUARDED[key] = _guarded_in(where)
+    return set(_GUARDED[key])
+
+
+def _guarded_in(where: Path) -> set[tuple[str, str]]:
     from deadweight.api import link
     from deadweight.settings import Settings
 
-    where = _source_root(cls, root)
-    ctx, _ = link([where], Settings(use_cache=False, jobs=1, project_root=str(where)))
+    ctx, _ = link([where], Settings(use_cache=False, jobs=1, project_root=_project_root(where)))
     out: set[tuple[str, str]] = set()
     for w in ctx.project.all_weights():
         uses = ctx.reach.liveness(w).value_uses

@@ -78,6 +78,9 @@ class Write:
     source: str | None = None  # the local variable assigned (`self.Conv2d_0 = conv`): aliases share it
     no_args: bool = False  # the constructor is called with no arguments: `nn.ModuleList()`
     uses_previous: bool = False  # the value reads `self.<attr>` or passes `self`: `wrap(self.fc)`
+    # `A(..) if test else B(..)`, two modules: `test` (fixed locals written in); `ctor` is built
+    # when it holds, the first of `elements` otherwise
+    choice: str | None = None
     # a container built in one expression: the class of each item in order, and the count as
     # source text (`nn.Sequential(a(), b())`: ("a", "b"), "2"; `[X() for _ in range(depth)]`: "depth")
     items: tuple[str, ...] = ()
@@ -137,6 +140,27 @@ class InitCall:
 
 
 @dataclass(slots=True, unsafe_hash=True)
+class CallArg:
+    """One argument of a call on self: `"pos_embed"` gives literal `'pos_embed'`;
+    `Mixin(d, flag=True)` gives ctor `Mixin` and its keyword arguments as source."""
+
+    keyword: str | None  # None for a positional argument
+    literal: str | None = None
+    ctor: str | None = None
+    kwargs: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(slots=True, unsafe_hash=True)
+class SelfCall:
+    """`self.add_mixin("pos_embed", Mixin(...))`: a method called on self with a constructor
+    call among its arguments (what a registering method such as SAT's `add_mixin` stores)."""
+
+    method: str
+    args: tuple[CallArg, ...]
+    star: bool = False  # *args or **kwargs passed: positions beyond them are unknown
+
+
+@dataclass(slots=True, unsafe_hash=True)
 class Statement:
     """A forward-path statement fact that dataflow rules (DW4xx) judge."""
 
@@ -175,6 +199,9 @@ class MethodFacts:
     # callees whose results it returns (`return nn.Sequential(*layers)`); "None" for `return None`
     returns: tuple[str, ...] = ()
     return_types: tuple[str, ...] = ()  # what its return annotation names: `-> nn.Module`
+    # `self.mixins[name] = new_mixin` with both its parameters: (attr, key param, value param)
+    keyed_stores: tuple[tuple[str, str, str], ...] = ()
+    self_calls: tuple[SelfCall, ...] = ()
 
 
 @dataclass(slots=True, unsafe_hash=True)

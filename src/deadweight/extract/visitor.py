@@ -82,6 +82,8 @@ class _Func:
     # `self.blocks.append(Block())` / `self.heads[k] = Head()` later can say what it holds.
     empty_containers: dict[str, int] = field(default_factory=dict)
     local_fills: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `row = []; row.append(X())`
+    keyed_stores: list[tuple[str, str, str]] = field(default_factory=list)  # `self.d[k] = v`, k and v params
+    self_calls: list[F.SelfCall] = field(default_factory=list)
 
 
 @dataclass
@@ -367,6 +369,8 @@ class Collector:
                     returns_value=any(f.returns),
                     returns=tuple(dict.fromkeys(f.produced)),
                     return_types=return_types(node),
+                    keyed_stores=tuple(dict.fromkeys(f.keyed_stores)),
+                    self_calls=tuple(f.self_calls),
                 )
             )
         else:
@@ -590,6 +594,8 @@ class Collector:
         if source is None and assign is not None and len(assign.targets) > 1 and assign.value is value:
             source = f"<chained assignment, line {span.line}>"  # `self.a = self.b = Block()`: one object
         empty = isinstance(value, cst.Call) and not value.args
+        two = isinstance(value, cst.IfExp) and kind == F.MODULE and cond is None and bool(elements)
+        choice = self.guard(value.test) if isinstance(value, cst.IfExp) and two else None
         if _empty_container(value) or (_container(kind, ctor) and _no_items(value)):
             assert m.owner is not None
             m.empty_containers[attr] = len(m.owner.writes)
@@ -610,6 +616,7 @@ class Collector:
             no_args=empty,
             uses_previous=value is not None and _mentions_attr_or_self(value, attr),
             layout=container_layout(value, self.code_for) if _container(kind, ctor) else ((), None),
+            choice=choice,
         )
 
     def _append_write(
@@ -629,6 +636,7 @@ class Collector:
         no_args: bool = False,
         uses_previous: bool = False,
         layout: tuple[tuple[str, ...], str | None] = ((), None),
+        choice: str | None = None,
     ) -> None:
         owner = m.owner
         assert owner is not None
@@ -656,6 +664,7 @@ class Collector:
                 uses_previous=uses_previous,
                 items=layout[0],
                 count=layout[1],
+                choice=choice,
             )
         )
 
@@ -731,6 +740,8 @@ class Collector:
                 f = self.funcs[-1]
                 if _empty_container(f.local_values.get(func.value.value)):
                     f.local_fills[func.value.value] = (*f.local_fills.get(func.value.value, ()), *element_ctors(node))
+        if isinstance(func, cst.Attribute) and is_self(func.value) and f.owner is not None:
+            self._self_call(f, func.attr.value, node)
         if isinstance(func, cst.Attribute) and not is_self(func.value):
             self.external_calls.add(func.attr.value)  # `criterion(model)` calling model.decoder.step()
         if isinstance(func, cst.Attribute) and func.attr.value in ("get", "pop") and node.args:
@@ -885,9 +896,43 @@ class Collector:
         self.funcs[-1].local_values[target] = value
         self.funcs[-1].local_fills.pop(target, None)  # a new list: what filled the old one is gone
 
+    def _keyed_store(self, target: cst.BaseAssignTargetExpression, value: cst.BaseExpression) -> None:
+        """`self.mixins[name] = new_mixin`, both parameters of the method: what a caller passes
+        is stored under the key it passes (`model/stored.py` follows the calls)."""
+        f = self.funcs[-1] if self.funcs else None
+        if f is None or f.owner is None or not isinstance(value, cst.Name) or value.value not in f.params:
+            return
+        if not (isinstance(target, cst.Subscript) and isinstance(target.value, cst.Attribute)):
+            return
+        if not is_self(target.value.value) or len(target.slice) != 1:
+            return
+        key = target.slice[0].slice
+        if isinstance(key, cst.Index) and isinstance(key.value, cst.Name) and key.value.value in f.params:
+            f.keyed_stores.append((target.value.attr.value, key.value.value, value.value))
+
+    def _self_call(self, f: _Func, method: str, node: cst.Call) -> None:
+        """`self.add_mixin("pos_embed", Mixin(...))`: kept when a constructor call is passed."""
+        if not any(isinstance(a.value, cst.Call) and dotted(a.value.func) for a in node.args):
+            return
+        args: list[F.CallArg] = []
+        for a in node.args:
+            if a.star:
+                continue
+            keyword = a.keyword.value if a.keyword is not None else None
+            if isinstance(a.value, cst.Call) and dotted(a.value.func):
+                kwargs = tuple(
+                    (x.keyword.value, self.code_for(x.value)[:40]) for x in a.value.args if x.keyword is not None
+                )
+                args.append(F.CallArg(keyword, None, dotted(a.value.func), kwargs))
+            else:
+                args.append(F.CallArg(keyword, _literal(a.value)))
+        star = any(a.star for a in node.args)
+        f.self_calls.append(F.SelfCall(method, tuple(args), star))
+
     def _assign(self, node: cst.Assign) -> None:
         """Locals (`layer = nn.Linear(..)` then `self.proj = layer`) and module-level aliases."""
         for t in node.targets:
+            self._keyed_store(t.target, node.value)
             if isinstance(t.target, cst.Subscript) and isinstance(t.target.value, cst.Attribute):
                 filled = self._local_fills(cst.Call(cst.Name("_"), [cst.Arg(node.value)]))
                 self._fill(

@@ -6,6 +6,12 @@ use_flash_attn`), with that parameter's literal default. A weight that every use
 path reaches only under conditions on flags is unused in the settings that make all of those
 conditions false; conditions are evaluated three-valued, so anything not a flag (an input's
 shape, a config object) leaves the answer unknown and nothing is said.
+
+The other half is creation: a weight whose parameters exist only under a constructor condition
+(`if learnable_pos_embed:`, or `nn.LayerNorm(d) if final_norm and use_fc_norm else
+nn.Identity()`) is evaluated against the constructor's parameters (literal defaults, or the
+settings given), so a dead weight counts only in the configurations that build it, named by
+the single setting that does (`fc_norm=True`).
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from deadweight.conventions import is_parameter_free
+from deadweight.extract import facts as F
 from deadweight.model.project import ClassInfo, Weight
 from deadweight.model.reach import Analysis
 
@@ -73,6 +81,94 @@ def unused_settings(analysis: Analysis, w: Weight) -> list[Unused]:
     return out
 
 
+@dataclass(frozen=True)
+class Creation:
+    """When a weight holds its parameters: `nn.LayerNorm(d) if final_norm and use_fc_norm else
+    nn.Identity()` holds them only when the test holds, `if learnable_pos_embed:` likewise."""
+
+    condition: str  # with the constructor's fixed locals written in, where the extractor did so
+    holds_when: bool  # the parameters exist when the condition is true (False: when it is false)
+    params: dict[str, str]  # the creating constructor's parameters with literal defaults
+
+
+def creation(w: Weight) -> Creation | None:
+    """The constructor condition that decides whether `w` holds parameters, or None when it
+    holds them unconditionally (or the condition is not one the code states)."""
+    built = [x for x in w.writes if x.kind != F.NONE]  # `else: self.pos_embedding = None` builds nothing
+    if len(built) != 1:
+        return None
+    wr = built[0]
+    method = w.cls.facts.method(wr.method)
+    params = dict(method.defaults) if method is not None else {}
+    if w.conditional and wr.condition and not wr.choice:
+        return Creation(wr.resolved_condition or wr.condition, True, params)
+    if wr.choice and wr.ctor and wr.elements:
+        first = is_parameter_free(wr.ctor.rsplit(".", 1)[-1], dict(wr.kwargs))
+        other = is_parameter_free(wr.elements[0].rsplit(".", 1)[-1], {})
+        if first != other:
+            return Creation(wr.choice, not first, params)
+    return None
+
+
+def settings_env(params: dict[str, str], settings: dict[str, str]) -> dict[str, object]:
+    """Constructor parameters as values: literal defaults, replaced by the settings given."""
+    env: dict[str, object] = {}
+    for name, text in {**params, **settings}.items():
+        try:
+            env[name] = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            env[name] = text if name in settings else _UNKNOWN  # `--set global_pool=avg`: a string
+    return {k: v for k, v in env.items() if v is not _UNKNOWN}
+
+
+def holds(c: Creation, settings: dict[str, str]) -> bool | None:
+    """Whether the weight holds its parameters in the configuration (None: not decided by it)."""
+    got = evaluate(c.condition, settings_env(c.params, settings))
+    return None if got is None else got == c.holds_when
+
+
+def creating_settings(c: Creation) -> list[str]:
+    """Single settings, off the defaults, under which the weight holds its parameters
+    (`fc_norm=True`); empty when the defaults already do, or nothing single does."""
+    if holds(c, {}) is not False:
+        return []
+    out: list[str] = []
+    names = _names(c.condition)
+    for name in sorted(names & c.params.keys()):
+        default = c.params[name]
+        tried: list[tuple[str, str | None]]
+        if default in ("True", "False", "None"):
+            tried = [("False" if default == "True" else "True", None)]
+        elif default.isdigit():  # `reg_tokens=0`: some other count
+            tried = [("1" if default == "0" else "0", None)]
+        elif default[:1] in ("'", '"'):
+            tried = [(repr(text), text) for text in dict.fromkeys(_strings(c.condition))]
+        else:
+            tried = []
+        for value, shown in tried:
+            if value != default and holds(c, {name: value}):
+                out.append(f"{name}={shown or value}")
+                break
+    return out
+
+
+def _names(cond: str) -> set[str]:
+    try:
+        tree = ast.parse(cond, mode="eval")
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)}
+
+
+def _strings(cond: str) -> list[str]:
+    """String literals of a condition: the values a setting is compared with."""
+    try:
+        tree = ast.parse(cond, mode="eval")
+    except SyntaxError:
+        return []
+    return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+
+
 def _candidates(default: str | None) -> list[tuple[object, str]]:
     if default in ("True", "False"):
         return [(True, "True"), (False, "False")]
@@ -112,6 +208,16 @@ def _eval(node: ast.expr, env: dict[str, object]) -> object:
         return node.value
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         return env.get(f"self.{node.attr}", _UNKNOWN)
+    if isinstance(node, ast.Name):  # a constructor parameter (`creation`'s conditions)
+        return env.get(node.id, _UNKNOWN)
+    if isinstance(node, ast.IfExp):
+        test = _eval(node.test, env)
+        if test is _UNKNOWN:
+            return _UNKNOWN
+        return _eval(node.body if (test is _SET or bool(test)) else node.orelse, env)
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        items = [_eval(e, env) for e in node.elts]
+        return _UNKNOWN if any(i is _UNKNOWN or i is _SET for i in items) else tuple(items)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         v = _eval(node.operand, env)
         return _UNKNOWN if v is _UNKNOWN else (False if v is _SET else not v)
@@ -133,4 +239,6 @@ def _eval(node: ast.expr, env: dict[str, object]) -> object:
             return left == right
         if isinstance(op, ast.NotEq):
             return left != right
+        if isinstance(op, ast.In | ast.NotIn) and isinstance(right, tuple):
+            return (left in right) == isinstance(op, ast.In)
     return _UNKNOWN

@@ -14,6 +14,7 @@ from collections import deque
 from deadweight.conventions import CONTAINERS
 from deadweight.extract import facts as F
 from deadweight.model.project import ClassInfo, Project, Weight
+from deadweight.model.stored import Stored, stored_members
 from deadweight.model.tree import TreeNode, dotted_names
 
 _LIMIT = 3  # root paths named per finding
@@ -46,8 +47,23 @@ class Holders:
                         target = self.project.resolve(holder.file, ctor) if ctor else None
                         if isinstance(target, ClassInfo) and target.is_module:
                             edges.setdefault(target.key, []).append((holder, segment))
+                for put, segment in self._stored(holder):
+                    target = self.project.resolve(put.caller.file, put.ctor)
+                    if isinstance(target, ClassInfo) and target.is_module:
+                        edges.setdefault(target.key, []).append((holder, segment))
             self._held_by = edges
         return self._held_by
+
+    def _stored(self, holder: ClassInfo) -> list[tuple[Stored, str]]:
+        """`self.add_mixin("pos_embed", Mixin())` filling `self.mixins[name]`, a container of
+        the holder or of a base: each stored module with its segment (`mixins.pos_embed`)."""
+        out: list[tuple[Stored, str]] = []
+        names = {w.name for c in holder.mro for w in self.project.weights(c) if w.kind == F.MODULE}
+        if not any(m.self_calls for c in holder.mro for m in c.facts.methods):
+            return out
+        for name in sorted(names):
+            out.extend((put, f"{name}.{put.key}") for put in stored_members(self.project, holder, name))
+        return out
 
     def prefixes(self, cls: ClassInfo) -> list[tuple[str, str]]:
         """(root class name, dotted prefix) for up to a few roots that hold `cls` (or one of

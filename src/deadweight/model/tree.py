@@ -16,6 +16,7 @@ from deadweight.conventions import CONTAINERS, torch_buffer_keys, torch_layer_ke
 from deadweight.extract import facts as F
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
+from deadweight.model.stored import stored_members
 from deadweight.model.verdicts import verdict
 
 _DEPTH = 12  # nesting kept before a branch is cut (a recursive model would not end)
@@ -136,6 +137,10 @@ def _fill_module(
         for ctor in w.write.elements:
             item = TreeNode("*", "unknown", ctor, path=w.path, line=w.write.span.line)
             _fill_class(project, analysis, holder, ctor, item, dict(), seen)
+            node.children.append(item)
+        for put in stored_members(project, holder, w.name):  # `self.add_mixin("pos_embed", Mixin())`
+            item = TreeNode(put.key, "unknown", put.ctor, path=w.path, line=w.write.span.line)
+            _fill_class(project, analysis, put.caller, put.ctor, item, dict(put.kwargs), seen)
             node.children.append(item)
         if not w.write.elements and not w.write.no_args:
             node.note = "its items are not read from the code"
