@@ -76,20 +76,6 @@ def weights_by_name(project: Project, info: ClassInfo) -> dict[str, Weight]:
     return out
 
 
-def reached_methods(ctx: Context) -> Iterator[tuple[ClassInfo, ClassInfo, F.MethodFacts]]:
-    """(judged class, defining class, method) for every method an entry point reaches.
-
-    A base-class method reached from several subclasses is yielded once per subclass; rules
-    deduplicate by location.
-    """
-    project, analysis = ctx.project, ctx.reach
-    for info in project.module_classes():
-        if not analysis.is_judged(info):
-            continue
-        for cls, m in analysis.reachable(info).values():
-            yield info, cls, m
-
-
 def weight_statements(
     ctx: Context, kind: str, skip: Callable[[ClassInfo, F.MethodFacts], bool] | None = None
 ) -> Iterator[tuple[ClassInfo, ClassInfo, F.MethodFacts, F.Statement, Weight]]:

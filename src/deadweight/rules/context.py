@@ -8,6 +8,7 @@ cost one judgement.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
@@ -54,16 +55,25 @@ class Context:
     def _verdict_by_weight(self) -> dict[int, Verdict]:
         return {id(w): v for w, v in self._verdicts}
 
+    def reached_methods(self) -> Iterator[tuple[ClassInfo, ClassInfo, MethodFacts]]:
+        """(judged class, defining class, method) for every method an entry point reaches.
+
+        A base-class method reached from several subclasses is yielded once per subclass; rules
+        deduplicate by location.
+        """
+        for info in self.project.module_classes():
+            if self.reach.is_judged(info):
+                for cls, m in self.reach.reachable(info).values():
+                    yield info, cls, m
+
     @cached_property
     def statement_sites(self) -> list[tuple[ClassInfo, ClassInfo, MethodFacts]]:
         """`reached_methods` narrowed to the non-init methods that record statements, in the
         same order: the rules that read statements each walked all ~400,000 (judged class,
         method) pairs of transformers for the few thousand methods that have any."""
-        from deadweight.rules._common import reached_methods
-
         return [
             (info, cls, m)
-            for info, cls, m in reached_methods(self)
+            for info, cls, m in self.reached_methods()
             if m.statements and not self.project.is_init(m.name)
         ]
 
