@@ -208,3 +208,41 @@ def test_explain_ddp_maps_the_mixin_parameter_ddp_names_to_its_line() -> None:
     assert lines[2].startswith("  created by `Rotary3DPositionMixin` as `pos_embedding` (nn.Parameter), ")
     assert lines[2].endswith("cogvideox.py:67, only when `learnable_pos_embed`")
     assert "`Rotary3DPositionMixin.position_embedding_forward` returns None" in lines[3]
+
+
+def _dw303(cls: str) -> list[tuple[str, int]]:
+    out = CliRunner().invoke(
+        main, ["check", str(FIXTURE), "--select", "DW303", "--output-format", "json", "--exit-zero", "--isolated"]
+    )
+    return [(f["attribute"], f["line"]) for f in json.loads(out.output)["findings"] if f["class"] == cls]
+
+
+def test_a_placeholder_replaced_under_the_flag_of_its_use_holds_nothing_to_miss() -> None:
+    # spatial_conv / temporal_conv: nn.Identity until the flag that guards the use builds the
+    # conv; mix is replaced under `spatial or temporal` but used only under `temporal`
+    assert _dw303("Downsample") == [("mix", 56)]
+    v = _ddp(f"{FIXTURE}::Downsample")
+    assert v["find_unused_parameters_false_safe"] is True
+    assert [(p["attribute"], p["when"], p["applies"]) for p in v["parameters"]] == [("mix", "temporal=False", False)]
+    v = _ddp(f"{FIXTURE}::Downsample", "temporal=False")
+    assert v["find_unused_parameters_false_safe"] is False
+    assert v["parameters"][0]["names"] == ["mix.bias", "mix.weight"]
+
+
+def test_the_message_names_both_classes_of_a_replaced_placeholder() -> None:
+    out = CliRunner().invoke(
+        main, ["check", str(FIXTURE), "--select", "DW303", "--output-format", "json", "--isolated"]
+    )
+    (mix,) = [f for f in json.loads(out.output)["findings"] if f["attribute"] == "mix"]
+    assert mix["message"].startswith(
+        "submodule `mix` (`nn.Conv2d` when `spatial or temporal`, else `nn.Identity`) is used only under "
+        "`self.temporal` (line 69): built with `temporal=False` it gets no gradient"
+    )
+
+
+def test_buffers_and_a_flag_replaced_by_a_module_are_no_configuration_hazard() -> None:
+    assert _dw303("MaskedAttention") == []
+    assert _dw303("Gated") == []
+    for cls in ("MaskedAttention", "Gated"):
+        v = _ddp(f"{FIXTURE}::{cls}")
+        assert (v["find_unused_parameters_false_safe"], v["parameters"]) == (True, [])

@@ -113,7 +113,7 @@ def _judge_weight(
     dropped = None if node.dead else _dropped_by(project, analysis, w, holder)
     if (node.dead or dropped) and not free:
         why = f"never used: {node.dead}" if node.dead else f"{dropped} (DW103)"
-        made = creation(w)
+        made = creation(w, project)
         if made is None or holds(made, {}) is not False:  # built with the defaults, or undecided
             applies = made is None or holds(made, settings) is not False
             out.entries.append(Entry(names, w.owner, w.name, node.line, why, None, applies, path=node_path))

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from deadweight.conventions import is_parameter_free
 from deadweight.extract import facts as F
-from deadweight.model.project import ClassInfo, Weight
+from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
 
 _UNKNOWN = object()
@@ -60,6 +60,8 @@ def flags_of(info: ClassInfo) -> dict[str, Flag]:
 def unused_settings(analysis: Analysis, w: Weight) -> list[Unused]:
     """The single-flag settings under which no use of `w` runs (empty when one use always runs,
     or when a condition is not about flags)."""
+    if w.kind == F.BUFFER:
+        return []  # no gradient in any setting: DDP's unused-parameter check never waits for one
     uses = analysis.liveness(w).value_uses
     if not uses or any(not u.read.guarded_by for u in uses):
         return []
@@ -67,6 +69,12 @@ def unused_settings(analysis: Analysis, w: Weight) -> list[Unused]:
     for c in w.cls.mro:
         for attr, flag in flags_of(c).items():
             flags.setdefault(attr, flag)
+    # `self.gating = gating` then `self.gating = SelfGating(192)`: forward tests the module,
+    # which is always true, so the attribute is no flag
+    for c in w.cls.mro:
+        for other in analysis.p.weights(c):
+            flags.pop(other.name, None)
+    made = creation(w, analysis.p)
     guards = [u.read.guarded_by or "" for u in uses]
     named = {a for g in guards for a in _self_attrs(g)}
     if not named or not named <= flags.keys():
@@ -76,6 +84,8 @@ def unused_settings(analysis: Analysis, w: Weight) -> list[Unused]:
         flag = flags[attr]
         for value, text in _candidates(flag.default):
             env = {f"self.{attr}": value}
+            if made is not None and holds(made, {flag.param: text}) is False:
+                continue  # in that setting it holds no parameters: nothing for DDP to miss
             if all(evaluate(g, env) is False for g in guards):
                 out.append(Unused(w, flag.param, text, guards[0], uses[0].read.span.line, text == (flag.default or "")))
     return out
@@ -91,16 +101,31 @@ class Creation:
     params: dict[str, str]  # the creating constructor's parameters with literal defaults
 
 
-def creation(w: Weight) -> Creation | None:
+def creation(w: Weight, project: Project | None = None) -> Creation | None:
     """The constructor condition that decides whether `w` holds parameters, or None when it
-    holds them unconditionally (or the condition is not one the code states)."""
+    holds them unconditionally (or the condition is not one the code states).
+
+    With the project, a parameter-free placeholder replaced under a condition counts as not
+    built: `self.conv1 = nn.Identity()` then `if spatial_downsample: self.conv1 = Conv(...)`
+    holds parameters only when `spatial_downsample`."""
     built = [x for x in w.writes if x.kind != F.NONE]  # `else: self.pos_embedding = None` builds nothing
+    if len(built) > 1 and project is not None:
+        holding = [x for x in built if x.kind != F.MODULE or not project.holds_no_keys(w.cls, x)]
+        placeholders = [x for x in built if x not in holding]
+        if (
+            len(holding) == 1
+            and placeholders
+            and all(not x.conditional and x.method == holding[0].method for x in placeholders)
+            and all(x.span.line < holding[0].span.line for x in placeholders)
+        ):
+            built = holding
     if len(built) != 1:
         return None
     wr = built[0]
+    replaced = len(w.writes) > 1 and wr.conditional  # the placeholder case above
     method = w.cls.facts.method(wr.method)
     params = dict(method.defaults) if method is not None else {}
-    if w.conditional and wr.condition and not wr.choice:
+    if (w.conditional or replaced) and wr.condition and not wr.choice:
         return Creation(wr.resolved_condition or wr.condition, True, params)
     if wr.choice and wr.ctor and wr.elements:
         first = is_parameter_free(wr.ctor.rsplit(".", 1)[-1], dict(wr.kwargs))

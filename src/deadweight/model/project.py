@@ -715,6 +715,11 @@ class Project:
                 weight.aliases = tuple(dict.fromkeys(a.name for a in group if a is not weight))
         return out
 
+    def holds_no_keys(self, info: ClassInfo, w: F.Write) -> bool:
+        """The module one write builds puts nothing in a checkpoint (public for the models of
+        configurations: a parameter-free placeholder replaced under a condition)."""
+        return self._holds_no_keys(info, w, None)
+
     def _holds_no_keys(self, info: ClassInfo, w: F.Write, ctor: str | None) -> bool:
         """The module built here puts nothing in a checkpoint: a torch layer without
         parameters (`nn.ReLU`, `nn.Dropout`), or a repo class whose own weights are all

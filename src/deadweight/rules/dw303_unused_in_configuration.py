@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding, Related
 from deadweight.model.configs import unused_settings
+from deadweight.model.project import Weight
 from deadweight.model.verdicts import describe, explain_confidence
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -78,7 +80,7 @@ class Attention(nn.Module):
                 setting = f"`{u.param}={u.value}`" if u.value != "<set>" else f"`{u.param}` set (not None)"
                 which = "in the default configuration " if u.default else ""
                 msg = (
-                    f"{describe(w)} is used only under `{u.guard}` (line {u.line}): built {which}with {setting} "
+                    f"{_what(ctx, w)} is used only under `{u.guard}` (line {u.line}): built {which}with {setting} "
                     "it gets no gradient, so DistributedDataParallel fails on it unless "
                     "`find_unused_parameters=True`; create it only where it is used"
                 )
@@ -87,3 +89,14 @@ class Attention(nn.Module):
                 related = [Related(w.path, u.line, 1, f"its first use, only under `{u.guard}`")]
                 yield self.finding(w, msg, confidence=Confidence.MEDIUM, related=related)
                 break
+
+
+def _what(ctx: Context, w: Weight) -> str:
+    """The weight by name and class; a placeholder replaced under a condition is named with
+    both classes (`nn.Conv2d` when `spatial or temporal`, else `nn.Identity`), since the
+    setting the finding names may be one that builds the parameters."""
+    holding = [x for x in w.writes if x.kind == F.MODULE and not ctx.project.holds_no_keys(w.cls, x)]
+    if len(holding) == 1 and holding[0] is not w.write and ctx.project.holds_no_keys(w.cls, w.write):
+        real = holding[0]
+        return f"submodule `{w.name}` (`{real.ctor}` when `{real.condition}`, else `{w.write.ctor}`)"
+    return describe(w)
