@@ -246,3 +246,10 @@ def test_buffers_and_a_flag_replaced_by_a_module_are_no_configuration_hazard() -
     for cls in ("MaskedAttention", "Gated"):
         v = _ddp(f"{FIXTURE}::{cls}")
         assert (v["find_unused_parameters_false_safe"], v["parameters"]) == (True, [])
+
+
+def test_a_weight_whose_creating_helper_runs_only_under_the_flag_of_its_use_is_no_hazard() -> None:
+    # `if self.affine: self._init_params(dim)` creates scale_weight; _init_shift always runs
+    assert _dw303("Normalizer") == [("shift_bias", 123)]
+    v = _ddp(f"{FIXTURE}::Normalizer", "affine=False")
+    assert [(p["attribute"], p["when"]) for p in v["parameters"]] == [("shift_bias", "shift=False")]

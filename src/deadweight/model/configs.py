@@ -75,6 +75,7 @@ def unused_settings(analysis: Analysis, w: Weight) -> list[Unused]:
         for other in analysis.p.weights(c):
             flags.pop(other.name, None)
     made = creation(w, analysis.p)
+    built_under = _builder_guards(w)
     guards = [u.read.guarded_by or "" for u in uses]
     named = {a for g in guards for a in _self_attrs(g)}
     if not named or not named <= flags.keys():
@@ -86,9 +87,28 @@ def unused_settings(analysis: Analysis, w: Weight) -> list[Unused]:
             env = {f"self.{attr}": value}
             if made is not None and holds(made, {flag.param: text}) is False:
                 continue  # in that setting it holds no parameters: nothing for DDP to miss
+            if built_under and all(evaluate(g, {**env, flag.param: value}) is False for g in built_under):
+                continue  # the method that creates it runs only in other settings
             if all(evaluate(g, env) is False for g in guards):
                 out.append(Unused(w, flag.param, text, guards[0], uses[0].read.span.line, text == (flag.default or "")))
     return out
+
+
+def _builder_guards(w: Weight) -> list[str]:
+    """The conditions under which `__init__` calls the method that creates `w` (`if
+    self.affine: self._init_params()`), when every such call has one; else empty (created
+    in `__init__` itself, or called without a condition)."""
+    if w.write.method == "__init__":
+        return []
+    calls = [
+        r
+        for c in w.cls.mro
+        for r in c.facts.reads
+        if r.chain == (w.write.method,) and r.kind == F.VALUE and r.method == "__init__"
+    ]
+    if not calls or any(not r.guarded_by for r in calls):
+        return []
+    return [r.guarded_by or "" for r in calls]
 
 
 @dataclass(frozen=True)
