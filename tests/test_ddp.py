@@ -253,3 +253,25 @@ def test_a_weight_whose_creating_helper_runs_only_under_the_flag_of_its_use_is_n
     assert _dw303("Normalizer") == [("shift_bias", 123)]
     v = _ddp(f"{FIXTURE}::Normalizer", "affine=False")
     assert [(p["attribute"], p["when"]) for p in v["parameters"]] == [("shift_bias", "shift=False")]
+
+
+def test_a_setting_the_project_itself_builds_makes_the_finding_high() -> None:
+    out = CliRunner().invoke(
+        main, ["check", str(FIXTURE), "--select", "DW303", "--output-format", "json", "--isolated"]
+    )
+    by_attr = {(f["class"], f["attribute"]): f for f in json.loads(out.output)["findings"]}
+    bn = by_attr[("ConvBlock", "bn")]
+    assert (bn["confidence"], bn["line"]) == ("high", 138)
+    assert bn["message"].endswith("create it only where it is used; `Edges` builds it so (`self.block`, line 153)")
+    assert [(r["line"], r["message"]) for r in bn["related"]] == [
+        (143, "its first use, only under `self.use_bn`"),
+        (153, "built with `use_bn=False`"),
+    ]
+    # no module builds FlashAttention(use_flash_attn=True); qk_norm=None is the default
+    assert by_attr[("FlashAttention", "scale")]["message"].endswith(
+        "(medium confidence: no module of the project was found building this class with that literal "
+        "setting, and callers may never pass it)"
+    )
+    assert by_attr[("FlashAttention", "norm")]["message"].endswith(
+        "(medium confidence: callers may always pass another value)"
+    )

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding, Related
 from deadweight.model.configs import unused_settings
-from deadweight.model.project import Weight
+from deadweight.model.project import ClassInfo, Weight
 from deadweight.model.verdicts import describe, explain_confidence
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -84,9 +84,20 @@ class Attention(nn.Module):
                     "it gets no gradient, so DistributedDataParallel fails on it unless "
                     "`find_unused_parameters=True`; create it only where it is used"
                 )
-                why = "callers may never build this class with that setting"
-                msg = explain_confidence(msg, Confidence.MEDIUM, [why])
                 related = [Related(w.path, u.line, 1, f"its first use, only under `{u.guard}`")]
+                site = _built_so(ctx, w, u.param, u.value)
+                if site is not None:  # the project itself builds that configuration
+                    holder, wr = site
+                    msg += f"; `{holder.name}` builds it so (`self.{wr.attr}`, line {wr.span.line})"
+                    related.append(Related(holder.path, wr.span.line, wr.span.column, f"built with {setting}"))
+                    yield self.finding(w, msg, confidence=Confidence.HIGH, related=related)
+                    break
+                why = (
+                    "callers may always pass another value"
+                    if u.default
+                    else "no module of the project was found building this class with that literal setting, and callers may never pass it"
+                )
+                msg = explain_confidence(msg, Confidence.MEDIUM, [why])
                 yield self.finding(w, msg, confidence=Confidence.MEDIUM, related=related)
                 break
 
@@ -100,3 +111,19 @@ def _what(ctx: Context, w: Weight) -> str:
         real = holding[0]
         return f"submodule `{w.name}` (`{real.ctor}` when `{real.condition}`, else `{w.write.ctor}`)"
     return describe(w)
+
+
+def _built_so(ctx: Context, w: Weight, param: str, value: str) -> tuple[ClassInfo, F.Write] | None:
+    """A module of the project that builds the weight's class (or a subclass) with the literal
+    setting as a keyword (`self.block_cat = SingleConvBlock(6, 1, use_bs=False)`): evidence
+    that the configuration is used, not only possible."""
+    if value == "<set>":
+        return None
+    family = {w.cls.key, *(d.key for d in ctx.project.descendants(w.cls))}
+    for holder in ctx.project.module_classes():
+        for wr in holder.facts.writes:
+            if wr.ctor and (param, value) in wr.kwargs:
+                target = ctx.project.resolve(holder.file, wr.ctor)
+                if isinstance(target, ClassInfo) and target.key in family:
+                    return holder, wr
+    return None
