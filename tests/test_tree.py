@@ -179,3 +179,105 @@ def test_a_layer_class_passed_as_an_argument_is_built_as_its_default(tmp_path: P
     tree = build_tree(ctx.project, ctx.reach, info)
     assert dotted_names(tree) == ["block.fc.weight"]
     assert tree.children[0].ctor == "block_fn = Block"
+
+
+def _filled(name: str):  # type: ignore[no-untyped-def]
+    settings = Settings(use_cache=False, jobs=1, project_root=str(FIXTURE))
+    ctx, _ = link([FIXTURE], settings)
+    (info,) = find_classes(ctx.project, "filled.py", name)
+    return build_tree(ctx.project, ctx.reach, info)
+
+
+MIXER_NAMES = [
+    "net.*.lin.bias",
+    "net.*.lin.weight",
+    "net.*.scale.bias",
+    "net.*.scale.weight",
+    "net.*.bias",
+    "net.*.weight",
+    "last.*.lin.bias",
+    "last.*.lin.weight",
+]
+STACK_NAMES = [
+    "layers.*.lin.bias",
+    "layers.*.lin.weight",
+    "layers.*.scale.bias",
+    "layers.*.scale.weight",
+    "stages.*.bias",
+    "stages.*.weight",
+    "blocks.*.lin.bias",
+    "blocks.*.lin.weight",
+    "blocks.*.scale.bias",
+    "blocks.*.scale.weight",
+    "reduce.bias",
+    "reduce.weight",
+    "head.lin.lin.bias",
+    "head.lin.lin.weight",
+    "head.lin.bias",
+    "head.lin.weight",
+]
+
+
+def test_a_local_bound_in_branches_and_appended_is_each_of_its_classes() -> None:
+    tree = _filled("Mixer")
+    assert dotted_names(tree) == MIXER_NAMES
+    net, last = tree.children
+    assert [(c.ctor, c.condition) for c in net.children] == [
+        ("Proj", None),
+        ("Gate", None),
+        ("nn.Dropout", None),
+        ("nn.Linear", "project"),  # appended under `if project:`
+    ]
+    assert [c.ctor for c in last.children] == ["Proj"]  # `pick` rebound on every path: the last class only
+
+
+def test_local_lists_helpers_and_branch_locals_fill_the_tree() -> None:
+    tree = _filled("Stack")
+    assert dotted_names(tree) == STACK_NAMES
+    by_name = {c.name: c for c in tree.children}
+    assert [c.ctor for c in by_name["layers"].children] == ["Proj", "Gate"]  # literal, then `append`
+    assert [c.ctor for c in by_name["stages"].children] == ["nn.Linear"]  # `+=`, the filled Sequential
+    (block,) = by_name["blocks"].children
+    assert block.ctor == "make_block -> Proj | Gate"
+    assert by_name["reduce"].ctor == "nn.Conv1d | nn.AvgPool1d"
+    (lin,) = by_name["head"].children
+    assert lin.ctor == "Proj | nn.Linear"  # both alternatives' `lin`, with both subtrees
+
+
+def test_a_helper_that_returns_no_module_class_leaves_the_item_unread(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.deadweight]\n")
+    (tmp_path / "m.py").write_text(
+        "import torch.nn as nn\n\n\ndef width(d):\n    return d * 2\n\n\nclass M(nn.Module):\n"
+        "    def __init__(self, d):\n        super().__init__()\n        self.items = nn.ModuleList()\n"
+        "        w = width(d)\n        self.items.append(w)\n        self.items.append(nn.ReLU())\n\n"
+        "    def forward(self, x):\n        return x\n"
+    )
+    ctx, _ = link([tmp_path], Settings(use_cache=False, jobs=1, project_root=str(tmp_path)))
+    (info,) = find_classes(ctx.project, "m.py", "M")
+    (items,) = build_tree(ctx.project, ctx.reach, info).children
+    (width, relu) = items.children
+    assert (width.ctor, width.note is not None, width.children) == ("width", True, [])
+    assert (relu.ctor, relu.children) == ("nn.ReLU", [])
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs"),
+    [
+        ("Mixer", {}),
+        ("Mixer", {"kind": "gate", "project": True}),
+        ("Stack", {}),
+        ("Stack", {"pool": True, "kinds": ("gate",)}),
+    ],
+)
+def test_filled_names_equal_torch_named_parameters(cls: str, kwargs: dict[str, object]) -> None:
+    torch = pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("tree_filled_fixture", FIXTURE / "filled.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with torch.device("meta"):
+        model = getattr(module, cls)(**kwargs)
+    static = MIXER_NAMES if cls == "Mixer" else STACK_NAMES
+    patterns = [re.compile(re.escape(n).replace(r"\*", r"\d+") + "$") for n in static]
+    real = [n for n, _ in model.named_parameters()]
+    assert all(any(p.match(n) for p in patterns) for n in real), real

@@ -82,6 +82,8 @@ class Write:
     # source text (`nn.Sequential(a(), b())`: ("a", "b"), "2"; `[X() for _ in range(depth)]`: "depth")
     items: tuple[str, ...] = ()
     count: str | None = None
+    # elements appended only under an `if` inside the container's method: (class, condition)
+    element_conditions: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True, unsafe_hash=True)

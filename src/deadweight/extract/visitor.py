@@ -82,6 +82,15 @@ class _Func:
     # `self.blocks.append(Block())` / `self.heads[k] = Head()` later can say what it holds.
     empty_containers: dict[str, int] = field(default_factory=dict)
     local_fills: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `row = []; row.append(X())`
+    # the classes a local may hold at this point: `act = GELU(..)` in one branch, `act = GEGLU(..)`
+    # in another, then `self.net.append(act)`; an unconditional binding replaces the earlier ones
+    local_ctors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # what a local list holds, from its literal and every `append`/`+=` after it (`resnets =
+    # [Block()]`, `resnets.append(Block())`), for the container built of it: `nn.ModuleList(resnets)`
+    local_lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # `self.layer = nn.ModuleList()`: attr -> how many conditions enclose it, so that what an
+    # `if` below it appends is known to be there only when that condition holds
+    container_depth: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -210,6 +219,8 @@ class Collector:
             self._rebind(node.target)
 
     def _visit_rebinding(self, node: cst.CSTNode) -> None:
+        if type(node) is cst.AugAssign and self.funcs:
+            self._extend_local(self.funcs[-1], node)
         self._rebind(node.name if type(node) is cst.AsName else node.target)  # type: ignore[attr-defined]
 
     def _visit_return(self, node: cst.Return) -> None:
@@ -248,6 +259,23 @@ class Collector:
             return not isinstance(n, cst.Attribute)
 
         walk(target, enter)
+
+    def _extend_local(self, f: _Func, node: cst.AugAssign) -> None:
+        """`stages += [Stage(..)]` on a local list that started empty: a fill like `append`."""
+        target = node.target
+        if not (isinstance(target, cst.Name) and isinstance(node.operator, cst.AddAssign)):
+            return
+        if _empty_container(f.local_values.get(target.value)):
+            f.local_fills[target.value] = (*f.local_fills.get(target.value, ()), *element_ctors(node.value))
+        if target.value in f.local_lists:
+            f.local_lists[target.value] = (*f.local_lists[target.value], *element_ctors(node.value))
+
+    def _local_modules(self, call: cst.Call) -> tuple[str, ...]:
+        """The classes the locals passed to `self.net.append(act)` may hold (`local_ctors`)."""
+        if not self.funcs:
+            return ()
+        held = self.funcs[-1].local_ctors
+        return tuple(c for a in call.args if isinstance(a.value, cst.Name) for c in held.get(a.value.value, ()))
 
     def _fix_local(self, f: _Func, name: str, value: cst.BaseExpression) -> None:
         once = name not in f.assigned and self.cond_depth == f.depth0 and not self._in_nested_scope(f)
@@ -579,7 +607,24 @@ class Collector:
         w = m.owner.writes[index]
         # an empty `nn.ModuleList()` stays a registered container; it learns what it holds
         kind = w.kind if w.kind == F.MODULE else F.PLAIN_CONTAINER
-        m.owner.writes[index] = dataclasses.replace(w, kind=kind, elements=tuple(dict.fromkeys((*w.elements, *ctors))))
+        # an item appended under an `if` below the container's creation is there only when it holds
+        guard = next((c for c in reversed(self.conds[m.container_depth.get(target.attr.value, 0) :]) if c), None)
+        conditions = dict(w.element_conditions)
+        for c in ctors:
+            if c in w.elements and c not in conditions:
+                continue  # already appended on every path
+            if guard is None:
+                conditions.pop(c, None)
+            elif conditions.get(c, guard) == guard:
+                conditions[c] = guard
+            else:
+                conditions[c] = f"{conditions[c]} or {guard}"
+        m.owner.writes[index] = dataclasses.replace(
+            w,
+            kind=kind,
+            elements=tuple(dict.fromkeys((*w.elements, *ctors))),
+            element_conditions=tuple(conditions.items()),
+        )
 
     def _record_write(self, m: _Func, attr: str, value: cst.BaseExpression | None, span: F.Span, via: str) -> None:
         """`self.<attr> = value` (or add_module/setattr): what the value creates decides the kind."""
@@ -593,8 +638,16 @@ class Collector:
         if _empty_container(value) or (_container(kind, ctor) and _no_items(value)):
             assert m.owner is not None
             m.empty_containers[attr] = len(m.owner.writes)
+            m.container_depth[attr] = len(self.conds)
         else:
             m.empty_containers.pop(attr, None)
+        held = self.funcs[-1].local_ctors.get(value.value, ()) if isinstance(value, cst.Name) and self.funcs else ()
+        if kind == F.MODULE and len(held) > 1:  # `conv = nn.Conv2d(..)` in one branch, `nn.AvgPool2d(..)` in another
+            elements = tuple(dict.fromkeys((*elements, *(c for c in held if c != ctor))))
+        if _container(kind, ctor) and isinstance(value, cst.Call):  # `nn.Sequential(*stages)` of a filled local
+            lists = self.funcs[-1].local_lists if self.funcs else {}
+            filled = tuple(c for a in value.args if isinstance(a.value, cst.Name) for c in lists.get(a.value.value, ()))
+            elements = tuple(dict.fromkeys((*elements, *filled))) if filled else elements
         self._append_write(
             m,
             attr,
@@ -726,11 +779,15 @@ class Collector:
         fname = dotted(func)
         if isinstance(func, cst.Attribute) and func.attr.value in _FILLS:
             if isinstance(func.value, cst.Attribute):  # `self.blocks.append(Block(dim))`
-                self._fill(func.value, (*element_ctors(node), *self._local_fills(node)))
+                self._fill(func.value, (*element_ctors(node), *self._local_fills(node), *self._local_modules(node)))
             elif isinstance(func.value, cst.Name) and self.funcs:  # `row.append(Block(dim))`
                 f = self.funcs[-1]
                 if _empty_container(f.local_values.get(func.value.value)):
-                    f.local_fills[func.value.value] = (*f.local_fills.get(func.value.value, ()), *element_ctors(node))
+                    made = (*element_ctors(node), *self._local_modules(node))
+                    f.local_fills[func.value.value] = (*f.local_fills.get(func.value.value, ()), *made)
+                if func.value.value in f.local_lists:
+                    made = (*element_ctors(node), *self._local_modules(node))
+                    f.local_lists[func.value.value] = tuple(dict.fromkeys((*f.local_lists[func.value.value], *made)))
         if isinstance(func, cst.Attribute) and not is_self(func.value):
             self.external_calls.add(func.attr.value)  # `criterion(model)` calling model.decoder.step()
         if isinstance(func, cst.Attribute) and func.attr.value in ("get", "pop") and node.args:
@@ -881,9 +938,23 @@ class Collector:
     def _local(self, target: str, value: cst.BaseExpression) -> None:
         if not self.funcs:
             return
-        self._fix_local(self.funcs[-1], target, value)
-        self.funcs[-1].local_values[target] = value
-        self.funcs[-1].local_fills.pop(target, None)  # a new list: what filled the old one is gone
+        f = self.funcs[-1]
+        self._fix_local(f, target, value)
+        f.local_values[target] = value
+        f.local_fills.pop(target, None)  # a new list: what filled the old one is gone
+        made = element_ctors(cst.List([cst.Element(value)])) if isinstance(value, cst.Call | cst.IfExp) else ()
+        listed = element_ctors(value) if isinstance(value, cst.List | cst.ListComp | cst.Tuple) else None
+        if self.cond_depth == f.depth0:  # bound on every path: what it held before is gone
+            f.local_ctors[target] = made
+            if listed is None:
+                f.local_lists.pop(target, None)
+            else:
+                f.local_lists[target] = listed
+        else:  # one branch's binding: one more class it may hold
+            if made:
+                f.local_ctors[target] = tuple(dict.fromkeys((*f.local_ctors.get(target, ()), *made)))
+            if listed is not None:
+                f.local_lists[target] = tuple(dict.fromkeys((*f.local_lists.get(target, ()), *listed)))
 
     def _assign(self, node: cst.Assign) -> None:
         """Locals (`layer = nn.Linear(..)` then `self.proj = layer`) and module-level aliases."""

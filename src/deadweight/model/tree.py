@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 
 from deadweight.conventions import CONTAINERS, torch_buffer_keys, torch_layer_keys, torch_layer_variants
 from deadweight.extract import facts as F
+from deadweight.model.products import product
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
 from deadweight.model.verdicts import verdict
@@ -123,28 +124,34 @@ def weight_node(
 def _fill_module(
     project: Project, analysis: Analysis, holder: ClassInfo, w: Weight, node: TreeNode, seen: tuple[str, ...]
 ) -> None:
+    # names in the write resolve where the write is: a base's `__init__` in another file
+    home = w.cls
     last = (w.write.ctor or w.ctor or "").rsplit(".", 1)[-1]
     if last in CONTAINERS:
         node.kind = "container"
-        node.count = w.write.count if len(w.writes) == 1 and w.write.count != "0" else None  # `[]`: filled later
-        if w.write.items and len(w.writes) == 1:  # `nn.Sequential(a(), b())`: items 0, 1
-            for index, ctor in enumerate(w.write.items):
-                item = TreeNode(str(index), "unknown", ctor, path=w.path, line=w.write.span.line)
-                _fill_class(project, analysis, holder, ctor, item, dict(), seen)
+        # `self.stages = nn.Sequential()` then `self.stages = nn.Sequential(*stages)`: the filled one
+        made = [x for x in w.writes if x.kind == F.MODULE and (x.ctor or "").rsplit(".", 1)[-1] in CONTAINERS]
+        write = next((x for x in reversed(made) if x.items or x.elements), w.write)
+        node.count = write.count if len(made) == 1 and write.count != "0" else None  # `[]`: filled later
+        if write.items and len(made) == 1:  # `nn.Sequential(a(), b())`: items 0, 1
+            for index, ctor in enumerate(write.items):
+                item = TreeNode(str(index), "unknown", ctor, path=w.path, line=write.span.line)
+                _fill_class(project, analysis, home, ctor, item, dict(), seen)
                 node.children.append(item)
             return
-        for ctor in w.write.elements:
-            item = TreeNode("*", "unknown", ctor, path=w.path, line=w.write.span.line)
-            _fill_class(project, analysis, holder, ctor, item, dict(), seen)
+        only_when = dict(write.element_conditions)
+        for ctor in write.elements:
+            item = TreeNode("*", "unknown", ctor, condition=only_when.get(ctor), path=w.path, line=write.span.line)
+            _fill_class(project, analysis, home, ctor, item, dict(), seen)
             node.children.append(item)
-        if not w.write.elements and not w.write.no_args:
+        if not write.elements and not write.no_args:
             node.note = "its items are not read from the code"
         return
     # `nn.LayerNorm(d) if qk_norm else nn.Identity()`, or one class per `if` branch
     built = [x for x in w.writes if x.kind == F.MODULE and x.ctor]
     ctors = list(dict.fromkeys([*(x.ctor for x in built if x.ctor), *w.write.elements]))
     if len(ctors) <= 1:
-        _fill_class(project, analysis, holder, w.write.ctor or w.ctor or "", node, dict(w.write.kwargs), seen)
+        _fill_class(project, analysis, home, w.write.ctor or w.ctor or "", node, dict(w.write.kwargs), seen)
         return
     kwargs_of = {x.ctor: dict(x.kwargs) for x in reversed(built)}
     node.kind = "module"
@@ -152,10 +159,23 @@ def _fill_module(
     node.note = "built as one of these, by configuration: the members of each are listed"
     for ctor in ctors:
         one = TreeNode("", "unknown", ctor)
-        _fill_class(project, analysis, holder, ctor, one, kwargs_of.get(ctor, {}), seen)
-        for child in one.children:
-            if all(child.name != c.name for c in node.children):
-                node.children.append(child)
+        _fill_class(project, analysis, home, ctor, one, kwargs_of.get(ctor, {}), seen)
+        _merge(node, one.children)
+
+
+def _merge(node: TreeNode, children: list[TreeNode]) -> None:
+    """Members of one alternative into `node`'s: a name another alternative has too keeps both
+    classes (`emb`: `nn.Embedding` in one, `TimestepEmbedding` in the other) and both subtrees."""
+    for child in children:
+        same = next((c for c in node.children if c.name == child.name), None)
+        if same is None:
+            node.children.append(child)
+            continue
+        if child.ctor and child.ctor not in same.ctor.split(" | "):
+            same.ctor = f"{same.ctor} | {child.ctor}" if same.ctor else child.ctor
+        if same.kind == "unknown":
+            same.kind = child.kind
+        _merge(same, child.children)
 
 
 def _fill_class(
@@ -174,29 +194,66 @@ def _fill_class(
         node.ctor, ctor = f"{ctor} = {default}", default
         node.note = f"`{node.ctor.split(' = ')[0]}` as it defaults; a caller may pass another class"
     target = project.resolve(holder.file, ctor) if ctor else None
+    named = default is not None
+    if ctor and not isinstance(target, ClassInfo) and not (target or "").startswith("torch."):
+        made = product(project, holder, ctor)  # `get_down_block(...)`: what the helper's returns build
+        if made is not None:
+            alternatives = made.alternatives or (made.ctor,)
+            if len(alternatives) > 1:
+                node.ctor = f"{ctor} -> " + " | ".join(a.rsplit(".", 1)[-1] for a in alternatives)
+                node.note = f"`{ctor}` returns one of these, by its arguments: the members of each are listed"
+                for a in alternatives:
+                    one = TreeNode("", "unknown", a)
+                    _fill_target(project, analysis, project.classes.get(a) or a, a, one, {}, seen)
+                    _merge(node, one.children)
+                return
+            node.ctor = f"{ctor} -> {made.ctor.rsplit('.', 1)[-1]}"
+            target = project.classes.get(made.ctor) or made.ctor
+            ctor, named = made.ctor, True
+    _fill_target(project, analysis, target, ctor, node, kwargs, seen, keep_ctor=named)
+
+
+def _fill_target(
+    project: Project,
+    analysis: Analysis,
+    target: ClassInfo | str | None,
+    ctor: str,
+    node: TreeNode,
+    kwargs: dict[str, str],
+    seen: tuple[str, ...],
+    *,
+    keep_ctor: bool = True,
+) -> None:
+    """The members of the resolved class `target` (a repo class, or a qualified name)."""
+    node.kind = "module"
     if isinstance(target, ClassInfo) and not target.external:
         if target.key in seen or len(seen) >= _DEPTH:
             node.note = "nested too deep, or recursive"
             return
-        if default is None:
+        if not keep_ctor:
             node.ctor = target.name
         node.children = _members(project, analysis, target, (*seen, target.key))
         return
     qualified = target if isinstance(target, str) else (target.key if target is not None else ctor)
     last = ctor.rsplit(".", 1)[-1]
-    torch_layer = qualified.startswith("torch.nn.")
-    keys = torch_layer_keys(last, kwargs) if torch_layer else None
+    if not qualified.startswith("torch.nn.") or not _torch_keys(node, last, kwargs):
+        node.note = "its parameters are not known (not a torch layer with literal arguments, nor a class read here)"
+
+
+def _torch_keys(node: TreeNode, last: str, kwargs: dict[str, str]) -> bool:
+    """The parameters and buffers of the torch layer `last(**kwargs)` as `node`'s children;
+    False when the table does not know the layer."""
+    keys = torch_layer_keys(last, kwargs)
     buffers = torch_buffer_keys(last)
     if keys is not None:
         for key in sorted(keys):
             node.children.append(
                 TreeNode(key, "buffer" if key in buffers else "parameter", path=node.path, line=node.line)
             )
-        return
-    variants = torch_layer_variants(last) if torch_layer else None
+        return True
+    variants = torch_layer_variants(last)
     if variants is None:
-        node.note = "its parameters are not known (not a torch layer with literal arguments, nor a class read here)"
-        return
+        return False
     # `nn.Linear(d, d, bias=config.bias)`: `weight` for sure, `bias` depending on the value
     always, some, deciding = variants
     when = "depends on " + ", ".join(f"`{a}`" for a in deciding)
@@ -205,3 +262,4 @@ def _fill_class(
         node.children.append(
             TreeNode(key, kind, condition=None if key in always else when, path=node.path, line=node.line)
         )
+    return True
