@@ -154,7 +154,9 @@ NOTES = [
 
 
 def _optional(node: Any) -> bool:
-    return node.condition is not None or " | " in (node.ctor or "")
+    """Created only under a condition, one of alternatives, or tied to another key (listed by
+    `named_parameters()` under that other name when the tie is made)."""
+    return node.condition is not None or " | " in (node.ctor or "") or getattr(node, "tied_to", None) is not None
 
 
 def _walk(n: Any, prefix: str, opt: bool, names: dict[str, bool], nodes: dict[str, dict[str, Any]]) -> None:

@@ -281,3 +281,51 @@ def test_filled_names_equal_torch_named_parameters(cls: str, kwargs: dict[str, o
     patterns = [re.compile(re.escape(n).replace(r"\*", r"\d+") + "$") for n in static]
     real = [n for n, _ in model.named_parameters()]
     assert all(any(p.match(n) for p in patterns) for n in real), real
+
+
+def _shared(name: str):  # type: ignore[no-untyped-def]
+    settings = Settings(use_cache=False, jobs=1, project_root=str(FIXTURE))
+    ctx, _ = link([FIXTURE], settings)
+    (info,) = find_classes(ctx.project, "shared.py", name)
+    return build_tree(ctx.project, ctx.reach, info)
+
+
+def test_a_subclass_of_a_torch_layer_holds_the_layers_parameters() -> None:
+    tree = _shared("TiedLM")
+    assert dotted_names(tree) == [
+        "embed.weight",
+        "embed.scale",
+        "norm.bias",
+        "norm.weight",
+        "plain.gain",
+        "decoder.weight",
+    ]
+    norm = next(c for c in tree.children if c.name == "norm")
+    assert all(c.condition is not None for c in norm.children)  # `elementwise_affine=affine`: not a literal
+    plain = next(c for c in tree.children if c.name == "plain")
+    assert [c.name for c in plain.children] == ["gain"]  # an nn.Module subclass: no base keys
+
+
+def test_a_tied_weights_map_marks_the_tied_key() -> None:
+    decoder = next(c for c in _shared("TiedLM").children if c.name == "decoder")
+    assert [(c.name, c.tied_to) for c in decoder.children] == [("weight", "embed.weight")]
+    decoder = next(c for c in _shared("ListedTies").children if c.name == "decoder")
+    assert [(c.name, c.tied_to) for c in decoder.children] == [("weight", None)]  # a list names no source
+    out = CliRunner().invoke(main, ["tree", f"{FIXTURE / 'shared.py'}::TiedLM"])
+    assert "weight  parameter  tied to `embed.weight`" in out.output
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_shared_names_equal_torch_named_parameters(affine: bool) -> None:
+    """Every real name has a pattern; every pattern not conditional or tied has a real name."""
+    torch = pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("tree_shared_fixture", FIXTURE / "shared.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with torch.device("meta"):
+        model = module.TiedLM(affine=affine)
+    real = [n for n, _ in model.named_parameters()]
+    assert real == ["embed.weight", "embed.scale", *(["norm.weight", "norm.bias"] if affine else []), "plain.gain"]
+    static = dotted_names(_shared("TiedLM"))
+    assert set(real) <= set(static) and set(static) - set(real) <= {"decoder.weight", "norm.weight", "norm.bias"}

@@ -10,9 +10,16 @@ use, with `*` where the count is not a constant.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import asdict, dataclass, field
 
-from deadweight.conventions import CONTAINERS, torch_buffer_keys, torch_layer_keys, torch_layer_variants
+from deadweight.conventions import (
+    CONTAINERS,
+    TIED_WEIGHTS_ATTR,
+    torch_buffer_keys,
+    torch_layer_keys,
+    torch_layer_variants,
+)
 from deadweight.extract import facts as F
 from deadweight.model.products import product
 from deadweight.model.project import ClassInfo, Project, Weight
@@ -36,6 +43,9 @@ class TreeNode:
     # every use of a live weight is under this condition: (condition, path, line of the first)
     used_under: tuple[str, str, int] | None = None
     note: str | None = None  # why the children are not known
+    # the key this parameter is tied to after construction (`_tied_weights_keys`): torch's
+    # `named_parameters()` then lists the one Parameter once, under the other name
+    tied_to: str | None = None
     path: str = ""
     line: int = 0
     children: list[TreeNode] = field(default_factory=list)
@@ -48,7 +58,39 @@ def build_tree(project: Project, analysis: Analysis, info: ClassInfo) -> TreeNod
     """The tree of `info`, with each weight's verdict where deadweight has one."""
     root = TreeNode(info.name, "module", info.name, path=info.path, line=info.facts.span.line)
     root.children = _members(project, analysis, info, (info.key,))
+    _tie(info, root)
     return root
+
+
+def _tie(info: ClassInfo, node: TreeNode) -> None:
+    """Mark the parameters a class's tied-weights map (`{"encoder.embed_tokens.weight":
+    "shared.weight"}`) makes one object with another: both stay in `state_dict()`, while
+    `named_parameters()` lists the shared Parameter once. A map that is not a literal dict of
+    strings (a list names no source) marks nothing."""
+    for c in info.mro:
+        for attr, code in c.facts.class_attrs:
+            if not TIED_WEIGHTS_ATTR.search(attr):
+                continue
+            try:
+                pairs = ast.literal_eval(code)
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                continue
+            if not isinstance(pairs, dict):
+                continue
+            for target, source in pairs.items():
+                if isinstance(target, str) and isinstance(source, str):
+                    found = _find(node, target.split("."))
+                    if found is not None and found.kind == "parameter" and found.tied_to is None:
+                        found.tied_to = source
+
+
+def _find(node: TreeNode, parts: list[str]) -> TreeNode | None:
+    for part in parts:
+        node_ = next((c for c in node.children if c.name == part), None)
+        if node_ is None:
+            return None
+        node = node_
+    return node
 
 
 def _class_default(holder: ClassInfo, ctor: str) -> str | None:
@@ -233,11 +275,36 @@ def _fill_target(
         if not keep_ctor:
             node.ctor = target.name
         node.children = _members(project, analysis, target, (*seen, target.key))
+        _tie(target, node)
+        base = _torch_base(target)
+        if base is not None:  # `class ScaledEmbedding(nn.Embedding)`: the base's own keys too
+            own = TreeNode("", "module", base[0])
+            _torch_keys(own, base[0], base[1])
+            node.children = [*own.children, *(c for c in node.children if all(c.name != k.name for k in own.children))]
         return
     qualified = target if isinstance(target, str) else (target.key if target is not None else ctor)
     last = ctor.rsplit(".", 1)[-1]
     if not qualified.startswith("torch.nn.") or not _torch_keys(node, last, kwargs):
         node.note = "its parameters are not known (not a torch layer with literal arguments, nor a class read here)"
+
+
+def _torch_base(info: ClassInfo) -> tuple[str, dict[str, str]] | None:
+    """The torch layer a repo class derives from (`nn.Embedding`), with the keyword arguments its
+    `super().__init__(...)` passes (a non-literal one as `?`, which decides nothing for sure)."""
+    for c in info.mro:
+        for b in c.bases:
+            qualified = b if isinstance(b, str) else (b.key if b.external else "")
+            last = qualified.rsplit(".", 1)[-1]
+            if not qualified.startswith("torch.nn.") or torch_layer_variants(last) is None:
+                continue
+            kwargs: dict[str, str] = {}
+            init = c.facts.method("__init__")
+            for call in init.init_calls if init is not None else ():
+                if call.method == "__init__":
+                    kwargs = {**{n: "?" for n in call.named}, **dict(call.kwargs)}
+                    break
+            return last, kwargs
+    return None
 
 
 def _torch_keys(node: TreeNode, last: str, kwargs: dict[str, str]) -> bool:
