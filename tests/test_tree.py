@@ -329,3 +329,83 @@ def test_shared_names_equal_torch_named_parameters(affine: bool) -> None:
     assert real == ["embed.weight", "embed.scale", *(["norm.weight", "norm.bias"] if affine else []), "plain.gain"]
     static = dotted_names(_shared("TiedLM"))
     assert set(real) <= set(static) and set(static) - set(real) <= {"decoder.weight", "norm.weight", "norm.bias"}
+
+
+CLASSARG_NAMES = [
+    "layer.norm.bias",
+    "layer.norm.weight",
+    "layer.attn.qkv.weight",
+    "layer.mlp.fc.bias",
+    "layer.mlp.fc.weight",
+    "norm.bias",
+    "norm.weight",
+    "out.bias",
+    "out.weight",
+    "proj.bias",
+    "proj.weight",
+]
+
+
+def _classarg(name: str = "Net"):  # type: ignore[no-untyped-def]
+    settings = Settings(use_cache=False, jobs=1, project_root=str(FIXTURE))
+    ctx, _ = link([FIXTURE], settings)
+    (info,) = find_classes(ctx.project, "classarg.py", name)
+    return build_tree(ctx.project, ctx.reach, info)
+
+
+def test_layer_classes_bound_by_partial_or_and_helpers_are_built() -> None:
+    tree = _classarg()
+    assert dotted_names(tree) == CLASSARG_NAMES
+    by_name = {c.name: c for c in tree.children}
+    layer = {c.name: c for c in by_name["layer"].children}
+    assert layer["norm"].ctor == "norm_layer = Norm"  # `norm_layer=partial(Norm, eps=1e-6)`
+    assert layer["attn"].ctor == "build_attn -> attn_cls = Attn"  # the helper builds the class it is given
+    (fc,) = layer["mlp"].children
+    assert fc.ctor == "nn.Conv1d | nn.Linear"  # `partial(nn.Conv1d, ..) if use_conv else nn.Linear`
+    assert by_name["norm"].ctor == "norm_layer = nn.LayerNorm"  # `norm_layer or partial(nn.LayerNorm, ..)`
+    assert by_name["norm"].note is not None and "a caller may pass another class" in by_name["norm"].note
+    # handed back by `init_zero`: the class passed in, its arguments unknown, so `bias` may be absent
+    assert by_name["out"].ctor == by_name["proj"].ctor == "init_zero -> nn.Linear"
+    assert [(c.name, c.condition is not None) for c in by_name["proj"].children] == [("bias", True), ("weight", False)]
+
+
+def test_a_helper_that_returns_its_argument_makes_a_weight_for_check() -> None:
+    from deadweight.api import check
+
+    result = check([FIXTURE / "classarg.py"], Settings(use_cache=False, jobs=1, project_root=str(FIXTURE)))
+    assert [f.attribute for f in result.findings] == []  # every layer here is used
+    settings = Settings(use_cache=False, jobs=1, project_root=str(FIXTURE))
+    ctx, _ = link([FIXTURE], settings)
+    (info,) = find_classes(ctx.project, "classarg.py", "Net")
+    weights = {w.name: w for w in ctx.project.weights(info)}
+    assert (weights["out"].ctor, weights["out"].certain) == ("torch.nn.Linear", True)
+    assert (weights["norm"].ctor, weights["norm"].certain) == (
+        "norm_layer",
+        False,
+    )  # a default: a caller may pass another
+
+
+def test_a_helper_whose_result_is_not_its_parameter_builds_nothing_known(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.deadweight]\n")
+    (tmp_path / "m.py").write_text(
+        "import torch.nn as nn\n\n\ndef wrap(module):\n    other = nn.ReLU()\n    return other\n\n\n"
+        "class M(nn.Module):\n    def __init__(self, d):\n        super().__init__()\n"
+        "        self.fc = wrap(nn.Linear(d, d))\n\n    def forward(self, x):\n        return self.fc(x)\n"
+    )
+    ctx, _ = link([tmp_path], Settings(use_cache=False, jobs=1, project_root=str(tmp_path)))
+    (info,) = find_classes(ctx.project, "m.py", "M")
+    (fc,) = build_tree(ctx.project, ctx.reach, info).children
+    assert (fc.ctor, dotted_names(build_tree(ctx.project, ctx.reach, info))) == ("wrap -> ReLU", [])
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"norm_layer": None}])
+def test_classarg_names_equal_torch_named_parameters(kwargs: dict[str, object]) -> None:
+    torch = pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("tree_classarg_fixture", FIXTURE / "classarg.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with torch.device("meta"):
+        model = module.Net(**kwargs)
+    real = [n for n, _ in model.named_parameters()]
+    assert sorted(real) == sorted(n for n in CLASSARG_NAMES if n != "proj.bias")

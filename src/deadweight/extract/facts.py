@@ -84,6 +84,9 @@ class Write:
     count: str | None = None
     # elements appended only under an `if` inside the container's method: (class, condition)
     element_conditions: tuple[tuple[str, str], ...] = ()
+    # a module built by a helper call (`zero_module(nn.Conv2d(..))`, `_create_attn(attn_layer, ..)`):
+    # what each positional argument holds, the class a call builds or the name passed ("" unknown)
+    args: tuple[str, ...] = ()
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -177,6 +180,7 @@ class MethodFacts:
     # callees whose results it returns (`return nn.Sequential(*layers)`); "None" for `return None`
     returns: tuple[str, ...] = ()
     return_types: tuple[str, ...] = ()  # what its return annotation names: `-> nn.Module`
+    returns_params: tuple[str, ...] = ()  # parameters it returns as they are: `return module`
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -228,6 +232,7 @@ class FunctionFacts:
     # callees whose results it returns (`return Wrapper(...)`); "None" for `return None`
     returns: tuple[str, ...] = ()
     return_types: tuple[str, ...] = ()  # what its return annotation names: `-> nn.Module`
+    returns_params: tuple[str, ...] = ()  # parameters it returns as they are: `return module`
 
 
 @dataclass(frozen=True, slots=True)

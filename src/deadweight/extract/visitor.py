@@ -34,7 +34,7 @@ from deadweight.extract.dataflow import method_statements
 from deadweight.extract.guards import guard_text
 from deadweight.extract.must_assign import statement_assigns
 from deadweight.extract.positions import REGISTER_METHODS
-from deadweight.extract.values import container_layout, element_ctors, value_kind
+from deadweight.extract.values import class_named, container_layout, element_ctors, value_kind
 from deadweight.extract.walk import walk
 
 _NOT_PASSING = frozenset({"super", "isinstance", "hasattr", "getattr", "setattr", "delattr", "type", "id", "print"})
@@ -88,6 +88,10 @@ class _Func:
     # what a local list holds, from its literal and every `append`/`+=` after it (`resnets =
     # [Block()]`, `resnets.append(Block())`), for the container built of it: `nn.ModuleList(resnets)`
     local_lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    local_args: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `b = zero_module(conv)`: `Write.args`
+    passthrough: list[str] = field(default_factory=list)  # parameters returned as they are
+    # `norm_layer = norm_layer or partial(LayerNorm, eps=1e-6)`: a class default bound in the body
+    local_defaults: list[tuple[str, str]] = field(default_factory=list)
     # `self.layer = nn.ModuleList()`: attr -> how many conditions enclose it, so that what an
     # `if` below it appends is known to be there only when that condition holds
     container_depth: dict[str, int] = field(default_factory=dict)
@@ -230,6 +234,8 @@ class Collector:
             made = self._producer(v) if v is not None and not is_none(v) else "None"
             if made:
                 self.funcs[-1].produced.append(made)
+            if isinstance(v, cst.Name) and v.value in self.funcs[-1].params:
+                self.funcs[-1].passthrough.append(v.value)
 
     def _visit_subscript(self, node: cst.Subscript) -> None:
         self._key_read(node.value, node.slice[0].slice)
@@ -269,6 +275,27 @@ class Collector:
             f.local_fills[target.value] = (*f.local_fills.get(target.value, ()), *element_ctors(node.value))
         if target.value in f.local_lists:
             f.local_lists[target.value] = (*f.local_lists[target.value], *element_ctors(node.value))
+
+    def _call_args(self, call: cst.Call) -> tuple[str, ...]:
+        """What each positional argument of a helper call holds (`Write.args`): the class a call
+        in it builds, the class a local holds, or the name passed; "" when none of these."""
+        name = dotted(call.func) or ""
+        if not name or name.rsplit(".", 1)[-1][:1].isupper():
+            return ()  # a class is built, not a helper called: its arguments are its business
+        held = self.funcs[-1].local_ctors if self.funcs else {}
+        out: list[str] = []
+        for a in call.args:
+            if a.keyword is not None or a.star:
+                break
+            v = a.value
+            if isinstance(v, cst.Call):
+                out.append(dotted(v.func) or "")
+            elif isinstance(v, cst.Name):
+                made = held.get(v.value, ())
+                out.append(made[0] if len(made) == 1 else ("" if made else v.value))
+            else:
+                out.append(dotted(v) or "")
+        return tuple(out) if any(out) else ()
 
     def _local_modules(self, call: cst.Call) -> tuple[str, ...]:
         """The classes the locals passed to `self.net.append(act)` may hold (`local_ctors`)."""
@@ -389,12 +416,13 @@ class Collector:
                     calls_super_init_at=f.super_init_at,
                     init_calls=tuple(f.init_calls),
                     defaults=_defaults(node),
-                    class_defaults=_class_defaults(node),
+                    class_defaults=tuple(dict.fromkeys((*_class_defaults(node), *f.local_defaults))),
                     key_reads=tuple(dict.fromkeys(f.key_reads)),
                     returns_only_none=bool(f.returns) and not any(f.returns),
                     returns_value=any(f.returns),
                     returns=tuple(dict.fromkeys(f.produced)),
                     return_types=return_types(node),
+                    returns_params=tuple(dict.fromkeys(f.passthrough)),
                 )
             )
         else:
@@ -410,6 +438,7 @@ class Collector:
                     tuple(dict.fromkeys(f.key_reads)),
                     tuple(dict.fromkeys(f.produced)),
                     return_types(node),
+                    tuple(dict.fromkeys(f.passthrough)),
                 )
             )
 
@@ -642,6 +671,10 @@ class Collector:
         else:
             m.empty_containers.pop(attr, None)
         held = self.funcs[-1].local_ctors.get(value.value, ()) if isinstance(value, cst.Name) and self.funcs else ()
+        if isinstance(value, cst.Call):
+            args = self._call_args(value)
+        else:
+            args = self.funcs[-1].local_args.get(value.value, ()) if isinstance(value, cst.Name) and self.funcs else ()
         if kind == F.MODULE and len(held) > 1:  # `conv = nn.Conv2d(..)` in one branch, `nn.AvgPool2d(..)` in another
             elements = tuple(dict.fromkeys((*elements, *(c for c in held if c != ctor))))
         if _container(kind, ctor) and isinstance(value, cst.Call):  # `nn.Sequential(*stages)` of a filled local
@@ -663,6 +696,7 @@ class Collector:
             no_args=empty,
             uses_previous=value is not None and _mentions_attr_or_self(value, attr),
             layout=container_layout(value, self.code_for) if _container(kind, ctor) else ((), None),
+            args=args if kind == F.MODULE else (),
         )
 
     def _append_write(
@@ -682,6 +716,7 @@ class Collector:
         no_args: bool = False,
         uses_previous: bool = False,
         layout: tuple[tuple[str, ...], str | None] = ((), None),
+        args: tuple[str, ...] = (),
     ) -> None:
         owner = m.owner
         assert owner is not None
@@ -709,6 +744,7 @@ class Collector:
                 uses_previous=uses_previous,
                 items=layout[0],
                 count=layout[1],
+                args=args,
             )
         )
 
@@ -939,6 +975,14 @@ class Collector:
         if not self.funcs:
             return
         f = self.funcs[-1]
+        if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+            default = class_named(value.right)
+            if default and default.rsplit(".", 1)[-1][:1].isupper():
+                f.local_defaults.append((target, default))
+        if isinstance(value, cst.Call):  # before the binding: `conv = zero_module(conv)` passes the old one
+            f.local_args[target] = self._call_args(value)
+        else:
+            f.local_args.pop(target, None)
         self._fix_local(f, target, value)
         f.local_values[target] = value
         f.local_fills.pop(target, None)  # a new list: what filled the old one is gone
@@ -1240,7 +1284,7 @@ def _class_defaults(node: cst.FunctionDef) -> tuple[tuple[str, str], ...]:
     p = node.params
     out = []
     for x in (*p.posonly_params, *p.params, *p.kwonly_params):
-        name = dotted(x.default) if x.default is not None else None
+        name = class_named(x.default) if x.default is not None else None  # `norm_layer=partial(nn.LayerNorm, ..)` too
         if name and name.rsplit(".", 1)[-1][:1].isupper() and name not in ("None", "True", "False"):
             out.append((x.name.value, name))
     return tuple(out)

@@ -15,13 +15,14 @@ from dataclasses import asdict, dataclass, field
 
 from deadweight.conventions import (
     CONTAINERS,
+    MODULE_BASES,
     TIED_WEIGHTS_ATTR,
     torch_buffer_keys,
     torch_layer_keys,
     torch_layer_variants,
 )
 from deadweight.extract import facts as F
-from deadweight.model.products import product
+from deadweight.model.products import passed_through, product
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
 from deadweight.model.verdicts import verdict
@@ -99,8 +100,9 @@ def _class_default(holder: ClassInfo, ctor: str) -> str | None:
         return None
     for c in holder.mro:
         init = c.facts.method("__init__")
-        if init is not None and ctor in init.params:
-            return dict(init.class_defaults).get(ctor)
+        defaults = dict(init.class_defaults) if init is not None else {}
+        if init is not None and (ctor in init.params or ctor in defaults):
+            return defaults.get(ctor)
     return None
 
 
@@ -193,7 +195,8 @@ def _fill_module(
     built = [x for x in w.writes if x.kind == F.MODULE and x.ctor]
     ctors = list(dict.fromkeys([*(x.ctor for x in built if x.ctor), *w.write.elements]))
     if len(ctors) <= 1:
-        _fill_class(project, analysis, home, w.write.ctor or w.ctor or "", node, dict(w.write.kwargs), seen)
+        ctor = w.write.ctor or w.ctor or ""
+        _fill_class(project, analysis, home, ctor, node, dict(w.write.kwargs), seen, w.write.args)
         return
     kwargs_of = {x.ctor: dict(x.kwargs) for x in reversed(built)}
     node.kind = "module"
@@ -226,10 +229,13 @@ def _fill_class(
     holder: ClassInfo,
     ctor: str,
     node: TreeNode,
-    kwargs: dict[str, str],
+    kwargs: dict[str, str] | None,
     seen: tuple[str, ...],
+    args: tuple[str, ...] = (),
 ) -> None:
-    """A module built as `ctor(**kwargs)`: a repo class's own members, or a torch layer's keys."""
+    """A module built as `ctor(*args, **kwargs)`: a repo class's own members, or a torch layer's
+    keys; `args` names what each positional argument of a helper call holds (`Write.args`);
+    `kwargs` None: the layer's arguments are not known (a helper was handed it already built)."""
     node.kind = "module"
     default = _class_default(holder, ctor)
     if default is not None:  # `block_fn(dim)` with `block_fn=Block`: the class built by default
@@ -239,6 +245,14 @@ def _fill_class(
     named = default is not None
     if ctor and not isinstance(target, ClassInfo) and not (target or "").startswith("torch."):
         made = product(project, holder, ctor)  # `get_down_block(...)`: what the helper's returns build
+        passed = passed_through(project, holder, ctor, args) if made is None or made.ctor in MODULE_BASES else None
+        if passed is not None and passed != ctor and len(seen) < _DEPTH:
+            # `zero_module(nn.Conv2d(..))` returns its argument; `_create_attn(attn_layer, ..)`
+            # returns `attn_layer(..)`: the class the caller passes
+            node.ctor = passed
+            _fill_class(project, analysis, holder, passed, node, None, (*seen, f"{ctor}()"))
+            node.ctor = f"{ctor} -> {node.ctor}"
+            return
         if made is not None:
             alternatives = made.alternatives or (made.ctor,)
             if len(alternatives) > 1:
@@ -261,7 +275,7 @@ def _fill_target(
     target: ClassInfo | str | None,
     ctor: str,
     node: TreeNode,
-    kwargs: dict[str, str],
+    kwargs: dict[str, str] | None,
     seen: tuple[str, ...],
     *,
     keep_ctor: bool = True,
@@ -307,10 +321,10 @@ def _torch_base(info: ClassInfo) -> tuple[str, dict[str, str]] | None:
     return None
 
 
-def _torch_keys(node: TreeNode, last: str, kwargs: dict[str, str]) -> bool:
+def _torch_keys(node: TreeNode, last: str, kwargs: dict[str, str] | None) -> bool:
     """The parameters and buffers of the torch layer `last(**kwargs)` as `node`'s children;
     False when the table does not know the layer."""
-    keys = torch_layer_keys(last, kwargs)
+    keys = torch_layer_keys(last, kwargs) if kwargs is not None else None
     buffers = torch_buffer_keys(last)
     if keys is not None:
         for key in sorted(keys):
