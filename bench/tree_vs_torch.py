@@ -152,6 +152,13 @@ NOTES = [
     "map: T5's and BART's `encoder.embed_tokens.weight` is `shared.weight` after the tie, and",
     "torch lists a tied Parameter once, under `shared`); an item appended under an `if` (T5's",
     "`EncDecAttention`, appended only when `is_decoder`) carries that condition.",
+    "",
+    "Exact is a statement about a superset: the diffusers UNets, the VAE and the ControlNet are",
+    "exact with most of their patterns optional, because `get_down_block(...)` / `get_up_block(...)`",
+    "return one of about a dozen block classes chosen by a string argument, and the tree lists every",
+    "alternative's members (`down_blocks.*` is `get_down_block -> DownBlock2D | AttnDownBlock2D | ...`).",
+    "Which alternative a configuration builds is not read (`down_block_types` is a constructor",
+    "argument), so those names are possible, not promised.",
 ]
 
 
