@@ -332,6 +332,12 @@ def test_shared_names_equal_torch_named_parameters(affine: bool) -> None:
 
 
 CLASSARG_NAMES = [
+    "embed.proj.bias",
+    "embed.proj.weight",
+    "embed.norm.bias",
+    "embed.norm.weight",
+    "bare.proj.bias",
+    "bare.proj.weight",
     "layer.norm.bias",
     "layer.norm.weight",
     "layer.attn.qkv.weight",
@@ -367,6 +373,14 @@ def test_layer_classes_bound_by_partial_or_and_helpers_are_built() -> None:
     # handed back by `init_zero`: the class passed in, its arguments unknown, so `bias` may be absent
     assert by_name["out"].ctor == by_name["proj"].ctor == "init_zero -> nn.Linear"
     assert [(c.name, c.condition is not None) for c in by_name["proj"].children] == [("bias", True), ("weight", False)]
+    # `Embed(d, norm_layer=norm_layer)`: Embed's own default is None, the caller's class is built
+    embed_norm = next(c for c in by_name["embed"].children if c.name == "norm")
+    assert (embed_norm.ctor, [c.name for c in embed_norm.children]) == (
+        "norm_layer = nn.LayerNorm | nn.Identity",
+        ["bias", "weight"],
+    )
+    bare_norm = next(c for c in by_name["bare"].children if c.name == "norm")
+    assert (bare_norm.ctor, bare_norm.children) == ("norm_layer | nn.Identity", [])  # `norm_layer=None` passes no class
 
 
 def test_a_helper_that_returns_its_argument_makes_a_weight_for_check() -> None:

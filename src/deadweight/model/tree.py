@@ -122,18 +122,31 @@ def dotted_names(node: TreeNode, *, buffers: bool = False) -> list[str]:
     return list(dict.fromkeys(out))  # items of several classes under one `*` share names
 
 
-def _members(project: Project, analysis: Analysis, info: ClassInfo, seen: tuple[str, ...]) -> list[TreeNode]:
+# `PatchEmbed(norm_layer=norm_layer)`: a parameter of the class built -> the class its caller
+# passes there, as spelled there and resolved there
+Bound = dict[str, tuple[str, "ClassInfo | str"]]
+
+
+def _members(
+    project: Project, analysis: Analysis, info: ClassInfo, seen: tuple[str, ...], bound: Bound | None = None
+) -> list[TreeNode]:
     """The weights an instance of `info` holds: its own and its bases', later definitions first
-    overriding earlier ones by name, in the order the base-most class creates them."""
+    overriding earlier ones by name, in the order the base-most class creates them; `bound`:
+    the layer classes its constructor was passed."""
     by_name: dict[str, Weight] = {}
     for c in reversed(info.mro):
         for w in project.weights(c):
             by_name[w.name] = w
-    return [weight_node(project, analysis, info, w, seen) for w in by_name.values()]
+    return [weight_node(project, analysis, info, w, seen, bound) for w in by_name.values()]
 
 
 def weight_node(
-    project: Project, analysis: Analysis, holder: ClassInfo, w: Weight, seen: tuple[str, ...] = ()
+    project: Project,
+    analysis: Analysis,
+    holder: ClassInfo,
+    w: Weight,
+    seen: tuple[str, ...] = (),
+    bound: Bound | None = None,
 ) -> TreeNode:
     written = w.write.ctor or (w.ctor or "").rsplit(".", 1)[-1]
     node = TreeNode(
@@ -161,12 +174,18 @@ def weight_node(
         node.kind = "buffer"
         node.persistent = ("persistent", "False") not in w.write.kwargs
     else:
-        _fill_module(project, analysis, holder, w, node, seen)
+        _fill_module(project, analysis, holder, w, node, seen, bound)
     return node
 
 
 def _fill_module(
-    project: Project, analysis: Analysis, holder: ClassInfo, w: Weight, node: TreeNode, seen: tuple[str, ...]
+    project: Project,
+    analysis: Analysis,
+    holder: ClassInfo,
+    w: Weight,
+    node: TreeNode,
+    seen: tuple[str, ...],
+    bound: Bound | None = None,
 ) -> None:
     # names in the write resolve where the write is: a base's `__init__` in another file
     home = w.cls
@@ -180,13 +199,13 @@ def _fill_module(
         if write.items and len(made) == 1:  # `nn.Sequential(a(), b())`: items 0, 1
             for index, ctor in enumerate(write.items):
                 item = TreeNode(str(index), "unknown", ctor, path=w.path, line=write.span.line)
-                _fill_class(project, analysis, home, ctor, item, dict(), seen)
+                _fill_class(project, analysis, home, ctor, item, dict(), seen, bound=bound)
                 node.children.append(item)
             return
         only_when = dict(write.element_conditions)
         for ctor in write.elements:
             item = TreeNode("*", "unknown", ctor, condition=only_when.get(ctor), path=w.path, line=write.span.line)
-            _fill_class(project, analysis, home, ctor, item, dict(), seen)
+            _fill_class(project, analysis, home, ctor, item, dict(), seen, bound=bound)
             node.children.append(item)
         if not write.elements and not write.no_args:
             node.note = "its items are not read from the code"
@@ -196,16 +215,18 @@ def _fill_module(
     ctors = list(dict.fromkeys([*(x.ctor for x in built if x.ctor), *w.write.elements]))
     if len(ctors) <= 1:
         ctor = w.write.ctor or w.ctor or ""
-        _fill_class(project, analysis, home, ctor, node, dict(w.write.kwargs), seen, w.write.args)
+        _fill_class(project, analysis, home, ctor, node, dict(w.write.kwargs), seen, w.write.args, bound)
         return
     kwargs_of = {x.ctor: dict(x.kwargs) for x in reversed(built)}
     node.kind = "module"
-    node.ctor = " | ".join(ctors)
     node.note = "built as one of these, by configuration: the members of each are listed"
+    spelled = []
     for ctor in ctors:
         one = TreeNode("", "unknown", ctor)
-        _fill_class(project, analysis, home, ctor, one, kwargs_of.get(ctor, {}), seen)
+        _fill_class(project, analysis, home, ctor, one, kwargs_of.get(ctor, {}), seen, bound=bound)
+        spelled.append(one.ctor if " = " in one.ctor else ctor)  # `norm_layer = nn.LayerNorm`: the class it is
         _merge(node, one.children)
+    node.ctor = " | ".join(spelled)
 
 
 def _merge(node: TreeNode, children: list[TreeNode]) -> None:
@@ -232,11 +253,18 @@ def _fill_class(
     kwargs: dict[str, str] | None,
     seen: tuple[str, ...],
     args: tuple[str, ...] = (),
+    bound: Bound | None = None,
 ) -> None:
     """A module built as `ctor(*args, **kwargs)`: a repo class's own members, or a torch layer's
     keys; `args` names what each positional argument of a helper call holds (`Write.args`);
     `kwargs` None: the layer's arguments are not known (a helper was handed it already built)."""
     node.kind = "module"
+    if bound and ctor in bound:  # `norm_layer(dim)` where the caller passed `norm_layer=nn.LayerNorm`
+        spelled, passed_class = bound[ctor]
+        node.ctor = f"{ctor} = {spelled}"
+        node.note = f"`{ctor}` as the caller passes it"
+        _fill_target(project, analysis, passed_class, spelled, node, kwargs, seen, holder=holder)
+        return
     default = _class_default(holder, ctor)
     if default is not None:  # `block_fn(dim)` with `block_fn=Block`: the class built by default
         node.ctor, ctor = f"{ctor} = {default}", default
@@ -266,7 +294,7 @@ def _fill_class(
             node.ctor = f"{ctor} -> {made.ctor.rsplit('.', 1)[-1]}"
             target = project.classes.get(made.ctor) or made.ctor
             ctor, named = made.ctor, True
-    _fill_target(project, analysis, target, ctor, node, kwargs, seen, keep_ctor=named)
+    _fill_target(project, analysis, target, ctor, node, kwargs, seen, keep_ctor=named, holder=holder, bound=bound)
 
 
 def _fill_target(
@@ -279,8 +307,11 @@ def _fill_target(
     seen: tuple[str, ...],
     *,
     keep_ctor: bool = True,
+    holder: ClassInfo | None = None,
+    bound: Bound | None = None,
 ) -> None:
-    """The members of the resolved class `target` (a repo class, or a qualified name)."""
+    """The members of the resolved class `target` (a repo class, or a qualified name); `holder`
+    is where the call is written, whose keyword arguments may pass layer classes on."""
     node.kind = "module"
     if isinstance(target, ClassInfo) and not target.external:
         if target.key in seen or len(seen) >= _DEPTH:
@@ -288,7 +319,8 @@ def _fill_target(
             return
         if not keep_ctor:
             node.ctor = target.name
-        node.children = _members(project, analysis, target, (*seen, target.key))
+        passes = _passes(project, holder, kwargs, bound) if holder is not None and kwargs else None
+        node.children = _members(project, analysis, target, (*seen, target.key), passes)
         _tie(target, node)
         base = _torch_base(target)
         if base is not None:  # `class ScaledEmbedding(nn.Embedding)`: the base's own keys too
@@ -300,6 +332,25 @@ def _fill_target(
     last = ctor.rsplit(".", 1)[-1]
     if not qualified.startswith("torch.nn.") or not _torch_keys(node, last, kwargs):
         node.note = "its parameters are not known (not a torch layer with literal arguments, nor a class read here)"
+
+
+def _passes(project: Project, holder: ClassInfo, kwargs: dict[str, str], bound: Bound | None) -> Bound | None:
+    """The layer classes a call's keyword arguments pass (`norm_layer=norm_layer` with the
+    caller's `norm_layer=nn.LayerNorm`, or one its own caller passed): resolved where written."""
+    out: Bound = {}
+    for param, text in kwargs.items():
+        if bound and text in bound:
+            out[param] = bound[text]
+            continue
+        if not text.replace(".", "").replace("_", "").isalnum():
+            continue  # not a plain name: `partial(..)`, a call, an expression
+        spelled = _class_default(holder, text) or text
+        r = project.resolve(holder.file, spelled)
+        repo_layer = isinstance(r, ClassInfo) and r.is_module and not r.external
+        torch_layer = isinstance(r, str) and r.startswith("torch.nn.") and torch_layer_variants(r.rsplit(".", 1)[-1])
+        if r is not None and (repo_layer or torch_layer):
+            out[param] = (spelled, r)
+    return out or None
 
 
 def _torch_base(info: ClassInfo) -> tuple[str, dict[str, str]] | None:
