@@ -106,13 +106,13 @@ CASES: list[Case] = [
 # where the tree stops on the way to it (`where`), or by an override below; the texts and the
 # overrides were written after reading the corpus sources and `deadweight/model/tree.py`.
 MECHANISMS = {
-    "class-arg": "the submodule's class is a constructor argument or a local bound from one (`block_fn(...)`, `norm_layer(...)`, `embed_layer(...)` with a class default or `partial`): the tree does not resolve a parameter or local to the class it holds, so the node has no members",
-    "helper": "a helper function or builder object returns the module (`create_classifier`, `create_conv2d`, `get_mid_block`, `EfficientNetBuilder(...)`, `zero_module(nn.Conv2d(...))`, or a tuple unpacked from one): the tree does not follow the call's return value",
+    "class-arg": "the submodule's class is an argument the tree cannot bind to a class: passed by the caller from a local the tree cannot resolve (ConvNeXt's stages and head get `norm_layer=norm_layer`, one of a tuple a helper returns: `norm_layer, norm_layer_cl = _get_norm_layers(...)`), `partial(A if c else B, ...)` (ConvNeXt's `mlp_layer`), or a class a helper looks up (EfficientNet's `get_norm_act_layer(norm_layer, act_layer)`); the node has no members",
+    "helper": "a helper whose result the tree does not follow: a tuple unpacked from it (`self.global_pool, self.fc = create_classifier(...)`: ResNet, EfficientNet, Swin's `ClassifierHead`), a helper returning a local bound in branches to another helper's result, imported only in the helper's module (`create_conv2d` -> `m = create_conv2d_pad(...)`; `return m`), or a builder object whose `__call__` returns the stages (EfficientNet's `builder(...)`)",
     "nonliteral-kwarg": "a torch layer whose argument deciding its keys is not a literal (`nn.Linear(..., bias=config.attention_bias)`, `bias=bias`, `RMSNorm(..., elementwise_affine=...)`): `torch_layer_keys` gives up instead of listing the keys with the optional one marked",
     "loop-container": "a container filled by code, not by its constructor's literal items: `nn.ModuleList([])` then `.append(...)` in a loop, or `nn.Sequential(*stages)` / `nn.ModuleList(resnets)` of a list built by `append`/`+=`: the element classes are not read",
     "add-module": "submodules registered with `self.add_module(name, module)` in a loop (ResNet's `layer1`..`layer4` from `make_blocks`): no attribute assignment, so the tree has no node at all",
     "external-base": "a repo class that subclasses a torch layer (`class BartScaledWordEmbedding(nn.Embedding)`): the tree lists the subclass's own members, not the torch base's parameters (`weight`)",
-    "branch-container": "an `if`/`else` assigns an `nn.Sequential(*[...])` in one branch and a plain layer (`nn.Conv2d`) in the other: the tree treats the attribute as the container and drops the other alternative",
+    "branch-container": "an `if`/`else` that assigns a container in one branch and a plain layer or another container in the other (ResNet's `conv1`: `nn.Sequential(*[...])` or `nn.Conv2d`; ConvNeXt's `stem`: `nn.Sequential(conv, norm)` or `nn.Sequential(*filter(None, [...]))`): the tree reads one container write and drops the other alternative",
     "alt-merge": "alternatives (`AdaLayerNorm | AdaLayerNormZero | ...`) with a same-named member of different classes (`emb`: `nn.Embedding` in one, `CombinedTimestepLabelEmbeddings` in the other): the merge keeps the first alternative's member by name and drops the other's subtree",
     "tied": "weight tying, not a wrong pattern: T5Stack builds its own `embed_tokens = nn.Embedding(...)` (the tree is right about the module), then `post_init()` ties it to `shared.weight` as `_tied_weights_keys` says; the Parameter is then one object and `named_parameters()` lists it once, under `shared` (`state_dict()` still has both keys)",
 }
@@ -122,6 +122,7 @@ OVERRIDES = {  # (class, static node or top-level attribute) -> mechanism
     ("BartModel", "encoder.embed_positions"): "external-base",
     ("BartModel", "decoder.embed_positions"): "external-base",
     ("ResNet", "conv1"): "branch-container",
+    ("ConvNeXt", "stem.*"): "branch-container",
     ("DiTTransformer2DModel", "transformer_blocks.*.norm1.emb"): "alt-merge",
     ("ControlNetModel", "controlnet_cond_embedding"): "helper",  # `conv_out = zero_module(...)`
     ("ControlNetModel", "controlnet_mid_block"): "helper",
@@ -146,15 +147,25 @@ NOTES = [
     "(`where()` / `mechanism()` in the script, with a few overrides checked by hand against the",
     "sources). A miss high in the tree (a block class that is an argument, a container filled in a",
     "loop) hides every name below it, so the counts weigh mechanisms by the size of what they hide,",
-    "not by how often they occur in the code. Static-only names are listed per class: T5's tied",
-    "embeddings (torch lists a tied Parameter once, under `shared`), and names under a container",
-    "filled by `append` inside an `if` (T5's `EncDecAttention`, appended only when `is_decoder`):",
-    "such a fill is not yet marked optional.",
+    "not by how often they occur in the code. Besides a `condition` and an `A | B` constructor, a",
+    "name is optional when the tree marks it `tied_to` another key (a literal `_tied_weights_keys`",
+    "map: T5's and BART's `encoder.embed_tokens.weight` is `shared.weight` after the tie, and",
+    "torch lists a tied Parameter once, under `shared`); an item appended under an `if` (T5's",
+    "`EncDecAttention`, appended only when `is_decoder`) carries that condition.",
+    "",
+    "Exact is a statement about a superset: the diffusers UNets, the VAE and the ControlNet are",
+    "exact with most of their patterns optional, because `get_down_block(...)` / `get_up_block(...)`",
+    "return one of about a dozen block classes chosen by a string argument, and the tree lists every",
+    "alternative's members (`down_blocks.*` is `get_down_block -> DownBlock2D | AttnDownBlock2D | ...`).",
+    "Which alternative a configuration builds is not read (`down_block_types` is a constructor",
+    "argument), so those names are possible, not promised.",
 ]
 
 
 def _optional(node: Any) -> bool:
-    return node.condition is not None or " | " in (node.ctor or "")
+    """Created only under a condition, one of alternatives, or tied to another key (listed by
+    `named_parameters()` under that other name when the tie is made)."""
+    return node.condition is not None or " | " in (node.ctor or "") or getattr(node, "tied_to", None) is not None
 
 
 def _walk(n: Any, prefix: str, opt: bool, names: dict[str, bool], nodes: dict[str, dict[str, Any]]) -> None:

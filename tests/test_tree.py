@@ -179,3 +179,247 @@ def test_a_layer_class_passed_as_an_argument_is_built_as_its_default(tmp_path: P
     tree = build_tree(ctx.project, ctx.reach, info)
     assert dotted_names(tree) == ["block.fc.weight"]
     assert tree.children[0].ctor == "block_fn = Block"
+
+
+def _filled(name: str):  # type: ignore[no-untyped-def]
+    settings = Settings(use_cache=False, jobs=1, project_root=str(FIXTURE))
+    ctx, _ = link([FIXTURE], settings)
+    (info,) = find_classes(ctx.project, "filled.py", name)
+    return build_tree(ctx.project, ctx.reach, info)
+
+
+MIXER_NAMES = [
+    "net.*.lin.bias",
+    "net.*.lin.weight",
+    "net.*.scale.bias",
+    "net.*.scale.weight",
+    "net.*.bias",
+    "net.*.weight",
+    "last.*.lin.bias",
+    "last.*.lin.weight",
+]
+STACK_NAMES = [
+    "layers.*.lin.bias",
+    "layers.*.lin.weight",
+    "layers.*.scale.bias",
+    "layers.*.scale.weight",
+    "stages.*.bias",
+    "stages.*.weight",
+    "blocks.*.lin.bias",
+    "blocks.*.lin.weight",
+    "blocks.*.scale.bias",
+    "blocks.*.scale.weight",
+    "reduce.bias",
+    "reduce.weight",
+    "head.lin.lin.bias",
+    "head.lin.lin.weight",
+    "head.lin.bias",
+    "head.lin.weight",
+]
+
+
+def test_a_local_bound_in_branches_and_appended_is_each_of_its_classes() -> None:
+    tree = _filled("Mixer")
+    assert dotted_names(tree) == MIXER_NAMES
+    net, last = tree.children
+    assert [(c.ctor, c.condition) for c in net.children] == [
+        ("Proj", None),
+        ("Gate", None),
+        ("nn.Dropout", None),
+        ("nn.Linear", "project"),  # appended under `if project:`
+    ]
+    assert [c.ctor for c in last.children] == ["Proj"]  # `pick` rebound on every path: the last class only
+
+
+def test_local_lists_helpers_and_branch_locals_fill_the_tree() -> None:
+    tree = _filled("Stack")
+    assert dotted_names(tree) == STACK_NAMES
+    by_name = {c.name: c for c in tree.children}
+    assert [c.ctor for c in by_name["layers"].children] == ["Proj", "Gate"]  # literal, then `append`
+    assert [c.ctor for c in by_name["stages"].children] == ["nn.Linear"]  # `+=`, the filled Sequential
+    (block,) = by_name["blocks"].children
+    assert block.ctor == "make_block -> Proj | Gate"
+    assert by_name["reduce"].ctor == "nn.Conv1d | nn.AvgPool1d"
+    (lin,) = by_name["head"].children
+    assert lin.ctor == "Proj | nn.Linear"  # both alternatives' `lin`, with both subtrees
+
+
+def test_a_helper_that_returns_no_module_class_leaves_the_item_unread(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.deadweight]\n")
+    (tmp_path / "m.py").write_text(
+        "import torch.nn as nn\n\n\ndef width(d):\n    return d * 2\n\n\nclass M(nn.Module):\n"
+        "    def __init__(self, d):\n        super().__init__()\n        self.items = nn.ModuleList()\n"
+        "        w = width(d)\n        self.items.append(w)\n        self.items.append(nn.ReLU())\n\n"
+        "    def forward(self, x):\n        return x\n"
+    )
+    ctx, _ = link([tmp_path], Settings(use_cache=False, jobs=1, project_root=str(tmp_path)))
+    (info,) = find_classes(ctx.project, "m.py", "M")
+    (items,) = build_tree(ctx.project, ctx.reach, info).children
+    (width, relu) = items.children
+    assert (width.ctor, width.note is not None, width.children) == ("width", True, [])
+    assert (relu.ctor, relu.children) == ("nn.ReLU", [])
+
+
+@pytest.mark.parametrize(
+    ("cls", "kwargs"),
+    [
+        ("Mixer", {}),
+        ("Mixer", {"kind": "gate", "project": True}),
+        ("Stack", {}),
+        ("Stack", {"pool": True, "kinds": ("gate",)}),
+    ],
+)
+def test_filled_names_equal_torch_named_parameters(cls: str, kwargs: dict[str, object]) -> None:
+    torch = pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("tree_filled_fixture", FIXTURE / "filled.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with torch.device("meta"):
+        model = getattr(module, cls)(**kwargs)
+    static = MIXER_NAMES if cls == "Mixer" else STACK_NAMES
+    patterns = [re.compile(re.escape(n).replace(r"\*", r"\d+") + "$") for n in static]
+    real = [n for n, _ in model.named_parameters()]
+    assert all(any(p.match(n) for p in patterns) for n in real), real
+
+
+def _shared(name: str):  # type: ignore[no-untyped-def]
+    settings = Settings(use_cache=False, jobs=1, project_root=str(FIXTURE))
+    ctx, _ = link([FIXTURE], settings)
+    (info,) = find_classes(ctx.project, "shared.py", name)
+    return build_tree(ctx.project, ctx.reach, info)
+
+
+def test_a_subclass_of_a_torch_layer_holds_the_layers_parameters() -> None:
+    tree = _shared("TiedLM")
+    assert dotted_names(tree) == [
+        "embed.weight",
+        "embed.scale",
+        "norm.bias",
+        "norm.weight",
+        "plain.gain",
+        "decoder.weight",
+    ]
+    norm = next(c for c in tree.children if c.name == "norm")
+    assert all(c.condition is not None for c in norm.children)  # `elementwise_affine=affine`: not a literal
+    plain = next(c for c in tree.children if c.name == "plain")
+    assert [c.name for c in plain.children] == ["gain"]  # an nn.Module subclass: no base keys
+
+
+def test_a_tied_weights_map_marks_the_tied_key() -> None:
+    decoder = next(c for c in _shared("TiedLM").children if c.name == "decoder")
+    assert [(c.name, c.tied_to) for c in decoder.children] == [("weight", "embed.weight")]
+    decoder = next(c for c in _shared("ListedTies").children if c.name == "decoder")
+    assert [(c.name, c.tied_to) for c in decoder.children] == [("weight", None)]  # a list names no source
+    out = CliRunner().invoke(main, ["tree", f"{FIXTURE / 'shared.py'}::TiedLM"])
+    assert "weight  parameter  tied to `embed.weight`" in out.output
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_shared_names_equal_torch_named_parameters(affine: bool) -> None:
+    """Every real name has a pattern; every pattern not conditional or tied has a real name."""
+    torch = pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("tree_shared_fixture", FIXTURE / "shared.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with torch.device("meta"):
+        model = module.TiedLM(affine=affine)
+    real = [n for n, _ in model.named_parameters()]
+    assert real == ["embed.weight", "embed.scale", *(["norm.weight", "norm.bias"] if affine else []), "plain.gain"]
+    static = dotted_names(_shared("TiedLM"))
+    assert set(real) <= set(static) and set(static) - set(real) <= {"decoder.weight", "norm.weight", "norm.bias"}
+
+
+CLASSARG_NAMES = [
+    "embed.proj.bias",
+    "embed.proj.weight",
+    "embed.norm.bias",
+    "embed.norm.weight",
+    "bare.proj.bias",
+    "bare.proj.weight",
+    "layer.norm.bias",
+    "layer.norm.weight",
+    "layer.attn.qkv.weight",
+    "layer.mlp.fc.bias",
+    "layer.mlp.fc.weight",
+    "norm.bias",
+    "norm.weight",
+    "out.bias",
+    "out.weight",
+    "proj.bias",
+    "proj.weight",
+]
+
+
+def _classarg(name: str = "Net"):  # type: ignore[no-untyped-def]
+    settings = Settings(use_cache=False, jobs=1, project_root=str(FIXTURE))
+    ctx, _ = link([FIXTURE], settings)
+    (info,) = find_classes(ctx.project, "classarg.py", name)
+    return build_tree(ctx.project, ctx.reach, info)
+
+
+def test_layer_classes_bound_by_partial_or_and_helpers_are_built() -> None:
+    tree = _classarg()
+    assert dotted_names(tree) == CLASSARG_NAMES
+    by_name = {c.name: c for c in tree.children}
+    layer = {c.name: c for c in by_name["layer"].children}
+    assert layer["norm"].ctor == "norm_layer = Norm"  # `norm_layer=partial(Norm, eps=1e-6)`
+    assert layer["attn"].ctor == "build_attn -> attn_cls = Attn"  # the helper builds the class it is given
+    (fc,) = layer["mlp"].children
+    assert fc.ctor == "nn.Conv1d | nn.Linear"  # `partial(nn.Conv1d, ..) if use_conv else nn.Linear`
+    assert by_name["norm"].ctor == "norm_layer = nn.LayerNorm"  # `norm_layer or partial(nn.LayerNorm, ..)`
+    assert by_name["norm"].note is not None and "a caller may pass another class" in by_name["norm"].note
+    # handed back by `init_zero`: the class passed in, its arguments unknown, so `bias` may be absent
+    assert by_name["out"].ctor == by_name["proj"].ctor == "init_zero -> nn.Linear"
+    assert [(c.name, c.condition is not None) for c in by_name["proj"].children] == [("bias", True), ("weight", False)]
+    # `Embed(d, norm_layer=norm_layer)`: Embed's own default is None, the caller's class is built
+    embed_norm = next(c for c in by_name["embed"].children if c.name == "norm")
+    assert (embed_norm.ctor, [c.name for c in embed_norm.children]) == (
+        "norm_layer = nn.LayerNorm | nn.Identity",
+        ["bias", "weight"],
+    )
+    bare_norm = next(c for c in by_name["bare"].children if c.name == "norm")
+    assert (bare_norm.ctor, bare_norm.children) == ("norm_layer | nn.Identity", [])  # `norm_layer=None` passes no class
+
+
+def test_a_helper_that_returns_its_argument_makes_a_weight_for_check() -> None:
+    from deadweight.api import check
+
+    result = check([FIXTURE / "classarg.py"], Settings(use_cache=False, jobs=1, project_root=str(FIXTURE)))
+    assert [f.attribute for f in result.findings] == []  # every layer here is used
+    settings = Settings(use_cache=False, jobs=1, project_root=str(FIXTURE))
+    ctx, _ = link([FIXTURE], settings)
+    (info,) = find_classes(ctx.project, "classarg.py", "Net")
+    weights = {w.name: w for w in ctx.project.weights(info)}
+    assert (weights["out"].ctor, weights["out"].certain) == ("torch.nn.Linear", True)
+    assert (weights["norm"].ctor, weights["norm"].certain) == (
+        "norm_layer",
+        False,
+    )  # a default: a caller may pass another
+
+
+def test_a_helper_whose_result_is_not_its_parameter_builds_nothing_known(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.deadweight]\n")
+    (tmp_path / "m.py").write_text(
+        "import torch.nn as nn\n\n\ndef wrap(module):\n    other = nn.ReLU()\n    return other\n\n\n"
+        "class M(nn.Module):\n    def __init__(self, d):\n        super().__init__()\n"
+        "        self.fc = wrap(nn.Linear(d, d))\n\n    def forward(self, x):\n        return self.fc(x)\n"
+    )
+    ctx, _ = link([tmp_path], Settings(use_cache=False, jobs=1, project_root=str(tmp_path)))
+    (info,) = find_classes(ctx.project, "m.py", "M")
+    (fc,) = build_tree(ctx.project, ctx.reach, info).children
+    assert (fc.ctor, dotted_names(build_tree(ctx.project, ctx.reach, info))) == ("wrap -> ReLU", [])
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"norm_layer": None}])
+def test_classarg_names_equal_torch_named_parameters(kwargs: dict[str, object]) -> None:
+    torch = pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("tree_classarg_fixture", FIXTURE / "classarg.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    with torch.device("meta"):
+        model = module.Net(**kwargs)
+    real = [n for n, _ in model.named_parameters()]
+    assert sorted(real) == sorted(n for n in CLASSARG_NAMES if n != "proj.bias")

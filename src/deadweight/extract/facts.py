@@ -85,6 +85,11 @@ class Write:
     # source text (`nn.Sequential(a(), b())`: ("a", "b"), "2"; `[X() for _ in range(depth)]`: "depth")
     items: tuple[str, ...] = ()
     count: str | None = None
+    # elements appended only under an `if` inside the container's method: (class, condition)
+    element_conditions: tuple[tuple[str, str], ...] = ()
+    # a module built by a helper call (`zero_module(nn.Conv2d(..))`, `_create_attn(attn_layer, ..)`):
+    # what each positional argument holds, the class a call builds or the name passed ("" unknown)
+    args: tuple[str, ...] = ()
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -202,6 +207,7 @@ class MethodFacts:
     # `self.mixins[name] = new_mixin` with both its parameters: (attr, key param, value param)
     keyed_stores: tuple[tuple[str, str, str], ...] = ()
     self_calls: tuple[SelfCall, ...] = ()
+    returns_params: tuple[str, ...] = ()  # parameters it returns as they are: `return module`
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -253,6 +259,7 @@ class FunctionFacts:
     # callees whose results it returns (`return Wrapper(...)`); "None" for `return None`
     returns: tuple[str, ...] = ()
     return_types: tuple[str, ...] = ()  # what its return annotation names: `-> nn.Module`
+    returns_params: tuple[str, ...] = ()  # parameters it returns as they are: `return module`
 
 
 @dataclass(frozen=True, slots=True)

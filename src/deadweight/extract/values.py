@@ -130,13 +130,24 @@ def _class_alias(value: cst.BaseExpression, name: str) -> tuple[str, tuple[str, 
     """What a local called as a constructor names: `conv_type = nn.Conv3d`, or either branch of
     `nn.Conv3d if three_d else nn.Conv2d` (the first is the ctor, the other an alternative)."""
     if isinstance(value, cst.IfExp):
-        a, b = dotted(value.body), dotted(value.orelse)
+        a, b = class_named(value.body), class_named(value.orelse)
         if a and b:
             return a, (b,)
         return name, ()
+    if isinstance(value, cst.BooleanOperation):  # `norm or partial(..)`: a default, the caller may pass another
+        return name, ()
+    return class_named(value) or name, ()
+
+
+def class_named(value: cst.BaseExpression) -> str | None:
+    """The class an expression names, to be called later: `nn.LayerNorm`, `partial(nn.Conv2d,
+    kernel_size=1)` (its first argument), and for `norm_layer or partial(LayerNorm, eps=1e-6)`
+    the right side: the class used when the left one is not given."""
     if isinstance(value, cst.Call) and dotted(value.func) in ("partial", "functools.partial") and value.args:
-        return dotted(value.args[0].value) or name, ()  # `norm = partial(nn.LayerNorm, eps=1e-6)`
-    return dotted(value) or name, ()
+        return dotted(value.args[0].value)
+    if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+        return class_named(value.right)
+    return dotted(value)
 
 
 def element_ctors(node: cst.CSTNode) -> tuple[str, ...]:

@@ -34,7 +34,7 @@ from deadweight.extract.dataflow import method_statements
 from deadweight.extract.guards import guard_text
 from deadweight.extract.must_assign import statement_assigns
 from deadweight.extract.positions import REGISTER_METHODS
-from deadweight.extract.values import container_layout, element_ctors, value_kind
+from deadweight.extract.values import class_named, container_layout, element_ctors, value_kind
 from deadweight.extract.walk import walk
 
 _NOT_PASSING = frozenset({"super", "isinstance", "hasattr", "getattr", "setattr", "delattr", "type", "id", "print"})
@@ -84,6 +84,19 @@ class _Func:
     local_fills: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `row = []; row.append(X())`
     keyed_stores: list[tuple[str, str, str]] = field(default_factory=list)  # `self.d[k] = v`, k and v params
     self_calls: list[F.SelfCall] = field(default_factory=list)
+    # the classes a local may hold at this point: `act = GELU(..)` in one branch, `act = GEGLU(..)`
+    # in another, then `self.net.append(act)`; an unconditional binding replaces the earlier ones
+    local_ctors: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # what a local list holds, from its literal and every `append`/`+=` after it (`resnets =
+    # [Block()]`, `resnets.append(Block())`), for the container built of it: `nn.ModuleList(resnets)`
+    local_lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    local_args: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `b = zero_module(conv)`: `Write.args`
+    passthrough: list[str] = field(default_factory=list)  # parameters returned as they are
+    # `norm_layer = norm_layer or partial(LayerNorm, eps=1e-6)`: a class default bound in the body
+    local_defaults: list[tuple[str, str]] = field(default_factory=list)
+    # `self.layer = nn.ModuleList()`: attr -> how many conditions enclose it, so that what an
+    # `if` below it appends is known to be there only when that condition holds
+    container_depth: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -212,6 +225,8 @@ class Collector:
             self._rebind(node.target)
 
     def _visit_rebinding(self, node: cst.CSTNode) -> None:
+        if type(node) is cst.AugAssign and self.funcs:
+            self._extend_local(self.funcs[-1], node)
         self._rebind(node.name if type(node) is cst.AsName else node.target)  # type: ignore[attr-defined]
 
     def _visit_return(self, node: cst.Return) -> None:
@@ -221,6 +236,8 @@ class Collector:
             made = self._producer(v) if v is not None and not is_none(v) else "None"
             if made:
                 self.funcs[-1].produced.append(made)
+            if isinstance(v, cst.Name) and v.value in self.funcs[-1].params:
+                self.funcs[-1].passthrough.append(v.value)
 
     def _visit_subscript(self, node: cst.Subscript) -> None:
         self._key_read(node.value, node.slice[0].slice)
@@ -250,6 +267,44 @@ class Collector:
             return not isinstance(n, cst.Attribute)
 
         walk(target, enter)
+
+    def _extend_local(self, f: _Func, node: cst.AugAssign) -> None:
+        """`stages += [Stage(..)]` on a local list that started empty: a fill like `append`."""
+        target = node.target
+        if not (isinstance(target, cst.Name) and isinstance(node.operator, cst.AddAssign)):
+            return
+        if _empty_container(f.local_values.get(target.value)):
+            f.local_fills[target.value] = (*f.local_fills.get(target.value, ()), *element_ctors(node.value))
+        if target.value in f.local_lists:
+            f.local_lists[target.value] = (*f.local_lists[target.value], *element_ctors(node.value))
+
+    def _call_args(self, call: cst.Call) -> tuple[str, ...]:
+        """What each positional argument of a helper call holds (`Write.args`): the class a call
+        in it builds, the class a local holds, or the name passed; "" when none of these."""
+        name = dotted(call.func) or ""
+        if not name or name.rsplit(".", 1)[-1][:1].isupper():
+            return ()  # a class is built, not a helper called: its arguments are its business
+        held = self.funcs[-1].local_ctors if self.funcs else {}
+        out: list[str] = []
+        for a in call.args:
+            if a.keyword is not None or a.star:
+                break
+            v = a.value
+            if isinstance(v, cst.Call):
+                out.append(dotted(v.func) or "")
+            elif isinstance(v, cst.Name):
+                made = held.get(v.value, ())
+                out.append(made[0] if len(made) == 1 else ("" if made else v.value))
+            else:
+                out.append(dotted(v) or "")
+        return tuple(out) if any(out) else ()
+
+    def _local_modules(self, call: cst.Call) -> tuple[str, ...]:
+        """The classes the locals passed to `self.net.append(act)` may hold (`local_ctors`)."""
+        if not self.funcs:
+            return ()
+        held = self.funcs[-1].local_ctors
+        return tuple(c for a in call.args if isinstance(a.value, cst.Name) for c in held.get(a.value.value, ()))
 
     def _fix_local(self, f: _Func, name: str, value: cst.BaseExpression) -> None:
         once = name not in f.assigned and self.cond_depth == f.depth0 and not self._in_nested_scope(f)
@@ -363,7 +418,7 @@ class Collector:
                     calls_super_init_at=f.super_init_at,
                     init_calls=tuple(f.init_calls),
                     defaults=_defaults(node),
-                    class_defaults=_class_defaults(node),
+                    class_defaults=tuple(dict.fromkeys((*_class_defaults(node), *f.local_defaults))),
                     key_reads=tuple(dict.fromkeys(f.key_reads)),
                     returns_only_none=bool(f.returns) and not any(f.returns),
                     returns_value=any(f.returns),
@@ -371,6 +426,7 @@ class Collector:
                     return_types=return_types(node),
                     keyed_stores=tuple(dict.fromkeys(f.keyed_stores)),
                     self_calls=tuple(f.self_calls),
+                    returns_params=tuple(dict.fromkeys(f.passthrough)),
                 )
             )
         else:
@@ -386,6 +442,7 @@ class Collector:
                     tuple(dict.fromkeys(f.key_reads)),
                     tuple(dict.fromkeys(f.produced)),
                     return_types(node),
+                    tuple(dict.fromkeys(f.passthrough)),
                 )
             )
 
@@ -583,7 +640,24 @@ class Collector:
         w = m.owner.writes[index]
         # an empty `nn.ModuleList()` stays a registered container; it learns what it holds
         kind = w.kind if w.kind == F.MODULE else F.PLAIN_CONTAINER
-        m.owner.writes[index] = dataclasses.replace(w, kind=kind, elements=tuple(dict.fromkeys((*w.elements, *ctors))))
+        # an item appended under an `if` below the container's creation is there only when it holds
+        guard = next((c for c in reversed(self.conds[m.container_depth.get(target.attr.value, 0) :]) if c), None)
+        conditions = dict(w.element_conditions)
+        for c in ctors:
+            if c in w.elements and c not in conditions:
+                continue  # already appended on every path
+            if guard is None:
+                conditions.pop(c, None)
+            elif conditions.get(c, guard) == guard:
+                conditions[c] = guard
+            else:
+                conditions[c] = f"{conditions[c]} or {guard}"
+        m.owner.writes[index] = dataclasses.replace(
+            w,
+            kind=kind,
+            elements=tuple(dict.fromkeys((*w.elements, *ctors))),
+            element_conditions=tuple(conditions.items()),
+        )
 
     def _record_write(self, m: _Func, attr: str, value: cst.BaseExpression | None, span: F.Span, via: str) -> None:
         """`self.<attr> = value` (or add_module/setattr): what the value creates decides the kind."""
@@ -599,8 +673,20 @@ class Collector:
         if _empty_container(value) or (_container(kind, ctor) and _no_items(value)):
             assert m.owner is not None
             m.empty_containers[attr] = len(m.owner.writes)
+            m.container_depth[attr] = len(self.conds)
         else:
             m.empty_containers.pop(attr, None)
+        held = self.funcs[-1].local_ctors.get(value.value, ()) if isinstance(value, cst.Name) and self.funcs else ()
+        if isinstance(value, cst.Call):
+            args = self._call_args(value)
+        else:
+            args = self.funcs[-1].local_args.get(value.value, ()) if isinstance(value, cst.Name) and self.funcs else ()
+        if kind == F.MODULE and len(held) > 1:  # `conv = nn.Conv2d(..)` in one branch, `nn.AvgPool2d(..)` in another
+            elements = tuple(dict.fromkeys((*elements, *(c for c in held if c != ctor))))
+        if _container(kind, ctor) and isinstance(value, cst.Call):  # `nn.Sequential(*stages)` of a filled local
+            lists = self.funcs[-1].local_lists if self.funcs else {}
+            filled = tuple(c for a in value.args if isinstance(a.value, cst.Name) for c in lists.get(a.value.value, ()))
+            elements = tuple(dict.fromkeys((*elements, *filled))) if filled else elements
         self._append_write(
             m,
             attr,
@@ -617,6 +703,7 @@ class Collector:
             uses_previous=value is not None and _mentions_attr_or_self(value, attr),
             layout=container_layout(value, self.code_for) if _container(kind, ctor) else ((), None),
             choice=choice,
+            args=args if kind == F.MODULE else (),
         )
 
     def _append_write(
@@ -637,6 +724,7 @@ class Collector:
         uses_previous: bool = False,
         layout: tuple[tuple[str, ...], str | None] = ((), None),
         choice: str | None = None,
+        args: tuple[str, ...] = (),
     ) -> None:
         owner = m.owner
         assert owner is not None
@@ -665,6 +753,7 @@ class Collector:
                 items=layout[0],
                 count=layout[1],
                 choice=choice,
+                args=args,
             )
         )
 
@@ -735,11 +824,15 @@ class Collector:
         fname = dotted(func)
         if isinstance(func, cst.Attribute) and func.attr.value in _FILLS:
             if isinstance(func.value, cst.Attribute):  # `self.blocks.append(Block(dim))`
-                self._fill(func.value, (*element_ctors(node), *self._local_fills(node)))
+                self._fill(func.value, (*element_ctors(node), *self._local_fills(node), *self._local_modules(node)))
             elif isinstance(func.value, cst.Name) and self.funcs:  # `row.append(Block(dim))`
                 f = self.funcs[-1]
                 if _empty_container(f.local_values.get(func.value.value)):
-                    f.local_fills[func.value.value] = (*f.local_fills.get(func.value.value, ()), *element_ctors(node))
+                    made = (*element_ctors(node), *self._local_modules(node))
+                    f.local_fills[func.value.value] = (*f.local_fills.get(func.value.value, ()), *made)
+                if func.value.value in f.local_lists:
+                    made = (*element_ctors(node), *self._local_modules(node))
+                    f.local_lists[func.value.value] = tuple(dict.fromkeys((*f.local_lists[func.value.value], *made)))
         if isinstance(func, cst.Attribute) and is_self(func.value) and f.owner is not None:
             self._self_call(f, func.attr.value, node)
         if isinstance(func, cst.Attribute) and not is_self(func.value):
@@ -892,9 +985,31 @@ class Collector:
     def _local(self, target: str, value: cst.BaseExpression) -> None:
         if not self.funcs:
             return
-        self._fix_local(self.funcs[-1], target, value)
-        self.funcs[-1].local_values[target] = value
-        self.funcs[-1].local_fills.pop(target, None)  # a new list: what filled the old one is gone
+        f = self.funcs[-1]
+        if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
+            default = class_named(value.right)
+            if default and default.rsplit(".", 1)[-1][:1].isupper():
+                f.local_defaults.append((target, default))
+        if isinstance(value, cst.Call):  # before the binding: `conv = zero_module(conv)` passes the old one
+            f.local_args[target] = self._call_args(value)
+        else:
+            f.local_args.pop(target, None)
+        self._fix_local(f, target, value)
+        f.local_values[target] = value
+        f.local_fills.pop(target, None)  # a new list: what filled the old one is gone
+        made = element_ctors(cst.List([cst.Element(value)])) if isinstance(value, cst.Call | cst.IfExp) else ()
+        listed = element_ctors(value) if isinstance(value, cst.List | cst.ListComp | cst.Tuple) else None
+        if self.cond_depth == f.depth0:  # bound on every path: what it held before is gone
+            f.local_ctors[target] = made
+            if listed is None:
+                f.local_lists.pop(target, None)
+            else:
+                f.local_lists[target] = listed
+        else:  # one branch's binding: one more class it may hold
+            if made:
+                f.local_ctors[target] = tuple(dict.fromkeys((*f.local_ctors.get(target, ()), *made)))
+            if listed is not None:
+                f.local_lists[target] = tuple(dict.fromkeys((*f.local_lists.get(target, ()), *listed)))
 
     def _keyed_store(self, target: cst.BaseAssignTargetExpression, value: cst.BaseExpression) -> None:
         """`self.mixins[name] = new_mixin`, both parameters of the method: what a caller passes
@@ -1214,7 +1329,7 @@ def _class_defaults(node: cst.FunctionDef) -> tuple[tuple[str, str], ...]:
     p = node.params
     out = []
     for x in (*p.posonly_params, *p.params, *p.kwonly_params):
-        name = dotted(x.default) if x.default is not None else None
+        name = class_named(x.default) if x.default is not None else None  # `norm_layer=partial(nn.LayerNorm, ..)` too
         if name and name.rsplit(".", 1)[-1][:1].isupper() and name not in ("None", "True", "False"):
             out.append((x.name.value, name))
     return tuple(out)

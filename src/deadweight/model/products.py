@@ -108,3 +108,21 @@ def _from_table(p: Project, info: ClassInfo, file: F.FileFacts, name: str, depth
     ctors = tuple(m.ctor for m in made if m is not None)
     certain = all(m is not None and m.certain for m in made)
     return Product(ctors[0], certain, None, ctors if len(ctors) > 1 else ())
+
+
+def passed_through(p: Project, info: ClassInfo, callee: str, args: tuple[str, ...]) -> str | None:
+    """What a helper call builds when the helper hands back one of its parameters (`return
+    module`: `zero_module(nn.Conv2d(..))`) or builds one (`return attn_layer(dim)`): the name
+    the call passes in that position (`Write.args`), to resolve where the call is written."""
+    if not args:
+        return None
+    found = p.resolve_function_in(info.file, callee)
+    if found is None:
+        return None
+    fn = found[1]
+    for name in (*fn.returns_params, *fn.returns):
+        if name in fn.params:
+            at = fn.params.index(name)
+            if at < len(args) and args[at] and args[at] != callee:
+                return args[at]
+    return None

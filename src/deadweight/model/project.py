@@ -9,6 +9,7 @@ unique module whose dotted name ends with the imported one.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -28,7 +29,7 @@ from deadweight.conventions import (
 from deadweight.extract import facts as F
 from deadweight.extract.imports import dotted_suffixes, import_target
 from deadweight.model.callsites import CallSites
-from deadweight.model.products import product
+from deadweight.model.products import passed_through, product
 from deadweight.settings import Settings
 
 WEIGHT_KINDS = frozenset({F.PARAMETER, F.BUFFER, F.MODULE})
@@ -780,6 +781,11 @@ class Project:
         made = product(self, info, w.ctor)  # a repo helper: what its returns build
         if made is not None:
             return True, made.ctor, made.certain, made.doubt
+        passed = passed_through(self, info, w.ctor, w.args)  # `zero_module(nn.Conv2d(..))`: its argument
+        if passed is not None:
+            got = self._weight_ctor(info, dataclasses.replace(w, ctor=passed, args=()))
+            if got[0]:
+                return got
         if MODULE_FACTORY_PATTERN.match(last):
             return True, r or w.ctor, False, None
         if w.ctor.endswith("[...]") and self.resolve(info.file, w.ctor[:-5]) is not None:

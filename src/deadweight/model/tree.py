@@ -10,10 +10,19 @@ use, with `*` where the count is not a constant.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import asdict, dataclass, field
 
-from deadweight.conventions import CONTAINERS, torch_buffer_keys, torch_layer_keys, torch_layer_variants
+from deadweight.conventions import (
+    CONTAINERS,
+    MODULE_BASES,
+    TIED_WEIGHTS_ATTR,
+    torch_buffer_keys,
+    torch_layer_keys,
+    torch_layer_variants,
+)
 from deadweight.extract import facts as F
+from deadweight.model.products import passed_through, product
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
 from deadweight.model.stored import stored_members
@@ -36,6 +45,9 @@ class TreeNode:
     # every use of a live weight is under this condition: (condition, path, line of the first)
     used_under: tuple[str, str, int] | None = None
     note: str | None = None  # why the children are not known
+    # the key this parameter is tied to after construction (`_tied_weights_keys`): torch's
+    # `named_parameters()` then lists the one Parameter once, under the other name
+    tied_to: str | None = None
     path: str = ""
     line: int = 0
     children: list[TreeNode] = field(default_factory=list)
@@ -48,7 +60,39 @@ def build_tree(project: Project, analysis: Analysis, info: ClassInfo) -> TreeNod
     """The tree of `info`, with each weight's verdict where deadweight has one."""
     root = TreeNode(info.name, "module", info.name, path=info.path, line=info.facts.span.line)
     root.children = _members(project, analysis, info, (info.key,))
+    _tie(info, root)
     return root
+
+
+def _tie(info: ClassInfo, node: TreeNode) -> None:
+    """Mark the parameters a class's tied-weights map (`{"encoder.embed_tokens.weight":
+    "shared.weight"}`) makes one object with another: both stay in `state_dict()`, while
+    `named_parameters()` lists the shared Parameter once. A map that is not a literal dict of
+    strings (a list names no source) marks nothing."""
+    for c in info.mro:
+        for attr, code in c.facts.class_attrs:
+            if not TIED_WEIGHTS_ATTR.search(attr):
+                continue
+            try:
+                pairs = ast.literal_eval(code)
+            except (ValueError, SyntaxError, MemoryError, RecursionError):
+                continue
+            if not isinstance(pairs, dict):
+                continue
+            for target, source in pairs.items():
+                if isinstance(target, str) and isinstance(source, str):
+                    found = _find(node, target.split("."))
+                    if found is not None and found.kind == "parameter" and found.tied_to is None:
+                        found.tied_to = source
+
+
+def _find(node: TreeNode, parts: list[str]) -> TreeNode | None:
+    for part in parts:
+        node_ = next((c for c in node.children if c.name == part), None)
+        if node_ is None:
+            return None
+        node = node_
+    return node
 
 
 def _class_default(holder: ClassInfo, ctor: str) -> str | None:
@@ -57,8 +101,9 @@ def _class_default(holder: ClassInfo, ctor: str) -> str | None:
         return None
     for c in holder.mro:
         init = c.facts.method("__init__")
-        if init is not None and ctor in init.params:
-            return dict(init.class_defaults).get(ctor)
+        defaults = dict(init.class_defaults) if init is not None else {}
+        if init is not None and (ctor in init.params or ctor in defaults):
+            return defaults.get(ctor)
     return None
 
 
@@ -78,18 +123,31 @@ def dotted_names(node: TreeNode, *, buffers: bool = False) -> list[str]:
     return list(dict.fromkeys(out))  # items of several classes under one `*` share names
 
 
-def _members(project: Project, analysis: Analysis, info: ClassInfo, seen: tuple[str, ...]) -> list[TreeNode]:
+# `PatchEmbed(norm_layer=norm_layer)`: a parameter of the class built -> the class its caller
+# passes there, as spelled there and resolved there
+Bound = dict[str, tuple[str, "ClassInfo | str"]]
+
+
+def _members(
+    project: Project, analysis: Analysis, info: ClassInfo, seen: tuple[str, ...], bound: Bound | None = None
+) -> list[TreeNode]:
     """The weights an instance of `info` holds: its own and its bases', later definitions first
-    overriding earlier ones by name, in the order the base-most class creates them."""
+    overriding earlier ones by name, in the order the base-most class creates them; `bound`:
+    the layer classes its constructor was passed."""
     by_name: dict[str, Weight] = {}
     for c in reversed(info.mro):
         for w in project.weights(c):
             by_name[w.name] = w
-    return [weight_node(project, analysis, info, w, seen) for w in by_name.values()]
+    return [weight_node(project, analysis, info, w, seen, bound) for w in by_name.values()]
 
 
 def weight_node(
-    project: Project, analysis: Analysis, holder: ClassInfo, w: Weight, seen: tuple[str, ...] = ()
+    project: Project,
+    analysis: Analysis,
+    holder: ClassInfo,
+    w: Weight,
+    seen: tuple[str, ...] = (),
+    bound: Bound | None = None,
 ) -> TreeNode:
     written = w.write.ctor or (w.ctor or "").rsplit(".", 1)[-1]
     node = TreeNode(
@@ -117,50 +175,78 @@ def weight_node(
         node.kind = "buffer"
         node.persistent = ("persistent", "False") not in w.write.kwargs
     else:
-        _fill_module(project, analysis, holder, w, node, seen)
+        _fill_module(project, analysis, holder, w, node, seen, bound)
     return node
 
 
 def _fill_module(
-    project: Project, analysis: Analysis, holder: ClassInfo, w: Weight, node: TreeNode, seen: tuple[str, ...]
+    project: Project,
+    analysis: Analysis,
+    holder: ClassInfo,
+    w: Weight,
+    node: TreeNode,
+    seen: tuple[str, ...],
+    bound: Bound | None = None,
 ) -> None:
+    # names in the write resolve where the write is: a base's `__init__` in another file
+    home = w.cls
     last = (w.write.ctor or w.ctor or "").rsplit(".", 1)[-1]
     if last in CONTAINERS:
         node.kind = "container"
-        node.count = w.write.count if len(w.writes) == 1 and w.write.count != "0" else None  # `[]`: filled later
-        if w.write.items and len(w.writes) == 1:  # `nn.Sequential(a(), b())`: items 0, 1
-            for index, ctor in enumerate(w.write.items):
-                item = TreeNode(str(index), "unknown", ctor, path=w.path, line=w.write.span.line)
-                _fill_class(project, analysis, holder, ctor, item, dict(), seen)
+        # `self.stages = nn.Sequential()` then `self.stages = nn.Sequential(*stages)`: the filled one
+        made = [x for x in w.writes if x.kind == F.MODULE and (x.ctor or "").rsplit(".", 1)[-1] in CONTAINERS]
+        write = next((x for x in reversed(made) if x.items or x.elements), w.write)
+        node.count = write.count if len(made) == 1 and write.count != "0" else None  # `[]`: filled later
+        if write.items and len(made) == 1:  # `nn.Sequential(a(), b())`: items 0, 1
+            for index, ctor in enumerate(write.items):
+                item = TreeNode(str(index), "unknown", ctor, path=w.path, line=write.span.line)
+                _fill_class(project, analysis, home, ctor, item, dict(), seen, bound=bound)
                 node.children.append(item)
             return
-        for ctor in w.write.elements:
-            item = TreeNode("*", "unknown", ctor, path=w.path, line=w.write.span.line)
-            _fill_class(project, analysis, holder, ctor, item, dict(), seen)
+        only_when = dict(write.element_conditions)
+        for ctor in write.elements:
+            item = TreeNode("*", "unknown", ctor, condition=only_when.get(ctor), path=w.path, line=write.span.line)
+            _fill_class(project, analysis, home, ctor, item, dict(), seen, bound=bound)
             node.children.append(item)
         for put in stored_members(project, holder, w.name):  # `self.add_mixin("pos_embed", Mixin())`
             item = TreeNode(put.key, "unknown", put.ctor, path=w.path, line=w.write.span.line)
             _fill_class(project, analysis, put.caller, put.ctor, item, dict(put.kwargs), seen)
             node.children.append(item)
-        if not w.write.elements and not w.write.no_args:
+        if not write.elements and not write.no_args:
             node.note = "its items are not read from the code"
         return
     # `nn.LayerNorm(d) if qk_norm else nn.Identity()`, or one class per `if` branch
     built = [x for x in w.writes if x.kind == F.MODULE and x.ctor]
     ctors = list(dict.fromkeys([*(x.ctor for x in built if x.ctor), *w.write.elements]))
     if len(ctors) <= 1:
-        _fill_class(project, analysis, holder, w.write.ctor or w.ctor or "", node, dict(w.write.kwargs), seen)
+        ctor = w.write.ctor or w.ctor or ""
+        _fill_class(project, analysis, home, ctor, node, dict(w.write.kwargs), seen, w.write.args, bound)
         return
     kwargs_of = {x.ctor: dict(x.kwargs) for x in reversed(built)}
     node.kind = "module"
-    node.ctor = " | ".join(ctors)
     node.note = "built as one of these, by configuration: the members of each are listed"
+    spelled = []
     for ctor in ctors:
         one = TreeNode("", "unknown", ctor)
-        _fill_class(project, analysis, holder, ctor, one, kwargs_of.get(ctor, {}), seen)
-        for child in one.children:
-            if all(child.name != c.name for c in node.children):
-                node.children.append(child)
+        _fill_class(project, analysis, home, ctor, one, kwargs_of.get(ctor, {}), seen, bound=bound)
+        spelled.append(one.ctor if " = " in one.ctor else ctor)  # `norm_layer = nn.LayerNorm`: the class it is
+        _merge(node, one.children)
+    node.ctor = " | ".join(spelled)
+
+
+def _merge(node: TreeNode, children: list[TreeNode]) -> None:
+    """Members of one alternative into `node`'s: a name another alternative has too keeps both
+    classes (`emb`: `nn.Embedding` in one, `TimestepEmbedding` in the other) and both subtrees."""
+    for child in children:
+        same = next((c for c in node.children if c.name == child.name), None)
+        if same is None:
+            node.children.append(child)
+            continue
+        if child.ctor and child.ctor not in same.ctor.split(" | "):
+            same.ctor = f"{same.ctor} | {child.ctor}" if same.ctor else child.ctor
+        if same.kind == "unknown":
+            same.kind = child.kind
+        _merge(same, child.children)
 
 
 def _fill_class(
@@ -169,39 +255,142 @@ def _fill_class(
     holder: ClassInfo,
     ctor: str,
     node: TreeNode,
-    kwargs: dict[str, str],
+    kwargs: dict[str, str] | None,
     seen: tuple[str, ...],
+    args: tuple[str, ...] = (),
+    bound: Bound | None = None,
 ) -> None:
-    """A module built as `ctor(**kwargs)`: a repo class's own members, or a torch layer's keys."""
+    """A module built as `ctor(*args, **kwargs)`: a repo class's own members, or a torch layer's
+    keys; `args` names what each positional argument of a helper call holds (`Write.args`);
+    `kwargs` None: the layer's arguments are not known (a helper was handed it already built)."""
     node.kind = "module"
+    if bound and ctor in bound:  # `norm_layer(dim)` where the caller passed `norm_layer=nn.LayerNorm`
+        spelled, passed_class = bound[ctor]
+        node.ctor = f"{ctor} = {spelled}"
+        node.note = f"`{ctor}` as the caller passes it"
+        _fill_target(project, analysis, passed_class, spelled, node, kwargs, seen, holder=holder)
+        return
     default = _class_default(holder, ctor)
     if default is not None:  # `block_fn(dim)` with `block_fn=Block`: the class built by default
         node.ctor, ctor = f"{ctor} = {default}", default
         node.note = f"`{node.ctor.split(' = ')[0]}` as it defaults; a caller may pass another class"
     target = project.resolve(holder.file, ctor) if ctor else None
+    named = default is not None
+    if ctor and not isinstance(target, ClassInfo) and not (target or "").startswith("torch."):
+        made = product(project, holder, ctor)  # `get_down_block(...)`: what the helper's returns build
+        passed = passed_through(project, holder, ctor, args) if made is None or made.ctor in MODULE_BASES else None
+        if passed is not None and passed != ctor and len(seen) < _DEPTH:
+            # `zero_module(nn.Conv2d(..))` returns its argument; `_create_attn(attn_layer, ..)`
+            # returns `attn_layer(..)`: the class the caller passes
+            node.ctor = passed
+            _fill_class(project, analysis, holder, passed, node, None, (*seen, f"{ctor}()"))
+            node.ctor = f"{ctor} -> {node.ctor}"
+            return
+        if made is not None:
+            alternatives = made.alternatives or (made.ctor,)
+            if len(alternatives) > 1:
+                node.ctor = f"{ctor} -> " + " | ".join(a.rsplit(".", 1)[-1] for a in alternatives)
+                node.note = f"`{ctor}` returns one of these, by its arguments: the members of each are listed"
+                for a in alternatives:
+                    one = TreeNode("", "unknown", a)
+                    _fill_target(project, analysis, project.classes.get(a) or a, a, one, {}, seen)
+                    _merge(node, one.children)
+                return
+            node.ctor = f"{ctor} -> {made.ctor.rsplit('.', 1)[-1]}"
+            target = project.classes.get(made.ctor) or made.ctor
+            ctor, named = made.ctor, True
+    _fill_target(project, analysis, target, ctor, node, kwargs, seen, keep_ctor=named, holder=holder, bound=bound)
+
+
+def _fill_target(
+    project: Project,
+    analysis: Analysis,
+    target: ClassInfo | str | None,
+    ctor: str,
+    node: TreeNode,
+    kwargs: dict[str, str] | None,
+    seen: tuple[str, ...],
+    *,
+    keep_ctor: bool = True,
+    holder: ClassInfo | None = None,
+    bound: Bound | None = None,
+) -> None:
+    """The members of the resolved class `target` (a repo class, or a qualified name); `holder`
+    is where the call is written, whose keyword arguments may pass layer classes on."""
+    node.kind = "module"
     if isinstance(target, ClassInfo) and not target.external:
         if target.key in seen or len(seen) >= _DEPTH:
             node.note = "nested too deep, or recursive"
             return
-        if default is None:
+        if not keep_ctor:
             node.ctor = target.name
-        node.children = _members(project, analysis, target, (*seen, target.key))
+        passes = _passes(project, holder, kwargs, bound) if holder is not None and kwargs else None
+        node.children = _members(project, analysis, target, (*seen, target.key), passes)
+        _tie(target, node)
+        base = _torch_base(target)
+        if base is not None:  # `class ScaledEmbedding(nn.Embedding)`: the base's own keys too
+            own = TreeNode("", "module", base[0])
+            _torch_keys(own, base[0], base[1])
+            node.children = [*own.children, *(c for c in node.children if all(c.name != k.name for k in own.children))]
         return
     qualified = target if isinstance(target, str) else (target.key if target is not None else ctor)
     last = ctor.rsplit(".", 1)[-1]
-    torch_layer = qualified.startswith("torch.nn.")
-    keys = torch_layer_keys(last, kwargs) if torch_layer else None
+    if not qualified.startswith("torch.nn.") or not _torch_keys(node, last, kwargs):
+        node.note = "its parameters are not known (not a torch layer with literal arguments, nor a class read here)"
+
+
+def _passes(project: Project, holder: ClassInfo, kwargs: dict[str, str], bound: Bound | None) -> Bound | None:
+    """The layer classes a call's keyword arguments pass (`norm_layer=norm_layer` with the
+    caller's `norm_layer=nn.LayerNorm`, or one its own caller passed): resolved where written."""
+    out: Bound = {}
+    for param, text in kwargs.items():
+        if bound and text in bound:
+            out[param] = bound[text]
+            continue
+        if not text.replace(".", "").replace("_", "").isalnum():
+            continue  # not a plain name: `partial(..)`, a call, an expression
+        spelled = _class_default(holder, text) or text
+        r = project.resolve(holder.file, spelled)
+        repo_layer = isinstance(r, ClassInfo) and r.is_module and not r.external
+        torch_layer = isinstance(r, str) and r.startswith("torch.nn.") and torch_layer_variants(r.rsplit(".", 1)[-1])
+        if r is not None and (repo_layer or torch_layer):
+            out[param] = (spelled, r)
+    return out or None
+
+
+def _torch_base(info: ClassInfo) -> tuple[str, dict[str, str]] | None:
+    """The torch layer a repo class derives from (`nn.Embedding`), with the keyword arguments its
+    `super().__init__(...)` passes (a non-literal one as `?`, which decides nothing for sure)."""
+    for c in info.mro:
+        for b in c.bases:
+            qualified = b if isinstance(b, str) else (b.key if b.external else "")
+            last = qualified.rsplit(".", 1)[-1]
+            if not qualified.startswith("torch.nn.") or torch_layer_variants(last) is None:
+                continue
+            kwargs: dict[str, str] = {}
+            init = c.facts.method("__init__")
+            for call in init.init_calls if init is not None else ():
+                if call.method == "__init__":
+                    kwargs = {**{n: "?" for n in call.named}, **dict(call.kwargs)}
+                    break
+            return last, kwargs
+    return None
+
+
+def _torch_keys(node: TreeNode, last: str, kwargs: dict[str, str] | None) -> bool:
+    """The parameters and buffers of the torch layer `last(**kwargs)` as `node`'s children;
+    False when the table does not know the layer."""
+    keys = torch_layer_keys(last, kwargs) if kwargs is not None else None
     buffers = torch_buffer_keys(last)
     if keys is not None:
         for key in sorted(keys):
             node.children.append(
                 TreeNode(key, "buffer" if key in buffers else "parameter", path=node.path, line=node.line)
             )
-        return
-    variants = torch_layer_variants(last) if torch_layer else None
+        return True
+    variants = torch_layer_variants(last)
     if variants is None:
-        node.note = "its parameters are not known (not a torch layer with literal arguments, nor a class read here)"
-        return
+        return False
     # `nn.Linear(d, d, bias=config.bias)`: `weight` for sure, `bias` depending on the value
     always, some, deciding = variants
     when = "depends on " + ", ".join(f"`{a}`" for a in deciding)
@@ -210,3 +399,4 @@ def _fill_class(
         node.children.append(
             TreeNode(key, kind, condition=None if key in always else when, path=node.path, line=node.line)
         )
+    return True

@@ -44,6 +44,8 @@ def _add(parent: Tree, node: TreeNode) -> None:
         parts.append(f"[green]items [0..{escape(node.count)})[/green]")
     if node.condition:
         parts.append(f"[yellow]only when `{escape(node.condition)}`[/yellow]")
+    if node.tied_to:
+        parts.append(f"[yellow]tied to `{escape(node.tied_to)}`[/yellow]")
     if node.dead:
         parts.append(f"[red]{escape(node.dead)}[/red]")
     if node.note:
