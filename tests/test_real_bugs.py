@@ -83,6 +83,11 @@ def test_activation_parameter_never_read() -> None:
     assert _in("activation_unused_bias.py") == [("DW101", "PhaseGate", "offset", 12, "high")]
 
 
+def test_attention_output_projection_never_applied() -> None:
+    """Project-MONAI/GenerativeModels#503: the block's output projection is never applied."""
+    assert _in("attention_unused_out_proj.py") == [("DW101", "SpatialAttention", "out_proj", 19, "high")]
+
+
 def test_flow_model_outside_the_forward_graph() -> None:
     """ultralytics/ultralytics#24408/#24620: the model's flow network gets no gradient from forward.
 
@@ -149,4 +154,17 @@ def test_pooler_output_discarded_by_the_token_head() -> None:
     """huggingface/transformers#8793, allenai/allennlp#5682: a token head ignores the pooled output."""
     verdict = _ddp("discarded_pooler.py::TokenTagger")
     assert _unused_names(verdict) == {"encoder.pooler.bias", "encoder.pooler.weight"}
+    assert verdict["find_unused_parameters_false_safe"] is False
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="no per-element reasoning over a ModuleList loop: the first iteration calls `layer(feat)` "
+    "without the optional `skip` argument, so only `layers.0` leaves its `if skip is not None` branch "
+    "(and `skip_unit`) unused; a guard on a forward argument is treated as input-dependent and not judged",
+)
+def test_first_fusion_layer_never_gets_a_skip() -> None:
+    """huggingface/transformers#30633 (DPT): `layers.0.residual_layer1` receives no gradient."""
+    verdict = _ddp("first_fusion_skip_unit.py::FusionStage")
+    assert "layers.0.skip_unit.conv_a.weight" in _unused_names(verdict)
     assert verdict["find_unused_parameters_false_safe"] is False
