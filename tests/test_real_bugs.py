@@ -88,6 +88,14 @@ def test_attention_output_projection_never_applied() -> None:
     assert _in("attention_unused_out_proj.py") == [("DW101", "SpatialAttention", "out_proj", 19, "high")]
 
 
+def test_chained_assignment_projection_never_called() -> None:
+    """SMARTlab-Purdue/Husformer#3: one layer bound to two names, called under neither."""
+    assert _in("chained_projection.py") == [
+        ("DW101", "ModalityFusion", "proj_a", 15, "high"),
+        ("DW101", "ModalityFusion", "proj_b", 15, "high"),
+    ]
+
+
 def test_flow_model_outside_the_forward_graph() -> None:
     """ultralytics/ultralytics#24408/#24620: the model's flow network gets no gradient from forward.
 
