@@ -96,6 +96,11 @@ def test_chained_assignment_projection_never_called() -> None:
     ]
 
 
+def test_mlp_norm_layer_built_and_never_applied() -> None:
+    """huggingface/pytorch-image-models#1851 (timm Mlp): the norm from `norm_layer` is never applied."""
+    assert _in("mlp_norm_layer.py") == [("DW101", "FeedForward", "norm", 17, "medium")]
+
+
 def test_flow_model_outside_the_forward_graph() -> None:
     """ultralytics/ultralytics#24408/#24620: the model's flow network gets no gradient from forward.
 
@@ -176,3 +181,13 @@ def test_first_fusion_layer_never_gets_a_skip() -> None:
     verdict = _ddp("first_fusion_skip_unit.py::FusionStage")
     assert "layers.0.skip_unit.conv_a.weight" in _unused_names(verdict)
     assert verdict["find_unused_parameters_false_safe"] is False
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a layer-factory parameter is not resolved from its call sites: `MixerBlock` builds "
+    "`FeedForward(dim, norm_layer=nn.LayerNorm)`, yet `norm_layer(hidden)` stays a call that "
+    "'could not be shown to build a module' (medium; also with `norm_layer=nn.LayerNorm` as the default)",
+)
+def test_mlp_norm_layer_is_high_when_a_call_site_passes_a_torch_norm() -> None:
+    assert _in("mlp_norm_layer.py") == [("DW101", "FeedForward", "norm", 17, "high")]
