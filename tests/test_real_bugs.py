@@ -101,6 +101,11 @@ def test_mlp_norm_layer_built_and_never_applied() -> None:
     assert _in("mlp_norm_layer.py") == [("DW101", "FeedForward", "norm", 17, "medium")]
 
 
+def test_mid_conditioning_norm_never_applied() -> None:
+    """lucidrains/imagen-pytorch#75: `norm_mid_cond` is never applied (the block's MLP: xfail below)."""
+    assert _in("final_block_without_time.py") == [("DW101", "TinyUnet", "norm_mid_cond", 31, "high")]
+
+
 def test_flow_model_outside_the_forward_graph() -> None:
     """ultralytics/ultralytics#24408/#24620: the model's flow network gets no gradient from forward.
 
@@ -191,3 +196,31 @@ def test_first_fusion_layer_never_gets_a_skip() -> None:
 )
 def test_mlp_norm_layer_is_high_when_a_call_site_passes_a_torch_norm() -> None:
     assert _in("mlp_norm_layer.py") == [("DW101", "FeedForward", "norm", 17, "high")]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a child's optional forward argument is not followed from the call site: "
+    "`self.final_res_block(x)` never passes `time_emb`, so that instance's `time_mlp` (built because "
+    "`time_cond_dim` was given) never runs; a guard on a forward argument is treated as input-dependent",
+)
+def test_final_block_called_without_its_time_embedding() -> None:
+    """lucidrains/imagen-pytorch#75: `final_res_block.time_mlp.1.*` received no gradient under DDP."""
+    verdict = _ddp("final_block_without_time.py::TinyUnet")
+    assert "final_res_block.time_mlp.1.weight" in _unused_names(verdict)
+    assert "down.time_mlp.1.weight" not in _unused_names(verdict)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="DW303 models a setting only as a constructor parameter stored as the flag "
+    "(`self.downsample = downsample`); a flag derived from several parameters "
+    "(`self.downsample = in_ch != out_ch or stride != 1`) is not a configuration, so the shortcut "
+    "built in every configuration and used under the flag is not reported",
+)
+def test_shortcut_projection_unused_without_downsampling() -> None:
+    """Project-MONAI/MONAI#4314: UnetResBlock's conv3/norm3 exist even when it does not downsample."""
+    assert _in("res_block_projection.py") == [
+        ("DW303", "ResidualUnit", "short_conv", 17, "medium"),
+        ("DW303", "ResidualUnit", "short_norm", 18, "medium"),
+    ]
