@@ -106,6 +106,14 @@ def test_mid_conditioning_norm_never_applied() -> None:
     assert _in("final_block_without_time.py") == [("DW101", "TinyUnet", "norm_mid_cond", 31, "high")]
 
 
+def test_subclass_override_orphans_the_embeddings() -> None:
+    """karpathy/minGPT PR #85 review: overriding `embed_inputs` orphans `wte` and `wpe`."""
+    assert _in("override_embed_inputs.py") == [
+        ("DW103", "CloningPolicy", "wte", 14, "high"),
+        ("DW103", "CloningPolicy", "wpe", 15, "high"),
+    ]
+
+
 def test_flow_model_outside_the_forward_graph() -> None:
     """ultralytics/ultralytics#24408/#24620: the model's flow network gets no gradient from forward.
 
