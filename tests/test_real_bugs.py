@@ -114,6 +114,11 @@ def test_subclass_override_orphans_the_embeddings() -> None:
     ]
 
 
+def test_backbone_classifier_dropout_used_only_by_the_heads_copy() -> None:
+    """huggingface/pytorch-openai-transformer-lm#19 (PR #23): only the head's own copy is applied."""
+    assert _in("backbone_clf_dropout.py") == [("DW105", "LMBackbone", "clf_dropout", 14, "high")]
+
+
 def test_flow_model_outside_the_forward_graph() -> None:
     """ultralytics/ultralytics#24408/#24620: the model's flow network gets no gradient from forward.
 
