@@ -275,3 +275,20 @@ def test_a_setting_the_project_itself_builds_makes_the_finding_high() -> None:
     assert by_attr[("FlashAttention", "norm")]["message"].endswith(
         "(medium confidence: callers may always pass another value)"
     )
+
+
+def test_a_string_option_is_tried_with_every_value_the_class_compares_it_with() -> None:
+    assert _dw303("PriorChoice") == [("table", 166)]
+    assert _ddp(f"{FIXTURE}::PriorChoice")["find_unused_parameters_false_safe"] is True
+    v = _ddp(f"{FIXTURE}::PriorChoice", "prior=grid")
+    assert [(p["attribute"], p["when"], p["applies"]) for p in v["parameters"]] == [("table", 'prior="grid"', True)]
+    assert v["find_unused_parameters_false_safe"] is False
+    assert _ddp(f"{FIXTURE}::PriorChoice", "prior='learned'")["find_unused_parameters_false_safe"] is True
+
+
+def test_a_choice_on_the_flag_attribute_itself_builds_parameters_only_where_they_are_used() -> None:
+    # `nn.Linear(..) if self.mode in ["shortcut"] else nn.Identity()`, and the same with a
+    # Sequential of a conv: in the default mode both are an Identity
+    assert _dw303("ShortcutChoice") == []
+    v = _ddp(f"{FIXTURE}::ShortcutChoice")
+    assert (v["find_unused_parameters_false_safe"], v["parameters"]) == (True, [])

@@ -43,6 +43,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "config_flags": FAMILIES,
     "forward_dataflow": FAMILIES,
     "ddp_configs": {"select": ("DW1", "DW303")},  # DW303 is preview: selected by its code
+    "real_bugs": {"extend_select": ("DW303",)},  # the default rules, and the preview DW303
 }
 
 

@@ -143,22 +143,11 @@ def test_flow_model_is_used_only_by_the_criterion() -> None:
     assert _in("loss_only_flow.py") == [("DW102", "KeypointModel", "flow_model", 24, "low")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DW303 and the configuration model treat boolean flags only: a string-valued option compared "
-    'with `==` (`if self.spatial_prior == "learned": ... elif ... == "grid": ...`) is not a setting, so '
-    "the weight built in every setting and read in one branch is not reported",
-)
 def test_anchor_embedding_unused_with_the_grid_prior() -> None:
     """megvii-research/AnchorDETR#6: the learned anchors were built whatever the spatial prior."""
     assert _in("prior_position.py") == [("DW303", "AnchorTransformer", "anchors", 15, "medium")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="`deadweight ddp` cannot enumerate a string-valued option: with spatial_prior=grid it "
-    "calls find_unused_parameters=False safe although `anchors` gets no gradient",
-)
 def test_ddp_knows_the_grid_prior_leaves_the_anchors_unused() -> None:
     verdict = _ddp("prior_position.py::AnchorTransformer", "spatial_prior=grid")
     assert "anchors.weight" in _unused_names(verdict)

@@ -17,6 +17,7 @@ judged at its own default.
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass, field
 
 from deadweight.model.configs import creating_settings, creation, holds, unused_settings
@@ -129,7 +130,9 @@ def _judge_weight(
         return  # a dead module without parameters: nothing of it in DDP, nor in a checkpoint
     for u in unused_settings(analysis, w):
         given = settings.get(u.param)
-        applies = (given == u.value or (u.value == "<set>" and given not in (None, "None"))) if given else u.default
+        applies = (
+            (_same(given, u.value) or (u.value == "<set>" and given not in (None, "None"))) if given else u.default
+        )
         when = f"{u.param}={u.value}" if u.value != "<set>" else f"{u.param} set"
         why = f"used only under `{u.guard}`"
         out.entries.append(Entry(names, w.owner, w.name, node.line, why, when, applies, not free, node_path))
@@ -171,3 +174,18 @@ def render(v: DdpVerdict) -> list[str]:
         + "and an input-dependent branch around a weight breaks it"
     )
     return lines
+
+
+def _same(given: str, value: str) -> bool:
+    """`--set spatial_prior=grid` names the setting `"grid"`: a bare word is a string, as the
+    option's help says; literals compare by value (`1.0` is `1.0`, `'a'` is `"a"`)."""
+    if given == value:
+        return True
+    try:
+        wanted = ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return False
+    try:
+        return bool(ast.literal_eval(given) == wanted)
+    except (ValueError, SyntaxError):
+        return isinstance(wanted, str) and given == wanted

@@ -19,7 +19,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
-from deadweight.conventions import is_parameter_free
+from deadweight.conventions import CONTAINERS, is_parameter_free
 from deadweight.extract import facts as F
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
@@ -83,14 +83,18 @@ def unused_settings(analysis: Analysis, w: Weight) -> list[Unused]:
     out = []
     for attr in sorted(named):
         flag = flags[attr]
-        for value, text in _candidates(flag.default):
+        every_guard = [r.guarded_by for c in w.cls.mro for r in c.facts.reads if r.guarded_by]
+        for value, text in _candidates(flag.default, _compared([*guards, *every_guard], attr)):
             env = {f"self.{attr}": value}
-            if made is not None and holds(made, {flag.param: text}) is False:
-                continue  # in that setting it holds no parameters: nothing for DDP to miss
+            if made is not None:  # the condition may name the parameter or the flag attribute
+                built = evaluate(made.condition, {**settings_env(made.params, {flag.param: text}), **env})
+                if built is not None and built != made.holds_when:
+                    continue  # in that setting it holds no parameters: nothing for DDP to miss
             if built_under and all(evaluate(g, {**env, flag.param: value}) is False for g in built_under):
                 continue  # the method that creates it runs only in other settings
             if all(evaluate(g, env) is False for g in guards):
-                out.append(Unused(w, flag.param, text, guards[0], uses[0].read.span.line, text == (flag.default or "")))
+                default = _same_value(text, flag.default)
+                out.append(Unused(w, flag.param, text, guards[0], uses[0].read.span.line, default))
     return out
 
 
@@ -148,8 +152,14 @@ def creation(w: Weight, project: Project | None = None) -> Creation | None:
     if (w.conditional or replaced) and wr.condition and not wr.choice:
         return Creation(wr.resolved_condition or wr.condition, True, params)
     if wr.choice and wr.ctor and wr.elements:
-        first = is_parameter_free(wr.ctor.rsplit(".", 1)[-1], dict(wr.kwargs))
-        other = is_parameter_free(wr.elements[0].rsplit(".", 1)[-1], {})
+        short = wr.ctor.rsplit(".", 1)[-1]
+        if short in CONTAINERS:  # `nn.Sequential(conv, bn) if t else nn.Identity()`: its items, then the other
+            items, alternative = wr.elements[:-1], wr.elements[-1]
+            first = all(is_parameter_free(i.rsplit(".", 1)[-1], {}) for i in items)
+        else:
+            alternative = wr.elements[0]
+            first = is_parameter_free(short, dict(wr.kwargs))
+        other = is_parameter_free(alternative.rsplit(".", 1)[-1], {})
         if first != other:
             return Creation(wr.choice, not first, params)
     return None
@@ -214,12 +224,56 @@ def _strings(cond: str) -> list[str]:
     return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
 
 
-def _candidates(default: str | None) -> list[tuple[object, str]]:
+def _candidates(default: str | None, compared: list[str]) -> list[tuple[object, str]]:
+    """The values of a flag worth trying: both booleans, None or anything, or for a string
+    option (`spatial_prior="learned"`) every string the guards compare it with and its default."""
     if default in ("True", "False"):
         return [(True, "True"), (False, "False")]
     if default == "None":
         return [(None, "None"), (_SET, "<set>")]
+    try:
+        value = ast.literal_eval(default) if default else None
+    except (ValueError, SyntaxError):
+        return []
+    if isinstance(value, str):
+        options = dict.fromkeys([value, *compared])
+        return [(option, _quoted(option)) for option in options]
     return []
+
+
+def _quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _same_value(text: str, default: str | None) -> bool:
+    """Whether a candidate's source text is the parameter's default (`"grid"` and `'grid'` are)."""
+    if default is None:
+        return text == ""
+    try:
+        return bool(ast.literal_eval(text) == ast.literal_eval(default)) and text != "<set>"
+    except (ValueError, SyntaxError):
+        return text == default
+
+
+def _compared(guards: list[str], attr: str) -> list[str]:
+    """String literals that `self.<attr>` is compared with (`==`, `!=`, `in`) in the guards."""
+    out: list[str] = []
+    for g in guards:
+        try:
+            tree = ast.parse(g, mode="eval")
+        except SyntaxError:
+            continue
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
+                continue
+            left, right = node.left, node.comparators[0]
+            if not (isinstance(left, ast.Attribute) and isinstance(left.value, ast.Name) and left.value.id == "self"):
+                continue
+            if left.attr != attr:
+                continue
+            items = right.elts if isinstance(right, ast.Tuple | ast.List | ast.Set) else [right]
+            out.extend(i.value for i in items if isinstance(i, ast.Constant) and isinstance(i.value, str))
+    return out
 
 
 def _self_attrs(cond: str) -> set[str]:
