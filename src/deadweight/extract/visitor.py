@@ -887,7 +887,10 @@ class Collector:
         elif isinstance(arg, cst.SimpleString):
             text = str(arg.evaluated_value)
         else:
-            f.dynamic.append("eval(<expression>)")
+            # `eval("self." + name)` builds code naming self; `eval(self.cfg.conv_layers)` runs a
+            # configuration string, data that names no attribute of the module
+            if _mentions_self(arg):
+                f.dynamic.append("eval(<expression>)")
             return
         if not text.startswith("self."):
             if "self" in text:
@@ -1380,3 +1383,20 @@ def _attr_default(m: _Func | None, expr: cst.BaseExpression) -> tuple[str, ...] 
         return None
     default = string_name(value.args[2].value)
     return (default,) if default and "*" not in default else None
+
+
+def _mentions_self(node: cst.CSTNode) -> bool:
+    """Whether a string literal inside the expression mentions `self`."""
+    found = False
+
+    class _Strings(cst.CSTVisitor):
+        def visit_SimpleString(self, n: cst.SimpleString) -> None:
+            nonlocal found
+            found = found or "self" in n.value
+
+        def visit_FormattedStringText(self, n: cst.FormattedStringText) -> None:
+            nonlocal found
+            found = found or "self" in n.value
+
+    node.visit(_Strings())
+    return found
