@@ -292,3 +292,14 @@ def test_a_choice_on_the_flag_attribute_itself_builds_parameters_only_where_they
     assert _dw303("ShortcutChoice") == []
     v = _ddp(f"{FIXTURE}::ShortcutChoice")
     assert (v["find_unused_parameters_false_safe"], v["parameters"]) == (True, [])
+
+
+def test_a_flag_derived_from_several_arguments_is_a_configuration() -> None:
+    # proj: always built, used under `self.project = dim_in != dim_out`; scaler: built under the
+    # same test (hard negative); norm: under a flag derived from a call (near miss)
+    assert _dw303("Projected") == [("proj", 204)]
+    v = _ddp(f"{FIXTURE}::Projected", "dim_in=8", "dim_out=8")
+    got = [(p["attribute"], p["when"], p["applies"]) for p in v["parameters"]]
+    assert got == [("proj", "not (dim_in != dim_out)", True)]
+    assert v["find_unused_parameters_false_safe"] is False
+    assert _ddp(f"{FIXTURE}::Projected", "dim_in=8", "dim_out=4")["find_unused_parameters_false_safe"] is True

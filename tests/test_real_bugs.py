@@ -213,16 +213,19 @@ def test_final_block_called_without_its_time_embedding() -> None:
     assert "down.time_mlp.1.weight" not in _unused_names(verdict)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="DW303 models a setting only as a constructor parameter stored as the flag "
-    "(`self.downsample = downsample`); a flag derived from several parameters "
-    "(`self.downsample = in_ch != out_ch or stride != 1`) is not a configuration, so the shortcut "
-    "built in every configuration and used under the flag is not reported",
-)
 def test_shortcut_projection_unused_without_downsampling() -> None:
     """Project-MONAI/MONAI#4314: UnetResBlock's conv3/norm3 exist even when it does not downsample."""
     assert _in("res_block_projection.py") == [
         ("DW303", "ResidualUnit", "short_conv", 17, "medium"),
         ("DW303", "ResidualUnit", "short_norm", 18, "medium"),
     ]
+
+
+def test_ddp_names_the_derived_test_that_leaves_the_shortcut_unused() -> None:
+    """MONAI#4314 through `deadweight ddp`: equal channels and stride 1 make the test false."""
+    verdict = _ddp("res_block_projection.py::ResidualUnit", "in_ch=16", "out_ch=16")
+    assert "short_conv.weight" in _unused_names(verdict)
+    assert verdict["find_unused_parameters_false_safe"] is False
+    conv = next(p for p in verdict["parameters"] if p["attribute"] == "short_conv")
+    assert (conv["when"], conv["applies"]) == ("not (in_ch != out_ch or stride != 1)", True)
+    assert _ddp("res_block_projection.py::ResidualUnit", "in_ch=3", "out_ch=16")["find_unused_parameters_false_safe"]

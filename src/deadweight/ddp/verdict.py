@@ -129,6 +129,13 @@ def _judge_weight(
     if node.dead:
         return  # a dead module without parameters: nothing of it in DDP, nor in a checkpoint
     for u in unused_settings(analysis, w):
+        if u.derived:  # a flag derived from several arguments: the settings decide its test, or not
+            decided = u.holds_with(settings)
+            applies = decided if decided is not None else u.default
+            when = u.param if u.value == "True" else f"not ({u.param})"
+            why = f"used only under `{u.guard}`"
+            out.entries.append(Entry(names, w.owner, w.name, node.line, why, when, applies, not free, node_path))
+            continue
         given = settings.get(u.param)
         applies = (
             (_same(given, u.value) or (u.value == "<set>" and given not in (None, "None"))) if given else u.default

@@ -90,6 +90,9 @@ class Write:
     # a module built by a helper call (`zero_module(nn.Conv2d(..))`, `_create_attn(attn_layer, ..)`):
     # what each positional argument holds, the class a call builds or the name passed ("" unknown)
     args: tuple[str, ...] = ()
+    # `self.downsample = in_ch != out_ch or stride != 1` in `__init__`: the test a flag is derived
+    # from, as source text (only comparisons, `and`/`or`/`not` over names and literals)
+    derived: str | None = None
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -704,6 +704,9 @@ class Collector:
             layout=container_layout(value, self.code_for) if _container(kind, ctor) else ((), None),
             choice=choice,
             args=args if kind == F.MODULE else (),
+            derived=self.code_for(value)
+            if value is not None and m.name == "__init__" and _boolean_test(value)
+            else None,
         )
 
     def _append_write(
@@ -725,6 +728,7 @@ class Collector:
         layout: tuple[tuple[str, ...], str | None] = ((), None),
         choice: str | None = None,
         args: tuple[str, ...] = (),
+        derived: str | None = None,
     ) -> None:
         owner = m.owner
         assert owner is not None
@@ -754,6 +758,7 @@ class Collector:
                 count=layout[1],
                 choice=choice,
                 args=args,
+                derived=derived,
             )
         )
 
@@ -1400,3 +1405,25 @@ def _mentions_self(node: cst.CSTNode) -> bool:
 
     node.visit(_Strings())
     return found
+
+
+def _boolean_test(value: cst.BaseExpression | None) -> bool:
+    """A boolean built from names and literals only (`in_ch != out_ch or stride != 1`): what a
+    derived flag is. Calls, attributes and subscripts make it something the settings do not fix."""
+    if not isinstance(value, cst.Comparison | cst.BooleanOperation | cst.UnaryOperation):
+        return False
+    if isinstance(value, cst.UnaryOperation) and not isinstance(value.operator, cst.Not):
+        return False
+
+    def plain(node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Name | cst.Integer | cst.Float | cst.SimpleString):
+            return True
+        if isinstance(node, cst.Comparison):
+            return plain(node.left) and all(plain(c.comparator) for c in node.comparisons)
+        if isinstance(node, cst.BooleanOperation):
+            return plain(node.left) and plain(node.right)
+        if isinstance(node, cst.UnaryOperation):
+            return isinstance(node.operator, cst.Not) and plain(node.expression)
+        return False
+
+    return plain(value)

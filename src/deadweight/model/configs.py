@@ -17,6 +17,7 @@ the single setting that does (`fc_norm=True`).
 from __future__ import annotations
 
 import ast
+import dataclasses
 from dataclasses import dataclass
 
 from deadweight.conventions import CONTAINERS, is_parameter_free
@@ -31,8 +32,9 @@ _SET = object()  # "given some value other than None"
 @dataclass(frozen=True)
 class Flag:
     attr: str  # `use_flash_attn` of `self.use_flash_attn`
-    param: str  # the `__init__` parameter it comes from
+    param: str  # the `__init__` parameter it comes from (a derived flag: the test it is)
     default: str | None  # its literal default, as source text
+    derived: bool = False  # `self.downsample = in_ch != out_ch or stride != 1`: `param` is the test
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,13 @@ class Unused:
     guard: str  # the condition every use sits under
     line: int  # the first use
     default: bool  # the setting is the parameter's default
+    derived: bool = False  # `param` is the test a derived flag is (`in_ch != out_ch`), `value` its truth
+    params: tuple[tuple[str, str], ...] = ()  # a derived flag: the constructor's literal defaults
+
+    def holds_with(self, settings: dict[str, str]) -> bool | None:
+        """A derived flag: whether the given settings make its test `value` (None: unknown)."""
+        got = evaluate(self.param, settings_env(dict(self.params), settings))
+        return None if got is None else got == (self.value == "True")
 
 
 def flags_of(info: ClassInfo) -> dict[str, Flag]:
@@ -54,6 +63,8 @@ def flags_of(info: ClassInfo) -> dict[str, Flag]:
     for w in info.facts.writes:
         if w.method == "__init__" and not w.conditional and w.source in init.params and w.source != "self":
             out[w.attr] = Flag(w.attr, w.source, defaults.get(w.source))
+        elif w.method == "__init__" and not w.conditional and w.derived and _names(w.derived) <= set(init.params):
+            out[w.attr] = Flag(w.attr, w.derived, "False", derived=True)  # tried both ways
     return out
 
 
@@ -88,14 +99,38 @@ def unused_settings(analysis: Analysis, w: Weight) -> list[Unused]:
             env = {f"self.{attr}": value}
             if made is not None:  # the condition may name the parameter or the flag attribute
                 built = evaluate(made.condition, {**settings_env(made.params, {flag.param: text}), **env})
+                if flag.derived and _same_test(made.condition, flag.param):
+                    built = bool(value)  # `Linear(..) if dim_in != dim_out else Identity()`: the flag's own test
                 if built is not None and built != made.holds_when:
                     continue  # in that setting it holds no parameters: nothing for DDP to miss
             if built_under and all(evaluate(g, {**env, flag.param: value}) is False for g in built_under):
                 continue  # the method that creates it runs only in other settings
             if all(evaluate(g, env) is False for g in guards):
+                if flag.derived:
+                    params = tuple(sorted(_init_defaults(w.cls).items()))
+                    u = Unused(w, flag.param, text, guards[0], uses[0].read.span.line, False, True, params)
+                    out.append(dataclasses.replace(u, default=u.holds_with({}) is True))
+                    continue
                 default = _same_value(text, flag.default)
                 out.append(Unused(w, flag.param, text, guards[0], uses[0].read.span.line, default))
     return out
+
+
+def _same_test(a: str, b: str) -> bool:
+    """Two conditions written the same way (up to spacing and parentheses)."""
+    try:
+        return ast.dump(ast.parse(a, mode="eval")) == ast.dump(ast.parse(b, mode="eval"))
+    except SyntaxError:
+        return False
+
+
+def _init_defaults(info: ClassInfo) -> dict[str, str]:
+    """The literal defaults of the `__init__` that `info` runs (its own or a base's)."""
+    for c in info.mro:
+        init = c.facts.method("__init__")
+        if init is not None:
+            return dict(init.defaults)
+    return {}
 
 
 def _builder_guards(w: Weight) -> list[str]:

@@ -79,8 +79,12 @@ class Attention(nn.Module):
             for u in unused_settings(ctx.reach, w):
                 setting = f"`{u.param}={u.value}`" if u.value != "<set>" else f"`{u.param}` set (not None)"
                 which = "in the default configuration " if u.default else ""
+                built = f"built {which}with {setting}"
+                if u.derived:  # `self.downsample = in_ch != out_ch or stride != 1`
+                    setting = f"`{u.param}` {u.value.lower()}"
+                    built = f"built {which}with arguments that make {setting}"
                 msg = (
-                    f"{_what(ctx, w)} is used only under `{u.guard}` (line {u.line}): built {which}with {setting} "
+                    f"{_what(ctx, w)} is used only under `{u.guard}` (line {u.line}): {built} "
                     "it gets no gradient, so DistributedDataParallel fails on it unless "
                     "`find_unused_parameters=True`; create it only where it is used"
                 )
