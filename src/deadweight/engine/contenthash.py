@@ -51,11 +51,9 @@ class ContentHashes:
             info = os.stat(abspath)
         except OSError:
             return None
-        stamp = _stamp(info)
-        known = self._known.get(abspath)
-        if known is not None and known[0] == stamp:
-            self._seen[abspath] = known
-            return known[1]
+        known = self._unchanged(abspath, info)
+        if known is not None:
+            return known
         try:
             with open(abspath, "rb") as handle:
                 data = handle.read()
@@ -66,14 +64,17 @@ class ContentHashes:
     def remembered(self, abspath: str) -> bytes | None:
         """The digest if `stat` says the file is unchanged since it was hashed, else None
         (without reading it: the caller reads it anyway and then `record`s it)."""
-        known = self._seen.get(abspath) or self._known.get(abspath)
-        if known is None:
+        if abspath not in self._seen and abspath not in self._known:
             return None
         try:
-            stamp = _stamp(os.stat(abspath))
+            return self._unchanged(abspath, os.stat(abspath))
         except OSError:
             return None
-        if known[0] != stamp:
+
+    def _unchanged(self, abspath: str, info: os.stat_result) -> bytes | None:
+        """The digest remembered for this stamp (this run's first, then the memo's), or None."""
+        known = self._seen.get(abspath) or self._known.get(abspath)
+        if known is None or known[0] != _stamp(info):
             return None
         self._seen[abspath] = known
         return known[1]

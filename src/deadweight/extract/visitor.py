@@ -1394,16 +1394,13 @@ def _mentions_self(node: cst.CSTNode) -> bool:
     """Whether a string literal inside the expression mentions `self`."""
     found = False
 
-    class _Strings(cst.CSTVisitor):
-        def visit_SimpleString(self, n: cst.SimpleString) -> None:
-            nonlocal found
-            found = found or "self" in n.value
+    def enter(n: cst.CSTNode) -> bool:
+        nonlocal found
+        if isinstance(n, cst.SimpleString | cst.FormattedStringText) and "self" in n.value:
+            found = True
+        return not found
 
-        def visit_FormattedStringText(self, n: cst.FormattedStringText) -> None:
-            nonlocal found
-            found = found or "self" in n.value
-
-    node.visit(_Strings())
+    walk(node, enter)
     return found
 
 

@@ -92,9 +92,10 @@ def unused_settings(analysis: Analysis, w: Weight) -> list[Unused]:
     if not named or not named <= flags.keys():
         return []
     out = []
+    # the values a string option is tried with: whatever any guard of the class compares it with
+    every_guard = [r.guarded_by for c in w.cls.mro for r in c.facts.reads if r.guarded_by]
     for attr in sorted(named):
         flag = flags[attr]
-        every_guard = [r.guarded_by for c in w.cls.mro for r in c.facts.reads if r.guarded_by]
         for value, text in _candidates(flag.default, _compared([*guards, *every_guard], attr)):
             env = {f"self.{attr}": value}
             if made is not None:  # the condition may name the parameter or the flag attribute
