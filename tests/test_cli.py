@@ -489,6 +489,46 @@ def test_ctrl_c_exits_130_without_a_traceback(tmp_path: Path) -> None:
     assert b"Traceback" not in err
 
 
+_INTERRUPTED_IMPORT = """
+import sys
+
+
+class Interrupt:
+    \"\"\"Stands for a Ctrl-C that arrives while the command line is being imported.\"\"\"
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "deadweight.cli":
+            raise KeyboardInterrupt
+        return None
+
+
+sys.meta_path.insert(0, Interrupt())
+from deadweight.console import run
+
+run()
+"""
+
+
+def test_ctrl_c_while_the_command_line_is_imported_is_one_line_and_130(tmp_path: Path) -> None:
+    """Importing click, rich and the engine takes a while; the console script catches a Ctrl-C
+    there too, instead of ending with a traceback from inside an import."""
+    done = subprocess.run([sys.executable, "-c", _INTERRUPTED_IMPORT], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 130
+    assert done.stderr == "deadweight: interrupted\n"
+    assert done.stdout == ""
+
+
+def test_the_console_script_and_python_m_use_the_import_guarding_entry_point() -> None:
+    from importlib.metadata import entry_points
+
+    import deadweight.__main__ as dunder_main
+    from deadweight import console
+
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "deadweight"]
+    assert script.value == "deadweight.console:run"
+    assert dunder_main.run is console.run
+
+
 def test_a_file_that_cannot_be_analyzed_fails_the_run(tmp_path: Path) -> None:
     """Its weights were never judged: "no findings" would claim what was not checked."""
     root = project(tmp_path, {"broken.py": "def f(:\n    pass\n"})

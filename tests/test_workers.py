@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -229,3 +230,40 @@ def test_ctrl_c_stops_the_workers(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         run_jobs(jobs, workers=2, extractor=lines_extractor, on_progress=interrupt)
     assert no_child_processes()
+
+
+_MASK_PROBE = """
+import multiprocessing
+import signal
+import sys
+
+
+def report(conn):
+    conn.send(signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, []))
+
+
+if __name__ == "__main__":
+    from deadweight.engine.workers import _context, _start_deaf_to_sigint
+
+    context = _context()
+    parent, child = context.Pipe()
+    process = context.Process(target=report, args=(child,))
+    _start_deaf_to_sigint(process)
+    blocked = parent.recv()
+    process.join()
+    here = signal.SIGINT in signal.pthread_sigmask(signal.SIG_BLOCK, [])
+    print(blocked, here)
+"""
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="process groups and signal masks are POSIX")
+def test_a_worker_and_its_fork_server_are_born_with_sigint_blocked(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole group: a fork server still importing libcst, or a worker not
+    yet in `_worker_main`, would print a KeyboardInterrupt traceback. The multiprocessing
+    resource tracker unblocks SIGINT when it starts, so this fails if it starts inside the
+    block. A fresh interpreter, so that no fork server is running yet."""
+    script = tmp_path / "probe.py"
+    script.write_text(_MASK_PROBE)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]  # the child is deaf; the parent hears again

@@ -1,6 +1,6 @@
 """`python -m deadweight`: the same command line as the `deadweight` script."""
 
-from deadweight.cli import run
+from deadweight.console import run
 
 if __name__ == "__main__":
     run()

@@ -33,6 +33,7 @@ import contextlib
 import errno
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.resource_tracker
 import os
 import queue
 import signal
@@ -469,6 +470,28 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def _start_deaf_to_sigint(process: Any) -> None:
+    """Start a process with SIGINT blocked, so that it is born deaf to Ctrl-C.
+
+    Ctrl-C reaches the whole process group. A process started without this would take it
+    during its own start-up (the fork server imports libcst before it ignores SIGINT, a worker
+    runs a moment before `_worker_main` does) and print a KeyboardInterrupt traceback under
+    the parent's clean "interrupted". A blocked mask is inherited through fork and exec; the
+    parent's own Ctrl-C stays pending and is raised as soon as the block ends. The resource
+    tracker is started first because starting it unblocks SIGINT (it blocks it around its own
+    start, then unblocks rather than restores), which would undo the block mid-start.
+    """
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no process groups to worry about
+        process.start()
+        return
+    multiprocessing.resource_tracker.ensure_running()
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        process.start()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def _death_reason(exitcode: int | None) -> str:
     if exitcode is not None and exitcode < 0:
         try:
@@ -493,7 +516,7 @@ class _Worker:
             daemon=True,  # multiprocessing kills daemonic children at exit, should we leak one
         )
         try:
-            self.process.start()
+            _start_deaf_to_sigint(self.process)
         except BaseException:
             parent_end.close()
             raise
