@@ -70,12 +70,21 @@ def _walk(node: TreeNode, parts: list[str]) -> list[TreeNode] | None:
     return None
 
 
+def _dead_at(node: TreeNode, parts: list[str], i: int) -> bool:
+    """A verdict on some items of a container (`stages[0]`) holds for the key only when the
+    key's index is one of them; an item counted from the end needs the count, which the
+    error's name alone does not give."""
+    if not node.dead_elements:
+        return True
+    return i + 1 < len(parts) and parts[i + 1] in node.dead_elements
+
+
 def _describe(name: str, path: list[TreeNode], parts: list[str]) -> Located:
     """The deepest node on the path that a class's code creates is the weight; what lies below
     it is the key inside it (`weight` of an `nn.Linear`)."""
     at = max((i for i, n in enumerate(path) if n.owner), default=len(path) - 1)
     weight = path[at]
     parameter = ".".join(parts[at + 1 :])  # as the error spells it: `0.weight`, not `*.weight`
-    dead = next((n for n in reversed(path) if n.dead), None)
+    dead = next((n for i, n in enumerate(path) if n.dead and _dead_at(n, parts, i)), None)
     guarded = next((n for n in reversed(path) if n.used_under), None)
     return Located(name, True, parameter, weight, weight.owner, dead, guarded)

@@ -21,6 +21,7 @@ import ast
 from dataclasses import dataclass, field
 
 from deadweight.model.configs import creating_settings, creation, holds, unused_settings
+from deadweight.model.elements import element_keys
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
 from deadweight.model.tree import TreeNode, dotted_names
@@ -68,7 +69,10 @@ def judge(
             path = f"{prefix}{c.name}"
             w = by_key.get((c.owner, c.name)) if c.owner else None
             if w is not None and c.kind in ("parameter", "module", "container"):
-                names = [path] if c.kind == "parameter" else [f"{path}.{n}" for n in dotted_names(c)]
+                keys = dotted_names(c)
+                if c.dead_elements:  # `stages[0]` only: the other items are used
+                    keys = element_keys(keys, c.dead_elements)
+                names = [path] if c.kind == "parameter" else [f"{path}.{n}" for n in keys]
                 if not names and not w.parameter_free and c.kind != "parameter":
                     names = [f"{path}.*"]  # a module whose parameters are not read: some, maybe
                 _judge_weight(project, analysis, w, c, names, path, holder, settings, out)

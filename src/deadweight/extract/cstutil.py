@@ -149,3 +149,36 @@ def is_abstract(node: cst.FunctionDef) -> bool:
                     continue
             return False
     return True
+
+
+def literal_int(node: cst.BaseExpression) -> int | None:
+    """`3`, `-1`, `0x10`: the integer a literal spells, else None."""
+    if isinstance(node, cst.Integer):
+        try:
+            return int(node.value, 0)
+        except ValueError:
+            return None
+    if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
+        inner = literal_int(node.expression)
+        return -inner if inner is not None else None
+    return None
+
+
+def literal_index(node: cst.BaseSlice) -> str | None:
+    """A subscript of literal integers as canonical text: `[1:]` is `1::`, `[-1]` is `-1`, `[::2]`
+    is `::2`; None when any part is not a literal (`[i]`, `[:depth]`) or the step is 0."""
+    if isinstance(node, cst.Index):
+        value = literal_int(node.value) if node.star is None else None
+        return str(value) if value is not None else None
+    if not isinstance(node, cst.Slice):
+        return None
+    parts: list[str] = []
+    for part in (node.lower, node.upper, node.step):
+        if part is None:
+            parts.append("")
+            continue
+        value = literal_int(part)
+        if value is None:
+            return None
+        parts.append(str(value))
+    return None if parts[2] == "0" else ":".join(parts)

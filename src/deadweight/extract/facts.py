@@ -106,6 +106,9 @@ class Read:
     guarded_by: str | None = None  # innermost `if`/ternary condition text around the read
     # for a value passed on in `self.<into>... = ...` (a tie, a child built with it): `into`
     into: str | None = None
+    # `self.stages[1:]`, `self.layers[-1]`: the literal index or slice the read takes, canonical
+    # (`1::`, `-1`); None for a read of the whole value or a subscript that is not a literal
+    index: str | None = None
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -26,6 +26,7 @@ from deadweight.extract.cstutil import (
     is_abstract,
     is_none,
     is_self,
+    literal_index,
     params,
     return_types,
     string_name,
@@ -617,7 +618,10 @@ class Collector:
                 self._record_write(m, name, value, span, "annotation" if bare else "assign")
             return
         into = _stored_into(self.stack, i) if kind == F.PASSED else None
-        owner.reads.append(F.Read(chain, m.name, span, kind, self._read_guard(), into))
+        index = None
+        if kind == F.VALUE and len(chain) == 1 and isinstance(parent, cst.Subscript) and parent.value is top:
+            index = literal_index(parent.slice[0].slice) if len(parent.slice) == 1 else None
+        owner.reads.append(F.Read(chain, m.name, span, kind, self._read_guard(), into, index))
 
     # -- writes ----------------------------------------------------------------------------
     def _local_fills(self, call: cst.Call) -> tuple[str, ...]:

@@ -13,6 +13,7 @@ from collections import deque
 
 from deadweight.conventions import CONTAINERS
 from deadweight.extract import facts as F
+from deadweight.model.elements import element_keys
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.stored import Stored, stored_members
 from deadweight.model.tree import TreeNode, dotted_names
@@ -89,17 +90,19 @@ class Holders:
         return out
 
 
-def weight_names(holders: Holders, w: Weight, leaf: TreeNode | None) -> tuple[str, ...]:
+def weight_names(holders: Holders, w: Weight, leaf: TreeNode | None, elements: tuple[str, ...] = ()) -> tuple[str, ...]:
     """`Root: a.*.b.weight` for each root, the weight's own keys under it (`leaf`, its tree
-    node, lists a module's parameters; a parameter or buffer is its own key)."""
+    node, lists a module's parameters; a parameter or buffer is its own key); `elements`: only
+    these items of a container (a finding on `stages[0]` names `stages.0.weight`)."""
     if w.parameter_free:
         return ()  # nothing of it is in a checkpoint, and DDP has nothing of it to wait for
     if leaf is not None and leaf.children:
-        own = [f"{w.name}.{n}" for n in dotted_names(leaf, buffers=True)]
+        keys = dotted_names(leaf, buffers=True)
+        own = [f"{w.name}.{n}" for n in (element_keys(keys, elements) if elements else keys)]
     elif w.kind in (F.PARAMETER, F.BUFFER):
         own = [w.name]
     else:
-        own = [f"{w.name}.*"]
+        own = [f"{w.name}.{n}.*" for n in element_keys(["*"], elements)] if elements else [f"{w.name}.*"]
     out: list[str] = []
     for root, prefix in holders.prefixes(w.cls):
         out.extend(f"{root}: {prefix}{name}" for name in own[:_KEYS])

@@ -39,6 +39,8 @@ class TreeNode:
     condition: str | None = None  # created only when this holds
     persistent: bool = True  # a buffer registered with `persistent=False` is not in state_dict
     dead: str | None = None  # `DW101 high`: the weight is never used
+    # the verdict is about these items of a container only (`0`; `-1` the last): the rest is used
+    dead_elements: tuple[str, ...] = ()
     count: str | None = None  # a container's item count as source text (`depth`, `3`)
     reason: str | None = None  # the dead weight's finding message
     owner: str = ""  # for an attribute a class's code creates: that class (empty for a layer's own keys)
@@ -164,6 +166,10 @@ def weight_node(
     if found is not None:
         node.dead = f"{found.code} {found.confidence}"
         node.reason = found.message
+        node.dead_elements = found.elements
+        if found.elements:
+            shown = ", ".join("last" if e == "-1" else e for e in found.elements)
+            node.dead += f" (item{'s' if len(found.elements) > 1 else ''} {shown} only)"
     else:
         guarded = [u for u in lv.value_uses if u.read.guarded_by]
         if guarded and len(guarded) == len(lv.value_uses):

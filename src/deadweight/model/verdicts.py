@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from deadweight.conventions import CONTAINERS, torch_layer_keys
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Related
+from deadweight.model.elements import describe_skipped, skipped_elements, written
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis, Liveness, Use
 
@@ -23,6 +24,8 @@ class Verdict:
     confidence: Confidence
     message: str
     related: tuple[Related, ...]
+    # the container elements the verdict is about (`0`, `-1` for the last); () for the whole weight
+    elements: tuple[str, ...] = ()
 
 
 def describe(w: Weight) -> str:
@@ -234,7 +237,9 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
         if w.parameter_free:
             code = "DW105"
         return Verdict(code, conf, explain_confidence(msg, conf, reasons), related)
-    if not lv.judged or lv.live_in or lv.escapes:
+    if lv.live_in and not lv.escapes:
+        return _elements_verdict(project, lv)
+    if not lv.judged or lv.escapes:
         return None
     # Used somewhere, but no entry point of any concrete class reaches that use.
     public = [u for u in lv.value_uses if not u.method.startswith("_")]
@@ -257,6 +262,38 @@ def verdict(project: Project, analysis: Analysis, lv: Liveness) -> Verdict | Non
         msg = explain_confidence(msg, conf, [*uncertainty(lv), "the weight is used, only not on the forward path"])
     related = tuple(use_note(u, f"used here, in `{u.where}`, which no entry point reaches") for u in lv.value_uses[:3])
     return Verdict("DW105" if w.parameter_free else "DW102", conf, msg, related)
+
+
+def _elements_verdict(project: Project, lv: Liveness) -> Verdict | None:
+    """A live container some of whose elements no use reaches (`self.stages[1:]` only)."""
+    s = skipped_elements(lv)
+    if s is None:
+        return None
+    w = lv.weight
+    one = len(s.head) + len(s.tail) == 1
+    reads = sorted({(u.cls.path, u.read.span.line, u.read.span.column, written(u.read.index or "")) for u in s.uses})
+    shown = ", ".join(f"`self.{w.name}{text}` at line {line}" for _, line, _, text in reads[:3])
+    whatever = "" if s.constant else f", whatever `{s.count}` is" if s.count else ", whatever its length"
+    if w.parameter_free:
+        note = "it holds no parameters, so removing it changes no checkpoint key"
+    elif s.renumbers:
+        note = (
+            "removing it renumbers the checkpoint keys of the elements after it"
+            if one
+            else ("removing them renumbers the checkpoint keys of the elements after them")
+        )
+    else:
+        note = "removing it drops its checkpoint keys" if one else "removing them drops their checkpoint keys"
+    msg = (
+        f"{describe_skipped(s)} of {describe(w)} {'is' if one else 'are'} never used: every use takes an "
+        f"index or a slice that leaves {'it' if one else 'them'} out ({shown}){whatever}{created(w)}; {note}"
+    )
+    conf = base_confidence(project, lv)
+    related = tuple(
+        use_note(u, f"the only items used: `self.{w.name}{written(u.read.index or '')}`") for u in s.uses[:3]
+    )
+    code = "DW105" if w.parameter_free else "DW101"
+    return Verdict(code, conf, explain_confidence(msg, conf, uncertainty(lv)), related, tuple(s.labels()))
 
 
 def _silent_hooks(analysis: Analysis, w: Weight) -> str:

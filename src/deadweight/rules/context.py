@@ -103,7 +103,9 @@ def _with_dotted_names(ctx: Context, findings: list[Finding]) -> list[Finding]:
         w = by_key.get((f.path, f.defined_in, f.attribute)) if f.code.startswith("DW1") else None
         if w is not None:
             leaf = weight_node(ctx.project, ctx.reach, w.cls, w) if w.kind == "module" else None
-            f = replace(f, dotted_names=weight_names(holders, w, leaf))
+            v = ctx.verdict(w)
+            elements = v.elements if v is not None and v.code == f.code else ()
+            f = replace(f, dotted_names=weight_names(holders, w, leaf, elements))
         out.append(f)
     return out
 

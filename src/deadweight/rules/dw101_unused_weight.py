@@ -11,7 +11,10 @@ class UnusedWeight(LivenessRule):
         "gradient. Under DistributedDataParallel it raises 'parameters that were not used in "
         "producing loss' (on multi-GPU runs only), which teams then silence with "
         "`find_unused_parameters=True` or `loss + 0 * p.sum()`. Typical causes: a flag-guarded "
-        "learnable position embedding whose hook returns None, a layer left over from a refactor."
+        "learnable position embedding whose hook returns None, a layer left over from a refactor. "
+        "The same holds for the items of a `ModuleList` or `Sequential` that every read leaves out: "
+        "`for stage in self.stages[1:]` never applies `stages[0]` (reported when every read is a "
+        "literal index or slice; the finding names the left-out items and their keys)."
     )
     fix = (
         "Use the weight where it was meant to be used, or delete it. Deleting it renames nothing "
@@ -53,6 +56,19 @@ class Mixer(nn.Module):
     def forward(self, x):
         return self.fc1(x)
 """,
+        """
+import torch.nn as nn
+
+class Vocoder(nn.Module):
+    def __init__(self, dim, n_stages):
+        super().__init__()
+        self.stages = nn.ModuleList([nn.Conv1d(dim, dim, 3, padding=1) for _ in range(n_stages)])  # expect: DW101
+
+    def forward(self, h):
+        for stage in self.stages[1:]:
+            h = h + stage(h)
+        return h
+""",
     )
     good = (
         """
@@ -83,5 +99,19 @@ class Tower(nn.Module):
         for block in self.blocks:
             x = block(x)
         return x
+""",
+        """
+import torch.nn as nn
+
+class Vocoder(nn.Module):
+    def __init__(self, dim, n_stages):
+        super().__init__()
+        self.stages = nn.ModuleList([nn.Conv1d(dim, dim, 3, padding=1) for _ in range(n_stages)])
+
+    def forward(self, h):
+        h = self.stages[0](h)
+        for stage in self.stages[1:]:
+            h = h + stage(h)
+        return h
 """,
     )
