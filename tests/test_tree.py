@@ -423,3 +423,32 @@ def test_classarg_names_equal_torch_named_parameters(kwargs: dict[str, object]) 
         model = module.Net(**kwargs)
     real = [n for n, _ in model.named_parameters()]
     assert sorted(real) == sorted(n for n in CLASSARG_NAMES if n != "proj.bias")
+
+
+TUPLES = Path(__file__).resolve().parents[1] / "fixtures" / "helper_tuples"
+
+
+def _tuples(name: str):  # type: ignore[no-untyped-def]
+    settings = Settings(use_cache=False, jobs=1, project_root=str(TUPLES))
+    ctx, _ = link([TUPLES], settings)
+    (info,) = find_classes(ctx.project, "models.py", name)
+    return build_tree(ctx.project, ctx.reach, info)
+
+
+def test_items_unpacked_from_a_helpers_tuple_are_built_per_position() -> None:
+    """`self.global_pool, self.fc = make_classifier(..)` (imported through the package's
+    re-export): the item at each position of every tuple it returns; `make_conv` returns a
+    local bound in branches (a class, or another helper's result in its own module)."""
+    tree = _tuples("Classifier")
+    by_name = {c.name: c for c in tree.children}
+    assert by_name["stem"].ctor == "make_conv -> SameConv | Conv2d"
+    assert by_name["global_pool"].ctor == "make_classifier -> AdaptiveAvgPool2d"
+    assert by_name["fc"].ctor == "make_classifier -> Dropout | Identity | Linear"
+    assert by_name["fc"].dead == "DW101 high"
+    assert dotted_names(tree) == ["stem.bias", "stem.weight", "fc.bias", "fc.weight"]
+    locals_ = {c.name: c.ctor for c in _tuples("HeadFromLocals").children}
+    assert locals_ == {
+        "pool": "make_classifier -> AdaptiveAvgPool2d",
+        "fc": "make_classifier -> Dropout | Identity | Linear",
+    }
+    assert [c.name for c in _tuples("Opaque").children] == []  # `return tuple(parts)`: nothing known

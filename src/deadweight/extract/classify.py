@@ -51,6 +51,21 @@ def assigned_value(stack: list[cst.CSTNode], top: cst.CSTNode, i: int) -> cst.Ba
     return None
 
 
+def unpacked_position(stack: list[cst.CSTNode], top: cst.CSTNode, i: int) -> int | None:
+    """`self.pool, self.fc = make(..)`: the position of `top` in a flat tuple target whose value
+    is not a tuple written out (then `assigned_value` pairs the items); None otherwise."""
+    if i < 2 or not isinstance(stack[i], cst.Element) or not isinstance(stack[i - 1], (cst.Tuple, cst.List)):
+        return None
+    target, element = stack[i - 1], stack[i]
+    assign = stack[i - 2] if isinstance(stack[i - 2], cst.AssignTarget) else None
+    if assign is None or i < 3 or not isinstance(stack[i - 3], cst.Assign):
+        return None
+    value = stack[i - 3].value  # type: ignore[attr-defined]
+    if isinstance(value, (cst.Tuple, cst.List)) or any(isinstance(e, cst.StarredElement) for e in target.elements):  # type: ignore[attr-defined]
+        return None
+    return next((x for x, e in enumerate(target.elements) if e is element), None)  # type: ignore[attr-defined]
+
+
 def classify(stack: list[cst.CSTNode], chain: tuple[str, ...], top: cst.CSTNode, i: int) -> str:
     """What this mention of self.<chain> does; see facts.py for the kinds."""
     parent = stack[i] if i >= 0 else None

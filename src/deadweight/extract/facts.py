@@ -93,6 +93,9 @@ class Write:
     # `self.downsample = in_ch != out_ch or stride != 1` in `__init__`: the test a flag is derived
     # from, as source text (only comparisons, `and`/`or`/`not` over names and literals)
     derived: str | None = None
+    # `self.pool, self.fc = create_classifier(..)`: this target's position in the tuple the call
+    # returns (None when the value is not unpacked from one call)
+    unpacked: int | None = None
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -214,6 +217,7 @@ class MethodFacts:
     keyed_stores: tuple[tuple[str, str, str], ...] = ()
     self_calls: tuple[SelfCall, ...] = ()
     returns_params: tuple[str, ...] = ()  # parameters it returns as they are: `return module`
+    tuple_returns: tuple[tuple[str, ...], ...] = ()  # `return pool, fc`: see FunctionFacts
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -266,6 +270,8 @@ class FunctionFacts:
     returns: tuple[str, ...] = ()
     return_types: tuple[str, ...] = ()  # what its return annotation names: `-> nn.Module`
     returns_params: tuple[str, ...] = ()  # parameters it returns as they are: `return module`
+    # `return pool, fc`: for each tuple it returns, the callee that made each item ("" unknown)
+    tuple_returns: tuple[tuple[str, ...], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ import libcst as cst
 
 from deadweight.conventions import CONTAINERS, DYNAMIC_SELF_ATTRS, TIED_WEIGHTS_ATTR
 from deadweight.extract import facts as F
-from deadweight.extract.classify import assigned_value, classify
+from deadweight.extract.classify import assigned_value, classify, unpacked_position
 from deadweight.extract.cstutil import (
     annotated_types,
     decorator_names,
@@ -77,6 +77,9 @@ class _Func:
     key_locals: dict[str, str] = field(default_factory=dict)  # `version_key = name + ".version"`
     depth0: int = 0  # the collector's cond_depth where the method starts
     produced: list[str] = field(default_factory=list)  # callees whose results it returns
+    tuple_returns: list[tuple[str, ...]] = field(default_factory=list)  # `return pool, fc`
+    # `pool, fc = create_classifier(..)`: local -> the call and the local's position in the tuple
+    local_unpacked: dict[str, tuple[cst.Call, int]] = field(default_factory=dict)
     assigned: set[str] = field(default_factory=set)  # every local name bound so far
     fixed: dict[str, cst.BaseExpression] = field(default_factory=dict)  # bound once, unconditionally
     # `self.blocks = []` in this method: attr -> index of that write in the owner's writes, so
@@ -235,8 +238,13 @@ class Collector:
             v = node.value
             self.funcs[-1].returns.append(v is not None and not is_none(v))
             made = self._producer(v) if v is not None and not is_none(v) else "None"
-            if made:
+            held = self.funcs[-1].local_ctors.get(v.value, ()) if isinstance(v, cst.Name) else ()
+            if len(held) > 1:  # `m = MixedConv2d(..)` in one branch, `m = create_conv2d_pad(..)` in another
+                self.funcs[-1].produced.extend(held)
+            elif made:
                 self.funcs[-1].produced.append(made)
+            if isinstance(v, cst.Tuple) and not any(isinstance(e, cst.StarredElement) for e in v.elements):
+                self.funcs[-1].tuple_returns.append(tuple(self._producer(e.value) or "" for e in v.elements))
             if isinstance(v, cst.Name) and v.value in self.funcs[-1].params:
                 self.funcs[-1].passthrough.append(v.value)
 
@@ -265,6 +273,7 @@ class Collector:
             if isinstance(n, cst.Name):
                 f.assigned.add(n.value)
                 f.fixed.pop(n.value, None)
+                f.local_unpacked.pop(n.value, None)  # a loop or `with` target: not the helper's item
             return not isinstance(n, cst.Attribute)
 
         walk(target, enter)
@@ -428,6 +437,7 @@ class Collector:
                     keyed_stores=tuple(dict.fromkeys(f.keyed_stores)),
                     self_calls=tuple(f.self_calls),
                     returns_params=tuple(dict.fromkeys(f.passthrough)),
+                    tuple_returns=tuple(dict.fromkeys(f.tuple_returns)),
                 )
             )
         else:
@@ -444,6 +454,7 @@ class Collector:
                     tuple(dict.fromkeys(f.produced)),
                     return_types(node),
                     tuple(dict.fromkeys(f.passthrough)),
+                    tuple(dict.fromkeys(f.tuple_returns)),
                 )
             )
 
@@ -615,7 +626,9 @@ class Collector:
             if len(chain) == 1:
                 value = assigned_value(self.stack, top, i)
                 bare = value is None and isinstance(self.stack[i] if i >= 0 else None, cst.AnnAssign)
-                self._record_write(m, name, value, span, "annotation" if bare else "assign")
+                self._record_write(
+                    m, name, value, span, "annotation" if bare else "assign", unpacked_position(self.stack, top, i)
+                )
             return
         into = _stored_into(self.stack, i) if kind == F.PASSED else None
         index = None
@@ -663,8 +676,18 @@ class Collector:
             element_conditions=tuple(conditions.items()),
         )
 
-    def _record_write(self, m: _Func, attr: str, value: cst.BaseExpression | None, span: F.Span, via: str) -> None:
+    def _record_write(
+        self,
+        m: _Func,
+        attr: str,
+        value: cst.BaseExpression | None,
+        span: F.Span,
+        via: str,
+        unpacked: int | None = None,
+    ) -> None:
         """`self.<attr> = value` (or add_module/setattr): what the value creates decides the kind."""
+        if isinstance(value, cst.Name) and unpacked is None and value.value in m.local_unpacked:
+            value, unpacked = m.local_unpacked[value.value]  # `self.fc = fc` of `pool, fc = make(..)`
         kind, ctor, elements, kwargs, cond = value_kind(value, m.local_values, self.code_for)
         resolved = value_kind(value, m.local_values, self.code_for, self.guard)[4] if cond else None
         source = value.value if isinstance(value, cst.Name) else None
@@ -711,6 +734,7 @@ class Collector:
             derived=self.code_for(value)
             if value is not None and m.name == "__init__" and _boolean_test(value)
             else None,
+            unpacked=unpacked if isinstance(value, cst.Call) else None,
         )
 
     def _append_write(
@@ -733,6 +757,7 @@ class Collector:
         choice: str | None = None,
         args: tuple[str, ...] = (),
         derived: str | None = None,
+        unpacked: int | None = None,
     ) -> None:
         owner = m.owner
         assert owner is not None
@@ -763,6 +788,7 @@ class Collector:
                 choice=choice,
                 args=args,
                 derived=derived,
+                unpacked=unpacked,
             )
         )
 
@@ -994,10 +1020,23 @@ class Collector:
             self._record_write(m, name, node.args[2].value, span, "setattr")
 
     # -- module-level assignments and locals -----------------------------------------------
+    def _unpack_locals(self, f: _Func, target: cst.BaseAssignTargetExpression, value: cst.BaseExpression) -> None:
+        """`pool, fc = create_classifier(..)`: each name keeps its position in what the call
+        returns, so `self.fc = fc` below is that item of the helper's tuple."""
+        if not isinstance(target, (cst.Tuple, cst.List)) or not isinstance(value, cst.Call):
+            return
+        if any(isinstance(e, cst.StarredElement) for e in target.elements):
+            return
+        for position, e in enumerate(target.elements):
+            if isinstance(e.value, cst.Name):
+                f.local_values.pop(e.value.value, None)
+                f.local_unpacked[e.value.value] = (value, position)
+
     def _local(self, target: str, value: cst.BaseExpression) -> None:
         if not self.funcs:
             return
         f = self.funcs[-1]
+        f.local_unpacked.pop(target, None)
         if isinstance(value, cst.BooleanOperation) and isinstance(value.operator, cst.Or):
             default = class_named(value.right)
             if default and default.rsplit(".", 1)[-1][:1].isupper():
@@ -1068,6 +1107,8 @@ class Collector:
         if len(node.targets) != 1 or not isinstance(node.targets[0].target, cst.Name):
             for t in node.targets:
                 self._rebind(t.target)
+            if len(node.targets) == 1 and self.funcs:
+                self._unpack_locals(self.funcs[-1], node.targets[0].target, node.value)
             return
         target = node.targets[0].target.value
         if self.funcs:

@@ -31,8 +31,18 @@ class Product:
     alternatives: tuple[str, ...] = ()
 
 
-def product(p: Project, info: ClassInfo, callee: str, depth: int = _DEPTH) -> Product | None:
-    """The module a call to a repo function or a method of `info` returns, if the code says."""
+def product(
+    p: Project,
+    info: ClassInfo,
+    callee: str,
+    depth: int = _DEPTH,
+    position: int | None = None,
+    file: F.FileFacts | None = None,
+) -> Product | None:
+    """The module a call to a repo function or a method of `info` returns, if the code says;
+    `position`: the item at that position of the tuple it returns (`self.pool, self.fc =
+    create_classifier(..)`); `file`: where the call is written, when not in `info`'s file (a
+    helper calling another helper it imports: `create_conv2d` -> `create_conv2d_pad`)."""
     if depth <= 0:
         return None
     if callee.startswith("self.") and callee.count(".") == 1:
@@ -40,12 +50,36 @@ def product(p: Project, info: ClassInfo, callee: str, depth: int = _DEPTH) -> Pr
         if hit is None:
             return None
         home, m = hit
+        if position is not None:
+            return _from_tuples(p, home, home.file, callee, m.returns, m.tuple_returns, position, depth)
         return _from(p, home, home.file, callee, m.returns, m.return_types, depth)
-    found = p.resolve_function_in(info.file, callee)
+    found = p.resolve_function_in(file or info.file, callee)
     if found is None:
         return None
     file, fn = found
+    if position is not None:
+        return _from_tuples(p, info, file, callee, fn.returns, fn.tuple_returns, position, depth)
     return _from(p, info, file, callee, fn.returns, fn.return_types, depth)
+
+
+def _from_tuples(
+    p: Project,
+    info: ClassInfo,
+    file: F.FileFacts,
+    callee: str,
+    returns: tuple[str, ...],
+    tuples: tuple[tuple[str, ...], ...],
+    position: int,
+    depth: int,
+) -> Product | None:
+    """The item at `position` of every tuple the helper returns: known only when each return
+    is such a tuple whose item there is built by a call (`return pool, fc`)."""
+    if not tuples or any(len(t) <= position or not t[position] for t in tuples):
+        return None
+    if any(r != "None" for r in returns):
+        return None  # some return is not a tuple written out: what it unpacks to is not read
+    items = tuple(t[position] for t in tuples)
+    return _from(p, info, file, f"{callee}(..)[{position}]", (*items, *(r for r in returns if r == "None")), (), depth)
 
 
 def _from(
@@ -91,9 +125,8 @@ def _built(p: Project, info: ClassInfo, file: F.FileFacts, callee: str, depth: i
         return Product(r, True)
     if callee.rsplit(".", 1)[-1] in CONTAINERS and (r is None or r.startswith("torch.")):
         return Product(r or callee, True)
-    if r is None:
-        return product(p, info, callee, depth - 1)
-    return None
+    # a repo function (unresolved, or resolved to the qualified name of a function): its returns
+    return product(p, info, callee, depth - 1, file=file)
 
 
 def _from_table(p: Project, info: ClassInfo, file: F.FileFacts, name: str, depth: int) -> Product | None:

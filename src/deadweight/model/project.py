@@ -63,6 +63,7 @@ _BUILTIN_BASES = frozenset(
 # torch's module root holds no parameters or buffers of its own: a fact of torch, not readable
 # from a project that does not ship torch's sources.
 _STATELESS_ROOTS = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module"})
+_REEXPORT_DEPTH = 4  # `from pkg import f` through package `__init__` re-exports
 
 
 def _known_non_module(base: str) -> bool:
@@ -319,7 +320,9 @@ class Project:
             self._functions_resolved[key] = self._resolve_function_in(f, callee)
         return self._functions_resolved[key]
 
-    def _resolve_function_in(self, f: F.FileFacts, callee: str) -> tuple[F.FileFacts, F.FunctionFacts] | None:
+    def _resolve_function_in(
+        self, f: F.FileFacts, callee: str, depth: int = 0
+    ) -> tuple[F.FileFacts, F.FunctionFacts] | None:
         local = f"{f.module}.{callee}"
         if local in self.functions:
             return self.functions[local]
@@ -332,6 +335,10 @@ class Project:
                 mod = self.find_module(mod_name)
                 if mod is not None and f"{mod.module}.{fname}" in self.functions:
                     return self.functions[f"{mod.module}.{fname}"]
+                if mod is not None and depth < _REEXPORT_DEPTH and mod is not f:
+                    # `from timm.layers import create_classifier`: the package's `__init__`
+                    # imports it from the module that defines it
+                    return self._resolve_function_in(mod, fname, depth + 1)
         return None
 
     def resolve_qualified(self, qualname: str, _depth: int = 0) -> str | ClassInfo | None:
@@ -728,7 +735,9 @@ class Project:
         target = self.resolve(info.file, w.ctor) if w.ctor else None
         if isinstance(target, ClassInfo) and not target.external:
             return self._stateless(target)  # the repo's own `Upsample` is judged by its code, not its name
-        made = product(self, info, w.ctor) if w.ctor and not isinstance(target, ClassInfo) else None
+        made = (
+            product(self, info, w.ctor, position=w.unpacked) if w.ctor and not isinstance(target, ClassInfo) else None
+        )
         if made is not None and made.alternatives:  # `get_activation(name)` -> `ACT2CLS[name]()`
             return all(self._class_holds_no_keys(a) for a in made.alternatives)
         return is_parameter_free((ctor or w.ctor or "").rsplit(".", 1)[-1], dict(w.kwargs))
@@ -778,7 +787,7 @@ class Project:
             return True, r, True, None
         if last in CONTAINERS and (r is None or r.startswith("torch.")):
             return True, r or w.ctor, True, None
-        made = product(self, info, w.ctor)  # a repo helper: what its returns build
+        made = product(self, info, w.ctor, position=w.unpacked)  # a repo helper: what its returns build
         if made is not None:
             return True, made.ctor, made.certain, made.doubt
         passed = passed_through(self, info, w.ctor, w.args)  # `zero_module(nn.Conv2d(..))`: its argument

@@ -226,7 +226,9 @@ def _fill_module(
     ctors = list(dict.fromkeys([*(x.ctor for x in built if x.ctor), *w.write.elements]))
     if len(ctors) <= 1:
         ctor = w.write.ctor or w.ctor or ""
-        _fill_class(project, analysis, home, ctor, node, dict(w.write.kwargs), seen, w.write.args, bound)
+        _fill_class(
+            project, analysis, home, ctor, node, dict(w.write.kwargs), seen, w.write.args, bound, w.write.unpacked
+        )
         return
     kwargs_of = {x.ctor: dict(x.kwargs) for x in reversed(built)}
     node.kind = "module"
@@ -265,10 +267,12 @@ def _fill_class(
     seen: tuple[str, ...],
     args: tuple[str, ...] = (),
     bound: Bound | None = None,
+    position: int | None = None,
 ) -> None:
     """A module built as `ctor(*args, **kwargs)`: a repo class's own members, or a torch layer's
     keys; `args` names what each positional argument of a helper call holds (`Write.args`);
-    `kwargs` None: the layer's arguments are not known (a helper was handed it already built)."""
+    `kwargs` None: the layer's arguments are not known (a helper was handed it already built);
+    `position`: the item of the tuple the helper returns (`self.pool, self.fc = make(..)`)."""
     node.kind = "module"
     if bound and ctor in bound:  # `norm_layer(dim)` where the caller passed `norm_layer=nn.LayerNorm`
         spelled, passed_class = bound[ctor]
@@ -283,8 +287,9 @@ def _fill_class(
     target = project.resolve(holder.file, ctor) if ctor else None
     named = default is not None
     if ctor and not isinstance(target, ClassInfo) and not (target or "").startswith("torch."):
-        made = product(project, holder, ctor)  # `get_down_block(...)`: what the helper's returns build
-        passed = passed_through(project, holder, ctor, args) if made is None or made.ctor in MODULE_BASES else None
+        made = product(project, holder, ctor, position=position)  # `get_down_block(...)`: what its returns build
+        unsure = made is None or made.ctor in MODULE_BASES
+        passed = passed_through(project, holder, ctor, args) if unsure and position is None else None
         if passed is not None and passed != ctor and len(seen) < _DEPTH:
             # `zero_module(nn.Conv2d(..))` returns its argument; `_create_attn(attn_layer, ..)`
             # returns `attn_layer(..)`: the class the caller passes
