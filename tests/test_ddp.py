@@ -303,3 +303,35 @@ def test_a_flag_derived_from_several_arguments_is_a_configuration() -> None:
     assert got == [("proj", "not (dim_in != dim_out)", True)]
     assert v["find_unused_parameters_false_safe"] is False
     assert _ddp(f"{FIXTURE}::Projected", "dim_in=8", "dim_out=4")["find_unused_parameters_false_safe"] is True
+
+
+INSTANCES = FIXTURE.with_name("instance_args.py")
+
+
+def test_a_weight_one_instance_never_gets_its_argument_for_is_unused_there_only() -> None:
+    """imagen-pytorch#75: `self.last(x)` never passes `cond`, so `last.cond` never runs; the
+    instances called with it, with `**kw` or through `.forward` are not judged so."""
+    v = _ddp(f"{INSTANCES}::Stack")
+    got = [(p["names"], p["attribute"], p["when"], p["applies"]) for p in v["parameters"]]
+    assert got == [
+        (["last.cond.bias", "last.cond.weight"], "cond", None, True),
+        (["plain.cond.bias", "plain.cond.weight"], "cond", None, False),  # built without `cond_dim`
+    ]
+    entry = v["parameters"][0]
+    assert entry["why"] == (
+        "used only when `cond` is passed to `CondBlock.forward`, and `Stack` calls this instance without it "
+        f"({INSTANCES.relative_to(INSTANCES.parents[2]).as_posix()}, line 49); built because "
+        "`cond_dim is not None` holds for the arguments `Stack` passes"
+    )
+    assert v["find_unused_parameters_false_safe"] is False
+
+
+def test_the_holders_arguments_decide_whether_the_instance_builds_the_weight() -> None:
+    """With `cond_dim=None` passed down from the holder, `last.cond` is never built: nothing
+    of it is unused (the entry stays, marked as not applying)."""
+    v = _ddp(f"{INSTANCES}::Stack", "cond_dim=None")
+    assert [(p["names"][0], p["applies"]) for p in v["parameters"]] == [
+        ("last.cond.bias", False),
+        ("plain.cond.bias", False),
+    ]
+    assert v["find_unused_parameters_false_safe"] is True

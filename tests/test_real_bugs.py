@@ -198,12 +198,6 @@ def test_mlp_norm_layer_is_high_when_a_call_site_passes_a_torch_norm() -> None:
     assert _in("mlp_norm_layer.py") == [("DW101", "FeedForward", "norm", 17, "high")]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a child's optional forward argument is not followed from the call site: "
-    "`self.final_res_block(x)` never passes `time_emb`, so that instance's `time_mlp` (built because "
-    "`time_cond_dim` was given) never runs; a guard on a forward argument is treated as input-dependent",
-)
 def test_final_block_called_without_its_time_embedding() -> None:
     """lucidrains/imagen-pytorch#75: `final_res_block.time_mlp.1.*` received no gradient under DDP."""
     verdict = _ddp("final_block_without_time.py::TinyUnet")

@@ -10,9 +10,12 @@ nn.Identity()`, `if learnable_pos_embed:`) is unused only in the configurations 
 them. A module that holds no parameters (a dropout) skipped by a setting is listed, and counts
 for nothing: DDP has no gradient of it to wait for.
 
-A flag's value is the creating class's own constructor default unless `--set name=value` gives
-one; what a holder passes to a nested class's constructor is not followed, so a nested flag is
-judged at its own default.
+A flag's value is what the holder passes to the nested class's constructor by keyword (a
+literal, or one of the holder's own parameters at its value: `Block(dim, qk_norm=qk_norm)`),
+else `--set name=value`, else the creating class's own default. A weight of one instance that
+runs only when a forward argument is given, which its holder's calls never pass
+(`self.final_res_block(x)` without `time_emb`: `model/passed.py`), is unused there in every
+configuration that builds it.
 """
 
 from __future__ import annotations
@@ -20,8 +23,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from deadweight.model.configs import creating_settings, creation, holds, unused_settings
+from deadweight.model.configs import creating_settings, creation, holds, init_defaults, unused_settings
 from deadweight.model.elements import element_keys
+from deadweight.model.passed import Omitted, needs_argument, omitted_arguments
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
 from deadweight.model.tree import TreeNode, dotted_names
@@ -64,7 +68,9 @@ def judge(
         by_name.setdefault(c.name, []).append(c)
     out = DdpVerdict(tree.name, settings=dict(settings))
 
-    def walk(node: TreeNode, prefix: str, holder: ClassInfo | None) -> None:
+    def walk(
+        node: TreeNode, prefix: str, holder: ClassInfo | None, env: dict[str, str], omitted: Omitted | None
+    ) -> None:
         for c in node.children:
             path = f"{prefix}{c.name}"
             w = by_key.get((c.owner, c.name)) if c.owner else None
@@ -75,12 +81,66 @@ def judge(
                 names = [path] if c.kind == "parameter" else [f"{path}.{n}" for n in keys]
                 if not names and not w.parameter_free and c.kind != "parameter":
                     names = [f"{path}.*"]  # a module whose parameters are not read: some, maybe
-                _judge_weight(project, analysis, w, c, names, path, holder, settings, out)
+                needed = needs_argument(analysis, w, holder, omitted) if holder and omitted else None
+                if needed is not None and omitted is not None:
+                    _never_passed(project, w, c, names, path, needed, omitted, env, out)
+                else:
+                    _judge_weight(project, analysis, w, c, names, path, holder, env, out)
             nested = by_name.get(c.ctor.split(" = ")[-1], []) if c.kind == "module" else []
-            walk(c, path + ".", nested[0] if len(nested) == 1 else None)
+            child = nested[0] if len(nested) == 1 else None
+            inner_env, inner_omitted = env, None
+            if child is not None and holder is not None and w is not None:
+                inner_env = {**settings, **passed_settings(holder, w, env)}
+                inner_omitted = omitted_arguments(project, analysis, holder, c.name, child)
+            walk(c, path + ".", child, inner_env, inner_omitted)
 
-    walk(tree, "", root)
+    walk(tree, "", root, dict(settings), None)
     return out
+
+
+def passed_settings(holder: ClassInfo, w: Weight, env: dict[str, str]) -> dict[str, str]:
+    """The constructor arguments the holder passes to the child it builds as `w`, as settings of
+    the child: literals, and the holder's own parameters at their values in `env` or their
+    defaults (`CondResBlock(dim, time_cond_dim=cond_dim)` with `cond_dim=32`)."""
+    defaults = init_defaults(holder)
+    out: dict[str, str] = {}
+    for name, text in w.write.kwargs:
+        try:
+            ast.literal_eval(text)
+            out[name] = text
+            continue
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            pass
+        value = env.get(text, defaults.get(text))
+        if value is not None:
+            out[name] = value
+    return out
+
+
+def _never_passed(
+    project: Project,
+    w: Weight,
+    node: TreeNode,
+    names: list[str],
+    path: str,
+    needed: str,
+    omitted: Omitted,
+    env: dict[str, str],
+    out: DdpVerdict,
+) -> None:
+    """An entry for a weight of one instance that runs only when a forward argument its holder
+    never passes is given: unused in every configuration that builds it."""
+    if w.parameter_free or not names:
+        return
+    made = creation(w, project)
+    applies = made is None or holds(made, env) is not False
+    why = (
+        f"used only when `{needed}` is passed to `{w.cls.name}.forward`, and `{omitted.holder.name}` "
+        f"calls this instance without it ({omitted.path}, line {omitted.line})"
+    )
+    if made is not None and applies:
+        why += f"; built because `{made.condition}` holds for the arguments `{omitted.holder.name}` passes"
+    out.entries.append(Entry(names, w.owner, w.name, node.line, why, None, applies, path=path))
 
 
 def _dropped_by(project: Project, analysis: Analysis, w: Weight, holder: ClassInfo | None) -> str | None:

@@ -112,6 +112,9 @@ class Read:
     # `self.stages[1:]`, `self.layers[-1]`: the literal index or slice the read takes, canonical
     # (`1::`, `-1`); None for a read of the whole value or a subscript that is not a literal
     index: str | None = None
+    # `self.block(x, t=t)`: a direct call's arguments, the positional count then each keyword
+    # (`("1", "t")`), `*` for `*args`/`**kwargs`; None for any other read
+    passes: tuple[str, ...] | None = None
 
 
 @dataclass(slots=True, unsafe_hash=True)

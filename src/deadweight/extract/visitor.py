@@ -634,7 +634,10 @@ class Collector:
         index = None
         if kind == F.VALUE and len(chain) == 1 and isinstance(parent, cst.Subscript) and parent.value is top:
             index = literal_index(parent.slice[0].slice) if len(parent.slice) == 1 else None
-        owner.reads.append(F.Read(chain, m.name, span, kind, self._read_guard(), into, index))
+        passes = None
+        if kind == F.VALUE and len(chain) == 1 and isinstance(parent, cst.Call) and parent.func is top:
+            passes = _call_shape(parent)
+        owner.reads.append(F.Read(chain, m.name, span, kind, self._read_guard(), into, index, passes))
 
     # -- writes ----------------------------------------------------------------------------
     def _local_fills(self, call: cst.Call) -> tuple[str, ...]:
@@ -1469,3 +1472,11 @@ def _boolean_test(value: cst.BaseExpression | None) -> bool:
         return False
 
     return plain(value)
+
+
+def _call_shape(call: cst.Call) -> tuple[str, ...]:
+    """`self.block(x, t=t)` -> ("1", "t"): how many positional arguments, which keywords."""
+    positional = sum(1 for a in call.args if a.keyword is None and not a.star)
+    keywords = tuple(a.keyword.value for a in call.args if a.keyword is not None)
+    star = ("*",) if any(a.star for a in call.args) else ()
+    return (str(positional), *keywords, *star)

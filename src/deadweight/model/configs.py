@@ -108,7 +108,7 @@ def unused_settings(analysis: Analysis, w: Weight) -> list[Unused]:
                 continue  # the method that creates it runs only in other settings
             if all(evaluate(g, env) is False for g in guards):
                 if flag.derived:
-                    params = tuple(sorted(_init_defaults(w.cls).items()))
+                    params = tuple(sorted(init_defaults(w.cls).items()))
                     u = Unused(w, flag.param, text, guards[0], uses[0].read.span.line, False, True, params)
                     out.append(dataclasses.replace(u, default=u.holds_with({}) is True))
                     continue
@@ -125,7 +125,7 @@ def _same_test(a: str, b: str) -> bool:
         return False
 
 
-def _init_defaults(info: ClassInfo) -> dict[str, str]:
+def init_defaults(info: ClassInfo) -> dict[str, str]:
     """The literal defaults of the `__init__` that `info` runs (its own or a base's)."""
     for c in info.mro:
         init = c.facts.method("__init__")
