@@ -335,3 +335,13 @@ def test_the_holders_arguments_decide_whether_the_instance_builds_the_weight() -
         ("plain.cond.bias", False),
     ]
     assert v["find_unused_parameters_false_safe"] is True
+
+
+def test_an_instance_built_without_the_weight_has_nothing_to_miss() -> None:
+    """pytorch-forecasting's GatedResidualNetwork shape: `if self.context_size is not None:` with
+    the instance built without `context_size`; the stored flag is read as its argument."""
+    v = _ddp(f"{INSTANCES}::Encoder")
+    assert [(p["names"], p["applies"]) for p in v["parameters"]] == [
+        (["grn.context.bias", "grn.context.weight"], False)
+    ]
+    assert v["find_unused_parameters_false_safe"] is True

@@ -42,8 +42,8 @@ SETTINGS: dict[str, dict[str, Any]] = {
     "registration_rules": FAMILIES,
     "config_flags": FAMILIES,
     "forward_dataflow": FAMILIES,
-    "ddp_configs": {"select": ("DW1", "DW303")},  # DW303 is preview: selected by its code
-    "real_bugs": {"extend_select": ("DW303",)},  # the default rules, and the preview DW303
+    "ddp_configs": {"select": ("DW1", "DW303", "DW304")},  # DW303 and DW304 are preview: selected by code
+    "real_bugs": {"extend_select": ("DW303", "DW304")},  # the default rules, and the preview DW303, DW304
 }
 
 

@@ -29,7 +29,9 @@ ROOT = Path(__file__).resolve().parents[1] / "fixtures" / "real_bugs"
 
 @cache
 def _findings() -> tuple[Finding, ...]:
-    settings = Settings(min_confidence="low", use_cache=False, jobs=1, project_root=str(ROOT), select=("DW", "DW303"))
+    settings = Settings(
+        min_confidence="low", use_cache=False, jobs=1, project_root=str(ROOT), select=("DW", "DW303", "DW304")
+    )
     result = check([ROOT], settings)
     assert not result.errors
     return tuple(result.findings)
@@ -102,8 +104,12 @@ def test_mlp_norm_layer_built_and_never_applied() -> None:
 
 
 def test_mid_conditioning_norm_never_applied() -> None:
-    """lucidrains/imagen-pytorch#75: `norm_mid_cond` is never applied (the block's MLP: xfail below)."""
-    assert _in("final_block_without_time.py") == [("DW101", "TinyUnet", "norm_mid_cond", 31, "high")]
+    """lucidrains/imagen-pytorch#75: `norm_mid_cond` is never applied, and the final block's MLP
+    never runs because `self.final_res_block(x)` never passes `time_emb` (DW304)."""
+    assert _in("final_block_without_time.py") == [
+        ("DW101", "TinyUnet", "norm_mid_cond", 31, "high"),
+        ("DW304", "TinyUnet", "final_res_block", 32, "high"),
+    ]
 
 
 def test_subclass_override_orphans_the_embeddings() -> None:

@@ -27,13 +27,14 @@ def test_rule_set_and_defaults() -> None:
         "DW301",
         "DW302",
         "DW303",
+        "DW304",
         "DW401",
         "DW402",
         "DW403",
         "DW404",
     ]
     assert by_code["DW403"].severity == "info"
-    assert sorted(c for c, r in by_code.items() if r.preview) == ["DW302", "DW303"]
+    assert sorted(c for c, r in by_code.items() if r.preview) == ["DW302", "DW303", "DW304"]
     for r in RULES:
         assert "strict=False" in r.fix or "checkpoint" in r.fix.lower(), r.code
 

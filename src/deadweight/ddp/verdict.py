@@ -23,9 +23,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from deadweight.model.configs import creating_settings, creation, holds, init_defaults, unused_settings
+from deadweight.model.configs import creating_settings, creation, holds, holds_for, unused_settings
 from deadweight.model.elements import element_keys
-from deadweight.model.passed import Omitted, needs_argument, omitted_arguments
+from deadweight.model.passed import Omitted, needs_argument, omitted_arguments, passed_settings
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
 from deadweight.model.tree import TreeNode, dotted_names
@@ -98,25 +98,6 @@ def judge(
     return out
 
 
-def passed_settings(holder: ClassInfo, w: Weight, env: dict[str, str]) -> dict[str, str]:
-    """The constructor arguments the holder passes to the child it builds as `w`, as settings of
-    the child: literals, and the holder's own parameters at their values in `env` or their
-    defaults (`CondResBlock(dim, time_cond_dim=cond_dim)` with `cond_dim=32`)."""
-    defaults = init_defaults(holder)
-    out: dict[str, str] = {}
-    for name, text in w.write.kwargs:
-        try:
-            ast.literal_eval(text)
-            out[name] = text
-            continue
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            pass
-        value = env.get(text, defaults.get(text))
-        if value is not None:
-            out[name] = value
-    return out
-
-
 def _never_passed(
     project: Project,
     w: Weight,
@@ -133,7 +114,7 @@ def _never_passed(
     if w.parameter_free or not names:
         return
     made = creation(w, project)
-    applies = made is None or holds(made, env) is not False
+    applies = made is None or holds_for(made, env, w.cls) is not False
     why = (
         f"used only when `{needed}` is passed to `{w.cls.name}.forward`, and `{omitted.holder.name}` "
         f"calls this instance without it ({omitted.path}, line {omitted.line})"

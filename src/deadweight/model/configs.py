@@ -201,10 +201,15 @@ def creation(w: Weight, project: Project | None = None) -> Creation | None:
     return None
 
 
+UNKNOWN_SETTING = "?"  # a setting whose value is not known (a holder passes an expression): no default either
+
+
 def settings_env(params: dict[str, str], settings: dict[str, str]) -> dict[str, object]:
     """Constructor parameters as values: literal defaults, replaced by the settings given."""
     env: dict[str, object] = {}
     for name, text in {**params, **settings}.items():
+        if text == UNKNOWN_SETTING:
+            continue  # passed, but not a value we know: the default does not apply
         try:
             env[name] = ast.literal_eval(text)
         except (ValueError, SyntaxError):
@@ -215,6 +220,17 @@ def settings_env(params: dict[str, str], settings: dict[str, str]) -> dict[str, 
 def holds(c: Creation, settings: dict[str, str]) -> bool | None:
     """Whether the weight holds its parameters in the configuration (None: not decided by it)."""
     got = evaluate(c.condition, settings_env(c.params, settings))
+    return None if got is None else got == c.holds_when
+
+
+def holds_for(c: Creation, settings: dict[str, str], info: ClassInfo) -> bool | None:
+    """`holds`, with the flags `info`'s constructor stores from its parameters read as those
+    parameters (`self.context_size is not None` after `self.context_size = context_size`)."""
+    env = settings_env(c.params, settings)
+    for flag in flags_of(info).values():
+        if not flag.derived and flag.param in env:
+            env[f"self.{flag.attr}"] = env[flag.param]
+    got = evaluate(c.condition, env)
     return None if got is None else got == c.holds_when
 
 

@@ -16,6 +16,7 @@ import ast
 from dataclasses import dataclass
 
 from deadweight.extract import facts as F
+from deadweight.model.configs import UNKNOWN_SETTING, init_defaults
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
 
@@ -120,3 +121,22 @@ def _required(guard: str, params: frozenset[str]) -> str | None:
         ):
             return t.left.id
     return None
+
+
+def passed_settings(holder: ClassInfo, w: Weight, env: dict[str, str]) -> dict[str, str]:
+    """The constructor arguments the holder passes to the child it builds as `w`, as settings of
+    the child: literals, and the holder's own parameters at their values in `env` or their
+    defaults (`CondResBlock(dim, time_cond_dim=cond_dim)` with `cond_dim=32`); any other
+    expression is passed but unknown (`UNKNOWN_SETTING`), so the child's default does not apply."""
+    defaults = init_defaults(holder)
+    out: dict[str, str] = {}
+    for name, text in w.write.kwargs:
+        try:
+            ast.literal_eval(text)
+            out[name] = text
+            continue
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            pass
+        value = env.get(text, defaults.get(text))
+        out[name] = value if value is not None else UNKNOWN_SETTING  # passed, value not known
+    return out
