@@ -452,3 +452,27 @@ def test_items_unpacked_from_a_helpers_tuple_are_built_per_position() -> None:
         "fc": "make_classifier -> Dropout | Identity | Linear",
     }
     assert [c.name for c in _tuples("Opaque").children] == []  # `return tuple(parts)`: nothing known
+
+
+def test_a_branch_container_and_a_filtered_container_list_every_alternative() -> None:
+    """`self.conv = nn.Sequential(..)` under `if deep:`, `nn.Conv2d(..)` otherwise: both
+    alternatives' keys (the names torch builds for either setting); `nn.Sequential(*filter(None,
+    [a, b if c else None]))`: the list's classes as the container's items."""
+    settings = Settings(use_cache=False, jobs=1, project_root=str(FIXTURE))
+    ctx, _ = link([FIXTURE], settings)
+    (info,) = find_classes(ctx.project, "branches.py", "Stem")
+    tree = build_tree(ctx.project, ctx.reach, info)
+    conv, post = tree.children
+    assert conv.ctor == "nn.Sequential | nn.Conv2d"
+    assert [c.name for c in conv.children] == ["0", "1", "2", "bias", "weight"]
+    assert [c.ctor for c in post.children] == ["nn.Conv2d", "nn.BatchNorm2d"]
+    assert dotted_names(tree) == [
+        "conv.0.bias",
+        "conv.0.weight",
+        "conv.1.bias",
+        "conv.1.weight",
+        "conv.bias",
+        "conv.weight",
+        "post.*.bias",
+        "post.*.weight",
+    ]

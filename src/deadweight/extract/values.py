@@ -31,8 +31,11 @@ _BUILTIN_CALLS = frozenset(
         "sorted",
         "map",
         "getattr",
+        "filter",
     }
 )
+# builtins whose result holds the items of their arguments: `nn.Sequential(*filter(None, [a, b]))`
+_ITEM_PASSING = frozenset({"filter", "list", "tuple", "reversed", "sorted"})
 
 
 def value_kind(
@@ -159,7 +162,7 @@ def element_ctors(node: cst.CSTNode) -> tuple[str, ...]:
             name = dotted(n.func)
             if name and name not in _BUILTIN_CALLS:
                 found.append(name)
-            return False
+            return name in _ITEM_PASSING  # look inside `filter(None, [...])`, `list(...)`
         return not isinstance(n, cst.Lambda)
 
     for part in [a.value for a in node.args] if isinstance(node, cst.Call) else [node]:

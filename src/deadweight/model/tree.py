@@ -11,6 +11,7 @@ use, with `*` where the count is not a constant.
 from __future__ import annotations
 
 import ast
+import dataclasses
 from dataclasses import asdict, dataclass, field
 
 from deadweight.conventions import (
@@ -197,6 +198,19 @@ def _fill_module(
     # names in the write resolve where the write is: a base's `__init__` in another file
     home = w.cls
     last = (w.write.ctor or w.ctor or "").rsplit(".", 1)[-1]
+    if _mixes_containers(w) and len(seen) < _DEPTH:
+        # `if deep_stem: self.conv1 = nn.Sequential(..)` / `else: self.conv1 = nn.Conv2d(..)`:
+        # each branch's module is an alternative, with its own members
+        node.kind = "module"
+        node.note = "built as one of these, by configuration: the members of each are listed"
+        spelled = []
+        for x in _built_writes(w):
+            one = TreeNode("", "unknown", x.ctor or "")
+            _fill_module(project, analysis, holder, dataclasses.replace(w, write=x, writes=(x,)), one, seen, bound)
+            spelled.append(x.ctor or "")
+            _merge(node, one.children)
+        node.ctor = " | ".join(dict.fromkeys(spelled))
+        return
     if last in CONTAINERS:
         node.kind = "container"
         # `self.stages = nn.Sequential()` then `self.stages = nn.Sequential(*stages)`: the filled one
@@ -240,6 +254,17 @@ def _fill_module(
         spelled.append(one.ctor if " = " in one.ctor else ctor)  # `norm_layer = nn.LayerNorm`: the class it is
         _merge(node, one.children)
     node.ctor = " | ".join(spelled)
+
+
+def _built_writes(w: Weight) -> list[F.Write]:
+    return [x for x in w.writes if x.kind == F.MODULE and x.ctor]
+
+
+def _mixes_containers(w: Weight) -> bool:
+    """Some writes build a container and others a plain layer (the branches of an `if`)."""
+    built = _built_writes(w)
+    kinds = {(x.ctor or "").rsplit(".", 1)[-1] in CONTAINERS for x in built}
+    return len(built) > 1 and kinds == {True, False}
 
 
 def _merge(node: TreeNode, children: list[TreeNode]) -> None:
