@@ -345,3 +345,11 @@ def test_an_instance_built_without_the_weight_has_nothing_to_miss() -> None:
         (["grn.context.bias", "grn.context.weight"], False)
     ]
     assert v["find_unused_parameters_false_safe"] is True
+
+
+def test_a_flag_passed_by_position_is_passed_but_unknown() -> None:
+    """`CondBlock(dim, cond_dim)`: the child's `cond_dim=None` default no longer decides that the
+    instance is built without `cond`, so ddp does not call the configuration safe."""
+    v = _ddp(f"{INSTANCES}::Positional")
+    assert [(p["names"], p["applies"]) for p in v["parameters"]] == [(["block.cond.bias", "block.cond.weight"], True)]
+    assert v["find_unused_parameters_false_safe"] is False

@@ -11,8 +11,9 @@ them. A module that holds no parameters (a dropout) skipped by a setting is list
 for nothing: DDP has no gradient of it to wait for.
 
 A flag's value is what the holder passes to the nested class's constructor by keyword (a
-literal, or one of the holder's own parameters at its value: `Block(dim, qk_norm=qk_norm)`),
-else `--set name=value`, else the creating class's own default. A weight of one instance that
+literal, or one of the holder's own parameters at its value: `Block(dim, qk_norm=qk_norm)`;
+by position or as another expression: passed, value unknown), else `--set name=value`, else
+the creating class's own default. A weight of one instance that
 runs only when a forward argument is given, which its holder's calls never pass
 (`self.final_res_block(x)` without `time_emb`: `model/passed.py`), is unused there in every
 configuration that builds it.
@@ -90,7 +91,7 @@ def judge(
             child = nested[0] if len(nested) == 1 else None
             inner_env, inner_omitted = env, None
             if child is not None and holder is not None and w is not None:
-                inner_env = {**settings, **passed_settings(holder, w, env)}
+                inner_env = {**settings, **passed_settings(holder, w, env, child)}
                 inner_omitted = omitted_arguments(project, analysis, holder, c.name, child)
             walk(c, path + ".", child, inner_env, inner_omitted)
 

@@ -96,6 +96,9 @@ class Write:
     # `self.pool, self.fc = create_classifier(..)`: this target's position in the tuple the call
     # returns (None when the value is not unpacked from one call)
     unpacked: int | None = None
+    # a constructor call's positional argument count (-1 with `*args`: any parameter may be
+    # passed), so that what a holder passes by position is known to be passed; None: not a call
+    positional: int | None = None
 
 
 @dataclass(slots=True, unsafe_hash=True)

@@ -738,6 +738,7 @@ class Collector:
             if value is not None and m.name == "__init__" and _boolean_test(value)
             else None,
             unpacked=unpacked if isinstance(value, cst.Call) else None,
+            positional=_positional(value) if isinstance(value, cst.Call) else None,
         )
 
     def _append_write(
@@ -761,6 +762,7 @@ class Collector:
         args: tuple[str, ...] = (),
         derived: str | None = None,
         unpacked: int | None = None,
+        positional: int | None = None,
     ) -> None:
         owner = m.owner
         assert owner is not None
@@ -792,6 +794,7 @@ class Collector:
                 args=args,
                 derived=derived,
                 unpacked=unpacked,
+                positional=positional,
             )
         )
 
@@ -1480,3 +1483,10 @@ def _call_shape(call: cst.Call) -> tuple[str, ...]:
     keywords = tuple(a.keyword.value for a in call.args if a.keyword is not None)
     star = ("*",) if any(a.star for a in call.args) else ()
     return (str(positional), *keywords, *star)
+
+
+def _positional(call: cst.Call) -> int:
+    """How many arguments a call passes by position; -1 when a `*args` may pass any number."""
+    if any(a.star == "*" for a in call.args):
+        return -1
+    return sum(1 for a in call.args if a.keyword is None and not a.star)

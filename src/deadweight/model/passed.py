@@ -123,13 +123,23 @@ def _required(guard: str, params: frozenset[str]) -> str | None:
     return None
 
 
-def passed_settings(holder: ClassInfo, w: Weight, env: dict[str, str]) -> dict[str, str]:
+def passed_settings(
+    holder: ClassInfo, w: Weight, env: dict[str, str], child: ClassInfo | None = None
+) -> dict[str, str]:
     """The constructor arguments the holder passes to the child it builds as `w`, as settings of
     the child: literals, and the holder's own parameters at their values in `env` or their
     defaults (`CondResBlock(dim, time_cond_dim=cond_dim)` with `cond_dim=32`); any other
-    expression is passed but unknown (`UNKNOWN_SETTING`), so the child's default does not apply."""
+    expression is passed but unknown (`UNKNOWN_SETTING`), so the child's default does not apply.
+    With `child`, the parameters its `__init__` takes by position are passed-but-unknown as
+    far as the call passes positional arguments (all of them after a `*args`)."""
     defaults = init_defaults(holder)
     out: dict[str, str] = {}
+    count = w.write.positional
+    init = next((c.facts.method("__init__") for c in child.mro if c.facts.method("__init__")), None) if child else None
+    if init is not None and count:
+        taken = [p for p in init.params if p != "self"]
+        for name in taken if count < 0 else taken[:count]:
+            out[name] = UNKNOWN_SETTING
     for name, text in w.write.kwargs:
         try:
             ast.literal_eval(text)

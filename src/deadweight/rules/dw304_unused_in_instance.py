@@ -99,7 +99,7 @@ class Net(nn.Module):
                 omitted = omitted_arguments(project, ctx.reach, holder, w.name, child)
                 if omitted is None:
                     continue
-                env = passed_settings(holder, w, {})
+                env = passed_settings(holder, w, {}, child)
                 for inner in self._inner(ctx, child):
                     found = self._report(ctx, holder, w, child, inner, omitted, env)
                     if found is not None:
