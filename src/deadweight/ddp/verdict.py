@@ -24,7 +24,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from deadweight.model.configs import creating_settings, creation, holds, holds_for, unused_settings
+from deadweight.model.configs import creating_settings, creation, holds, unused_settings
 from deadweight.model.elements import element_keys
 from deadweight.model.passed import Omitted, needs_argument, omitted_arguments, passed_settings
 from deadweight.model.project import ClassInfo, Project, Weight
@@ -115,7 +115,7 @@ def _never_passed(
     if w.parameter_free or not names:
         return
     made = creation(w, project)
-    applies = made is None or holds_for(made, env, w.cls) is not False
+    applies = made is None or holds(made, env, w.cls) is not False
     why = (
         f"used only when `{needed}` is passed to `{w.cls.name}.forward`, and `{omitted.holder.name}` "
         f"calls this instance without it ({omitted.path}, line {omitted.line})"

@@ -54,16 +54,21 @@ def assigned_value(stack: list[cst.CSTNode], top: cst.CSTNode, i: int) -> cst.Ba
 def unpacked_position(stack: list[cst.CSTNode], top: cst.CSTNode, i: int) -> int | None:
     """`self.pool, self.fc = make(..)`: the position of `top` in a flat tuple target whose value
     is not a tuple written out (then `assigned_value` pairs the items); None otherwise."""
-    if i < 2 or not isinstance(stack[i], cst.Element) or not isinstance(stack[i - 1], (cst.Tuple, cst.List)):
+    if i < 3:
         return None
-    target, element = stack[i - 1], stack[i]
-    assign = stack[i - 2] if isinstance(stack[i - 2], cst.AssignTarget) else None
-    if assign is None or i < 3 or not isinstance(stack[i - 3], cst.Assign):
+    element, target, assign_target, assign = stack[i], stack[i - 1], stack[i - 2], stack[i - 3]
+    if not (
+        isinstance(element, cst.Element)
+        and isinstance(target, (cst.Tuple, cst.List))
+        and isinstance(assign_target, cst.AssignTarget)
+        and isinstance(assign, cst.Assign)
+    ):
         return None
-    value = stack[i - 3].value  # type: ignore[attr-defined]
-    if isinstance(value, (cst.Tuple, cst.List)) or any(isinstance(e, cst.StarredElement) for e in target.elements):  # type: ignore[attr-defined]
+    if isinstance(assign.value, (cst.Tuple, cst.List)) or any(
+        isinstance(e, cst.StarredElement) for e in target.elements
+    ):
         return None
-    return next((x for x, e in enumerate(target.elements) if e is element), None)  # type: ignore[attr-defined]
+    return next((x for x, e in enumerate(target.elements) if e is element), None)
 
 
 def classify(stack: list[cst.CSTNode], chain: tuple[str, ...], top: cst.CSTNode, i: int) -> str:

@@ -1477,16 +1477,18 @@ def _boolean_test(value: cst.BaseExpression | None) -> bool:
     return plain(value)
 
 
+def _by_position(call: cst.Call) -> int:
+    """The arguments a call writes out by position (not `*args`, not keywords)."""
+    return sum(1 for a in call.args if a.keyword is None and not a.star)
+
+
 def _call_shape(call: cst.Call) -> tuple[str, ...]:
     """`self.block(x, t=t)` -> ("1", "t"): how many positional arguments, which keywords."""
-    positional = sum(1 for a in call.args if a.keyword is None and not a.star)
     keywords = tuple(a.keyword.value for a in call.args if a.keyword is not None)
     star = ("*",) if any(a.star for a in call.args) else ()
-    return (str(positional), *keywords, *star)
+    return (str(_by_position(call)), *keywords, *star)
 
 
 def _positional(call: cst.Call) -> int:
     """How many arguments a call passes by position; -1 when a `*args` may pass any number."""
-    if any(a.star == "*" for a in call.args):
-        return -1
-    return sum(1 for a in call.args if a.keyword is None and not a.star)
+    return -1 if any(a.star == "*" for a in call.args) else _by_position(call)

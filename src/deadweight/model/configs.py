@@ -217,17 +217,12 @@ def settings_env(params: dict[str, str], settings: dict[str, str]) -> dict[str, 
     return {k: v for k, v in env.items() if v is not _UNKNOWN}
 
 
-def holds(c: Creation, settings: dict[str, str]) -> bool | None:
-    """Whether the weight holds its parameters in the configuration (None: not decided by it)."""
-    got = evaluate(c.condition, settings_env(c.params, settings))
-    return None if got is None else got == c.holds_when
-
-
-def holds_for(c: Creation, settings: dict[str, str], info: ClassInfo) -> bool | None:
-    """`holds`, with the flags `info`'s constructor stores from its parameters read as those
+def holds(c: Creation, settings: dict[str, str], info: ClassInfo | None = None) -> bool | None:
+    """Whether the weight holds its parameters in the configuration (None: not decided by it).
+    With `info`, the flags its constructor stores from its parameters are read as those
     parameters (`self.context_size is not None` after `self.context_size = context_size`)."""
     env = settings_env(c.params, settings)
-    for flag in flags_of(info).values():
+    for flag in flags_of(info).values() if info is not None else ():
         if not flag.derived and flag.param in env:
             env[f"self.{flag.attr}"] = env[flag.param]
     got = evaluate(c.condition, env)

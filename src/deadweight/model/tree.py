@@ -236,7 +236,7 @@ def _fill_module(
             node.note = "its items are not read from the code"
         return
     # `nn.LayerNorm(d) if qk_norm else nn.Identity()`, or one class per `if` branch
-    built = [x for x in w.writes if x.kind == F.MODULE and x.ctor]
+    built = _built_writes(w)
     ctors = list(dict.fromkeys([*(x.ctor for x in built if x.ctor), *w.write.elements]))
     if len(ctors) <= 1:
         ctor = w.write.ctor or w.ctor or ""

@@ -4,11 +4,12 @@ from collections.abc import Iterable
 
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding, Related
-from deadweight.model.configs import creation, holds_for
+from deadweight.model.configs import creation, holds
 from deadweight.model.passed import Omitted, needs_argument, omitted_arguments, passed_settings
 from deadweight.model.project import ClassInfo, Weight
 from deadweight.model.tree import dotted_names, weight_node
 from deadweight.model.verdicts import describe, explain_confidence
+from deadweight.rules._common import weights_by_name
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
 
@@ -100,7 +101,7 @@ class Net(nn.Module):
                 if omitted is None:
                     continue
                 env = passed_settings(holder, w, {}, child)
-                for inner in self._inner(ctx, child):
+                for inner in weights_by_name(project, child).values():
                     found = self._report(ctx, holder, w, child, inner, omitted, env)
                     if found is not None:
                         yield found
@@ -113,14 +114,6 @@ class Net(nn.Module):
         if not isinstance(target, ClassInfo) or target.external or not target.is_module or target is holder:
             return None
         return target
-
-    @staticmethod
-    def _inner(ctx: Context, child: ClassInfo) -> list[Weight]:
-        by_name: dict[str, Weight] = {}
-        for c in reversed(child.mro):
-            for w in ctx.project.weights(c):
-                by_name[w.name] = w
-        return list(by_name.values())
 
     def _report(
         self,
@@ -138,7 +131,7 @@ class Net(nn.Module):
         if needed is None:
             return None
         made = creation(inner, ctx.project)
-        built = holds_for(made, env, inner.cls) if made is not None else True
+        built = holds(made, env, inner.cls) if made is not None else True
         if built is False:
             return None  # this instance is built without it
         node = weight_node(ctx.project, ctx.reach, child, inner)
