@@ -29,77 +29,121 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 CORPORA = {"timm": "timm-1.0.31", "transformers": "transformers-5.24.0", "diffusers": "diffusers-0.42.1"}
 TM, TF, DF = "timm/models/", "transformers/models/", "diffusers/models/"
-Build = Callable[[Any], Any]  # the imported library module -> the model
 
 
 @dataclass(frozen=True)
 class Case:
-    lib: str  # key of CORPORA, also the module imported for `build`
+    """One class built with `kwargs`: passed to the constructor, or with `config` (a config class
+    of the library) to that config, which the constructor then gets. The same values are the
+    static tree's configuration (`--set name=value`, `--set config.name=value`)."""
+
+    lib: str  # key of CORPORA, also the module imported
     path: str  # the class's file, relative to the corpus root
     cls: str
-    build: Build
+    ctor: str  # the class, as an attribute path from the library's top-level module
+    kwargs: dict[str, Any]
+    config: str | None = None  # the config class that takes `kwargs` (transformers)
+    factory: str | None = None  # built by this library function instead (`create_model`): no configuration read
+    first: str | None = None  # a class passed first by position, an attribute path (ResNet's block)
+
+    def build(self, m: Any) -> Any:
+        if self.factory is not None:
+            return _attr(m, self.factory)(**self.kwargs)
+        ctor = _attr(m, self.ctor)
+        if self.config is not None:
+            return ctor(_attr(m, self.config)(**self.kwargs))
+        return ctor(_attr(m, self.first), **self.kwargs) if self.first else ctor(**self.kwargs)
+
+    def settings(self) -> dict[str, str] | None:
+        """The configuration as `--set` values; None when a factory builds the model."""
+        if self.factory is not None:
+            return None
+        prefix = "config." if self.config else ""
+        return {f"{prefix}{k}": repr(v) for k, v in self.kwargs.items()}
 
 
-def _unet_kw() -> dict[str, Any]:
-    return {"block_out_channels": (8, 16), "layers_per_block": 1, "norm_num_groups": 4}
+def _attr(m: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        m = getattr(m, part)
+    return m
 
+
+UNET = {"block_out_channels": (8, 16), "layers_per_block": 1, "norm_num_groups": 4}
+VIT = {"img_size": 32, "patch_size": 8, "embed_dim": 16, "depth": 2, "num_heads": 2, "num_classes": 10}
+SEQ2SEQ = {
+    "vocab_size": 100,
+    "d_model": 16,
+    "encoder_layers": 2,
+    "decoder_layers": 2,
+    "encoder_attention_heads": 2,
+    "decoder_attention_heads": 2,
+    "encoder_ffn_dim": 32,
+    "decoder_ffn_dim": 32,
+}
+DECODER = {
+    "vocab_size": 100,
+    "hidden_size": 16,
+    "intermediate_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+}
+BERTLIKE = {
+    "vocab_size": 100,
+    "hidden_size": 16,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 2,
+    "intermediate_size": 32,
+    "max_position_embeddings": 64,
+}
 
 CASES: list[Case] = [
-    Case("timm", TM + "vision_transformer.py", "VisionTransformer",
-         lambda m: m.models.vision_transformer.VisionTransformer(img_size=32, patch_size=8, embed_dim=16, depth=2, num_heads=2, num_classes=10)),
-    Case("timm", TM + "deit.py", "VisionTransformerDistilled",
-         lambda m: m.models.deit.VisionTransformerDistilled(img_size=32, patch_size=8, embed_dim=16, depth=2, num_heads=2, num_classes=10)),
-    Case("timm", TM + "resnet.py", "ResNet",
-         lambda m: m.models.resnet.ResNet(m.models.resnet.BasicBlock, [1, 1, 1, 1], num_classes=10)),
-    Case("timm", TM + "convnext.py", "ConvNeXt",
-         lambda m: m.models.convnext.ConvNeXt(depths=(1, 1, 1, 1), dims=(8, 16, 32, 64), num_classes=10)),
-    Case("timm", TM + "efficientnet.py", "EfficientNet",
-         lambda m: m.create_model("efficientnet_b0", pretrained=False, num_classes=10)),
-    Case("timm", TM + "swin_transformer.py", "SwinTransformer",
-         lambda m: m.models.swin_transformer.SwinTransformer(img_size=32, patch_size=4, window_size=4, embed_dim=16, depths=(1, 1), num_heads=(2, 2), num_classes=10)),
-    Case("timm", TM + "mlp_mixer.py", "MlpMixer",
-         lambda m: m.models.mlp_mixer.MlpMixer(num_classes=10, img_size=32, patch_size=8, num_blocks=2, embed_dim=16)),
-    Case("transformers", TF + "bert/modeling_bert.py", "BertModel",
-         lambda m: m.BertModel(m.BertConfig(vocab_size=100, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32, max_position_embeddings=64))),
-    Case("transformers", TF + "roberta/modeling_roberta.py", "RobertaModel",
-         lambda m: m.RobertaModel(m.RobertaConfig(vocab_size=100, hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32, max_position_embeddings=64))),
-    Case("transformers", TF + "distilbert/modeling_distilbert.py", "DistilBertModel",
-         lambda m: m.DistilBertModel(m.DistilBertConfig(vocab_size=100, dim=16, n_layers=2, n_heads=2, hidden_dim=32, max_position_embeddings=64))),
-    Case("transformers", TF + "gpt2/modeling_gpt2.py", "GPT2Model",
-         lambda m: m.GPT2Model(m.GPT2Config(vocab_size=100, n_positions=64, n_embd=16, n_layer=2, n_head=2))),
-    Case("transformers", TF + "llama/modeling_llama.py", "LlamaModel",
-         lambda m: m.LlamaModel(m.LlamaConfig(vocab_size=100, hidden_size=16, intermediate_size=32, num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=1))),
-    Case("transformers", TF + "t5/modeling_t5.py", "T5Model",
-         lambda m: m.T5Model(m.T5Config(vocab_size=100, d_model=16, d_kv=8, d_ff=32, num_layers=2, num_heads=2))),
-    Case("transformers", TF + "bart/modeling_bart.py", "BartModel",
-         lambda m: m.BartModel(m.BartConfig(vocab_size=100, d_model=16, encoder_layers=2, decoder_layers=2, encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, max_position_embeddings=64))),
-    Case("transformers", TF + "vit/modeling_vit.py", "ViTModel",
-         lambda m: m.ViTModel(m.ViTConfig(hidden_size=16, num_hidden_layers=2, num_attention_heads=2, intermediate_size=32, image_size=32, patch_size=8))),
-    Case("transformers", TF + "clip/modeling_clip.py", "CLIPTextModel",
-         lambda m: m.CLIPTextModel(m.CLIPTextConfig(vocab_size=100, hidden_size=16, intermediate_size=32, num_hidden_layers=2, num_attention_heads=2, max_position_embeddings=64))),
-    Case("transformers", TF + "whisper/modeling_whisper.py", "WhisperEncoder",
-         lambda m: m.models.whisper.modeling_whisper.WhisperEncoder(m.WhisperConfig(vocab_size=100, d_model=16, encoder_layers=2, decoder_layers=2, encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32, num_mel_bins=8, max_source_positions=32))),
-    Case("diffusers", DF + "unets/unet_2d.py", "UNet2DModel",
-         lambda m: m.UNet2DModel(sample_size=16, down_block_types=("DownBlock2D", "AttnDownBlock2D"), up_block_types=("AttnUpBlock2D", "UpBlock2D"), attention_head_dim=4, **_unet_kw())),
-    Case("diffusers", DF + "unets/unet_2d_condition.py", "UNet2DConditionModel",
-         lambda m: m.UNet2DConditionModel(sample_size=16, down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), up_block_types=("UpBlock2D", "CrossAttnUpBlock2D"), cross_attention_dim=16, attention_head_dim=4, **_unet_kw())),
-    Case("diffusers", DF + "autoencoders/autoencoder_kl.py", "AutoencoderKL",
-         lambda m: m.AutoencoderKL(down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2, latent_channels=4, **_unet_kw())),
-    Case("diffusers", DF + "controlnets/controlnet.py", "ControlNetModel",
-         lambda m: m.ControlNetModel(down_block_types=("CrossAttnDownBlock2D", "DownBlock2D"), cross_attention_dim=16, attention_head_dim=4, conditioning_embedding_out_channels=(4, 8), **_unet_kw())),
-    Case("diffusers", DF + "transformers/dit_transformer_2d.py", "DiTTransformer2DModel",
-         lambda m: m.DiTTransformer2DModel(num_attention_heads=2, attention_head_dim=8, in_channels=4, num_layers=2, sample_size=8, patch_size=2, num_embeds_ada_norm=10)),
-    Case("diffusers", DF + "transformers/transformer_sd3.py", "SD3Transformer2DModel",
-         lambda m: m.SD3Transformer2DModel(sample_size=8, patch_size=2, in_channels=4, num_layers=2, attention_head_dim=8, num_attention_heads=2, joint_attention_dim=16, caption_projection_dim=16, pooled_projection_dim=16, out_channels=4, pos_embed_max_size=16)),
-    Case("diffusers", DF + "transformers/transformer_flux.py", "FluxTransformer2DModel",
-         lambda m: m.FluxTransformer2DModel(patch_size=1, in_channels=4, num_layers=1, num_single_layers=1, attention_head_dim=8, num_attention_heads=2, joint_attention_dim=16, pooled_projection_dim=16, axes_dims_rope=(2, 2, 4))),
+    Case("timm", TM + "vision_transformer.py", "VisionTransformer", "models.vision_transformer.VisionTransformer", VIT),
+    Case("timm", TM + "deit.py", "VisionTransformerDistilled", "models.deit.VisionTransformerDistilled", VIT),
+    Case("timm", TM + "resnet.py", "ResNet", "models.resnet.ResNet", {"layers": [1, 1, 1, 1], "num_classes": 10}, first="models.resnet.BasicBlock"),
+    Case("timm", TM + "convnext.py", "ConvNeXt", "models.convnext.ConvNeXt", {"depths": (1, 1, 1, 1), "dims": (8, 16, 32, 64), "num_classes": 10}),
+    Case("timm", TM + "efficientnet.py", "EfficientNet", "", {"model_name": "efficientnet_b0", "pretrained": False, "num_classes": 10}, factory="create_model"),
+    Case("timm", TM + "swin_transformer.py", "SwinTransformer", "models.swin_transformer.SwinTransformer", {"img_size": 32, "patch_size": 4, "window_size": 4, "embed_dim": 16, "depths": (1, 1), "num_heads": (2, 2), "num_classes": 10}),
+    Case("timm", TM + "mlp_mixer.py", "MlpMixer", "models.mlp_mixer.MlpMixer", {"num_classes": 10, "img_size": 32, "patch_size": 8, "num_blocks": 2, "embed_dim": 16}),
+    Case("transformers", TF + "bert/modeling_bert.py", "BertModel", "BertModel", BERTLIKE, config="BertConfig"),
+    Case("transformers", TF + "roberta/modeling_roberta.py", "RobertaModel", "RobertaModel", BERTLIKE, config="RobertaConfig"),
+    Case("transformers", TF + "distilbert/modeling_distilbert.py", "DistilBertModel", "DistilBertModel", {"vocab_size": 100, "dim": 16, "n_layers": 2, "n_heads": 2, "hidden_dim": 32, "max_position_embeddings": 64}, config="DistilBertConfig"),
+    Case("transformers", TF + "gpt2/modeling_gpt2.py", "GPT2Model", "GPT2Model", {"vocab_size": 100, "n_positions": 64, "n_embd": 16, "n_layer": 2, "n_head": 2}, config="GPT2Config"),
+    Case("transformers", TF + "llama/modeling_llama.py", "LlamaModel", "LlamaModel", {"vocab_size": 100, "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 2, "num_attention_heads": 2, "num_key_value_heads": 1}, config="LlamaConfig"),
+    Case("transformers", TF + "t5/modeling_t5.py", "T5Model", "T5Model", {"vocab_size": 100, "d_model": 16, "d_kv": 8, "d_ff": 32, "num_layers": 2, "num_heads": 2}, config="T5Config"),
+    Case("transformers", TF + "bart/modeling_bart.py", "BartModel", "BartModel", {**SEQ2SEQ, "max_position_embeddings": 64}, config="BartConfig"),
+    Case("transformers", TF + "vit/modeling_vit.py", "ViTModel", "ViTModel", {"hidden_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 32, "image_size": 32, "patch_size": 8}, config="ViTConfig"),
+    Case("transformers", TF + "clip/modeling_clip.py", "CLIPTextModel", "CLIPTextModel", BERTLIKE, config="CLIPTextConfig"),
+    Case("transformers", TF + "whisper/modeling_whisper.py", "WhisperEncoder", "models.whisper.modeling_whisper.WhisperEncoder", {**SEQ2SEQ, "num_mel_bins": 8, "max_source_positions": 32}, config="WhisperConfig"),
+    Case("transformers", TF + "electra/modeling_electra.py", "ElectraModel", "ElectraModel", {**BERTLIKE, "embedding_size": 8}, config="ElectraConfig"),
+    Case("transformers", TF + "albert/modeling_albert.py", "AlbertModel", "AlbertModel", {**BERTLIKE, "embedding_size": 8}, config="AlbertConfig"),
+    Case("transformers", TF + "xlm_roberta/modeling_xlm_roberta.py", "XLMRobertaModel", "XLMRobertaModel", BERTLIKE, config="XLMRobertaConfig"),
+    Case("transformers", TF + "deberta_v2/modeling_deberta_v2.py", "DebertaV2Model", "DebertaV2Model", BERTLIKE, config="DebertaV2Config"),
+    Case("transformers", TF + "opt/modeling_opt.py", "OPTModel", "OPTModel", {"vocab_size": 100, "hidden_size": 16, "num_hidden_layers": 2, "ffn_dim": 32, "num_attention_heads": 2, "max_position_embeddings": 64, "word_embed_proj_dim": 16}, config="OPTConfig"),
+    Case("transformers", TF + "mistral/modeling_mistral.py", "MistralModel", "MistralModel", {**DECODER, "num_key_value_heads": 1}, config="MistralConfig"),
+    Case("transformers", TF + "qwen2/modeling_qwen2.py", "Qwen2Model", "Qwen2Model", {**DECODER, "num_key_value_heads": 1}, config="Qwen2Config"),
+    Case("transformers", TF + "gemma/modeling_gemma.py", "GemmaModel", "GemmaModel", {**DECODER, "num_key_value_heads": 1, "head_dim": 8}, config="GemmaConfig"),
+    Case("transformers", TF + "phi/modeling_phi.py", "PhiModel", "PhiModel", DECODER, config="PhiConfig"),
+    Case("transformers", TF + "gpt_neox/modeling_gpt_neox.py", "GPTNeoXModel", "GPTNeoXModel", DECODER, config="GPTNeoXConfig"),
+    Case("transformers", TF + "bloom/modeling_bloom.py", "BloomModel", "BloomModel", {"vocab_size": 100, "hidden_size": 16, "n_layer": 2, "n_head": 2}, config="BloomConfig"),
+    Case("timm", TM + "cait.py", "Cait", "models.cait.Cait", {**VIT, "depth_token_only": 1}),
+    Case("timm", TM + "beit.py", "Beit", "models.beit.Beit", VIT),
+    Case("timm", TM + "eva.py", "Eva", "models.eva.Eva", VIT),
+    Case("timm", TM + "xcit.py", "Xcit", "models.xcit.Xcit", VIT),
+    Case("diffusers", DF + "autoencoders/vq_model.py", "VQModel", "VQModel", {"down_block_types": ("DownEncoderBlock2D",) * 2, "up_block_types": ("UpDecoderBlock2D",) * 2, "latent_channels": 4, **UNET}),
+    Case("diffusers", DF + "transformers/prior_transformer.py", "PriorTransformer", "PriorTransformer", {"num_attention_heads": 2, "attention_head_dim": 8, "num_layers": 2, "embedding_dim": 16, "num_embeddings": 4, "additional_embeddings": 4}),
+    Case("diffusers", DF + "unets/unet_2d.py", "UNet2DModel", "UNet2DModel", {"sample_size": 16, "down_block_types": ("DownBlock2D", "AttnDownBlock2D"), "up_block_types": ("AttnUpBlock2D", "UpBlock2D"), "attention_head_dim": 4, **UNET}),
+    Case("diffusers", DF + "unets/unet_2d_condition.py", "UNet2DConditionModel", "UNet2DConditionModel", {"sample_size": 16, "down_block_types": ("CrossAttnDownBlock2D", "DownBlock2D"), "up_block_types": ("UpBlock2D", "CrossAttnUpBlock2D"), "cross_attention_dim": 16, "attention_head_dim": 4, **UNET}),
+    Case("diffusers", DF + "autoencoders/autoencoder_kl.py", "AutoencoderKL", "AutoencoderKL", {"down_block_types": ("DownEncoderBlock2D",) * 2, "up_block_types": ("UpDecoderBlock2D",) * 2, "latent_channels": 4, **UNET}),
+    Case("diffusers", DF + "controlnets/controlnet.py", "ControlNetModel", "ControlNetModel", {"down_block_types": ("CrossAttnDownBlock2D", "DownBlock2D"), "cross_attention_dim": 16, "attention_head_dim": 4, "conditioning_embedding_out_channels": (4, 8), **UNET}),
+    Case("diffusers", DF + "transformers/dit_transformer_2d.py", "DiTTransformer2DModel", "DiTTransformer2DModel", {"num_attention_heads": 2, "attention_head_dim": 8, "in_channels": 4, "num_layers": 2, "sample_size": 8, "patch_size": 2, "num_embeds_ada_norm": 10}),
+    Case("diffusers", DF + "transformers/transformer_sd3.py", "SD3Transformer2DModel", "SD3Transformer2DModel", {"sample_size": 8, "patch_size": 2, "in_channels": 4, "num_layers": 2, "attention_head_dim": 8, "num_attention_heads": 2, "joint_attention_dim": 16, "caption_projection_dim": 16, "pooled_projection_dim": 16, "out_channels": 4, "pos_embed_max_size": 16}),
+    Case("diffusers", DF + "transformers/transformer_flux.py", "FluxTransformer2DModel", "FluxTransformer2DModel", {"patch_size": 1, "in_channels": 4, "num_layers": 1, "num_single_layers": 1, "attention_head_dim": 8, "num_attention_heads": 2, "joint_attention_dim": 16, "pooled_projection_dim": 16, "axes_dims_rope": (2, 2, 4)}),
 ]  # fmt: skip
 
 # Why a name is missed, by mechanism. Each runtime-only name is classified from the static node
@@ -178,6 +222,18 @@ def _walk(n: Any, prefix: str, opt: bool, names: dict[str, bool], nodes: dict[st
         _walk(c, name + ".", o, names, nodes)
 
 
+def _tied(n: Any, prefix: str = "") -> list[str]:
+    """Names `named_parameters()` does not list: parameters tied to another key, listed once
+    under that key."""
+    out = []
+    for c in n.children:
+        name = f"{prefix}{c.name}"
+        if c.kind == "parameter" and c.tied_to is not None:
+            out.append(name)
+        out.extend(_tied(c, name + "."))
+    return out
+
+
 def static_part(corpus: Path, cache: Path, only: set[str]) -> dict[str, Any]:
     """Each case's static tree: its dotted names with "optional", and its opaque nodes."""
     from deadweight.api import link
@@ -205,6 +261,13 @@ def static_part(corpus: Path, cache: Path, only: set[str]) -> dict[str, Any]:
             _walk(tree, "", False, names, nodes)
             assert list(names) == dotted_names(tree), case.cls  # the same walk as deadweight's
             out[case.cls] = {"names": names, "nodes": nodes, "seconds": round(time.monotonic() - start, 2)}
+            given = case.settings()
+            if given is not None:  # the same configuration the torch part builds
+                configured = build_tree(ctx.project, ctx.reach, found[0], given)
+                c_names: dict[str, bool] = {}
+                _walk(configured, "", False, c_names, {})
+                tied = set(_tied(configured))
+                out[case.cls]["configured"] = {n: o for n, o in c_names.items() if n not in tied}
     return out
 
 
@@ -265,6 +328,16 @@ def compare(static: dict[str, Any], real: dict[str, Any]) -> dict[str, Any]:
     return {"runtime_only": runtime_only, "static_only": static_only, "unbuilt": unbuilt}
 
 
+def compare_configured(configured: dict[str, bool], real: list[str]) -> dict[str, Any]:
+    """The configured tree against `named_parameters()`: equal when every real name matches a
+    pattern and every pattern (decided or not) a real name."""
+    patterns = {p: _regex(p) for p in configured}
+    missing = [n for n in real if not any(r.fullmatch(n) for r in patterns.values())]
+    extra = [p for p, r in patterns.items() if not any(r.fullmatch(n) for n in real)]
+    decided = [p for p in extra if not configured[p]]  # the tree says "built" and torch did not build it
+    return {"missing": missing, "extra": extra, "open": sum(configured.values()), "decided": decided}
+
+
 def where(name: str, static: dict[str, Any], modules: dict[str, str]) -> tuple[str, dict[str, Any] | None, str]:
     """The deepest static node on the way to a runtime-only name, and the class torch built there."""
     parts = name.split(".")
@@ -295,6 +368,8 @@ def mechanism(cls: str, key: str, node: dict[str, Any] | None) -> str:
 
 def report(static: dict[str, Any], real: dict[str, Any], command: str, versions: str) -> str:
     rows, details = [], []
+    configured_rows: list[str] = []
+    configured_details: list[str] = []
     affected: dict[str, dict[str, int]] = {}  # mechanism -> class -> mismatched names
     for case in CASES:
         s, r = static.get(case.cls), real.get(case.cls)
@@ -311,6 +386,30 @@ def report(static: dict[str, Any], real: dict[str, Any], command: str, versions:
             f"| {case.lib} | `{case.cls}` | {len(r['names'])} | {len(s['names'])} | {sum(s['names'].values())} "
             f"| {len(unbuilt)} | {len(ro)} | {len(so)} | {exact} |"
         )
+        if "configured" not in s:
+            configured_rows.append(
+                f"| {case.lib} | `{case.cls}` | {len(r['names'])} | – | – | – | – | – | not read: built by `{case.factory}` |"
+            )
+        else:
+            k = compare_configured(s["configured"], r["names"])
+            verdict = "equal" if not k["missing"] and not k["extra"] else "no"
+            configured_rows.append(
+                f"| {case.lib} | `{case.cls}` | {len(r['names'])} | {len(s['configured'])} | {k['open']} "
+                f"| {len(k['missing'])} | {len(k['extra'])} | {len(k['decided'])} | {verdict} |"
+            )
+            if verdict != "equal":
+                configured_details.append(f"### {case.cls}\n")
+                for label, names in (
+                    ("In torch, not in the tree", k["missing"]),
+                    ("In the tree, not in torch", k["extra"]),
+                ):
+                    if names:
+                        shown = collapse(names)
+                        more = f", and {len(shown) - 24} more patterns" if len(shown) > 24 else ""
+                        configured_details.append(
+                            f"- {label} ({len(names)}): " + ", ".join(f"`{x}`" for x in shown[:24]) + more
+                        )
+                configured_details.append("")
         if exact.startswith("exact"):
             continue
         details.append(f"### {case.cls} (`{case.path}`)\n")
@@ -367,7 +466,30 @@ def report(static: dict[str, Any], real: dict[str, Any], command: str, versions:
     equal_n = sum("| exact, equal |" in r for r in ran)
     total = f"{len(ran)} classes ran, {exact_n} exact, of them {equal_n} also equal; {len(rows) - len(ran)} not run."
     by_mech = ["## Mismatches by mechanism", "", total, "", *summary, ""]
-    return "\n".join([*head, *rows, "", *by_mech, "## Mismatches per class", "", *details])
+    equal_c = sum(r.endswith("| equal |") for r in configured_rows)
+    configured = [
+        "## The tree of the configuration torch built",
+        "",
+        "`build_tree(..., settings)` (`deadweight tree PATH::CLASS --set name=value`, config fields as",
+        "`--set config.name=value`) with the values each class is built with above: conditions,",
+        "branches, torch layers' optional keys and counts that those values decide are decided, in",
+        "every nested class from what its holder passes (`model/configured.py`). *Equal*: every real",
+        "name matches a name of that tree and every name of it a real one (a parameter tied to another",
+        "key is left out, as `named_parameters()` lists it once). *Open*: names still under a",
+        "condition or an alternative the configuration does not decide. *Missing*: real names no",
+        "name of the tree matches (the static misses above, or a decided branch whose items are",
+        "not read where the other alternative's `*` pattern matched them). *Extra, decided*: names the",
+        "tree gives as built for sure that torch did not build: a wrong decision (should be 0).",
+        "",
+        f"{equal_c} of {len(configured_rows)} classes equal.",
+        "",
+        "| library | class | real params | configured names | of them open | missing | extra | extra, decided | verdict |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        *configured_rows,
+        "",
+        *(["### Configured mismatches", "", *configured_details] if configured_details else []),
+    ]
+    return "\n".join([*head, *rows, "", *configured, *by_mech, "## Mismatches per class", "", *details])
 
 
 def main() -> None:

@@ -587,22 +587,54 @@ def inspect_command(target: str, output_format: str, python: str | None, isolate
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--python", "python", metavar="PATH", help="The analyzed project's environment (as for `check`).")
 @click.option("--isolated", is_flag=True, help="Ignore configuration files.")
-def tree_command(target: str, output_format: str, python: str | None, isolated: bool) -> None:
+@click.option(
+    "--configured",
+    is_flag=True,
+    help="The tree of one configuration: the constructor's defaults, and the --set values.",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A constructor argument, or a config field as config.NAME=VALUE (repeatable; implies --configured).",
+)
+def tree_command(
+    target: str, output_format: str, python: str | None, isolated: bool, configured: bool, sets: tuple[str, ...]
+) -> None:
     """The module tree a class's construction builds, read from the code (nothing is run):
     submodules with their classes, parameters and buffers at the leaves, containers with a
-    symbolic index `*`, conditions, and dead weights with their rule code."""
+    symbolic index `*`, conditions, and dead weights with their rule code. With --configured
+    or --set, what one configuration builds: the conditions and branches its values decide
+    are decided; those that depend on anything else stay marked."""
     from deadweight.model.tree import build_tree
     from deadweight.report.tree import render_json, render_text
 
+    settings = _parse_sets(sets)
+    if settings is None:
+        return
     found = _target_classes(target, python, isolated, modules=True)
     if found is None:
         return
     ctx, classes = found
-    nodes = [build_tree(ctx.project, ctx.reach, c) for c in classes]
+    chosen = settings if configured or sets else None
+    nodes = [build_tree(ctx.project, ctx.reach, c, chosen) for c in classes]
     if output_format == "json":
-        click.echo(render_json(nodes))
+        click.echo(render_json(nodes, chosen))
         return
-    render_text(nodes, sys.stdout)
+    render_text(nodes, sys.stdout, settings=chosen)
+
+
+def _parse_sets(sets: tuple[str, ...]) -> dict[str, str] | None:
+    """`--set NAME=VALUE` items as a dict; None (after the usage error) for a malformed one."""
+    out: dict[str, str] = {}
+    for item in sets:
+        name, eq, value = item.partition("=")
+        if not eq or not name.strip():
+            _fail(f"--set {item!r}: expected NAME=VALUE, for example use_flash_attn=True")
+            return None
+        out[name.strip()] = value.strip()
+    return out
 
 
 @main.command("ddp")
@@ -620,13 +652,9 @@ def ddp_command(target: str, sets: tuple[str, ...], output_format: str, python: 
     from deadweight.ddp.verdict import judge, render
     from deadweight.model.tree import build_tree
 
-    settings_given: dict[str, str] = {}
-    for item in sets:
-        name, eq, value = item.partition("=")
-        if not eq or not name.strip():
-            _fail(f"--set {item!r}: expected NAME=VALUE, for example use_flash_attn=True")
-            return
-        settings_given[name.strip()] = value.strip()
+    settings_given = _parse_sets(sets)
+    if settings_given is None:
+        return
     found = _target_classes(target, python, isolated, modules=True)
     if found is None:
         return

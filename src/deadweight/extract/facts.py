@@ -99,6 +99,17 @@ class Write:
     # a constructor call's positional argument count (-1 with `*args`: any parameter may be
     # passed), so that what a holder passes by position is known to be passed; None: not a call
     positional: int | None = None
+    # every `if` (or ternary) this write sits under, outermost first, with the method's fixed
+    # locals written in; "" for a level that is a loop, `try` or `with` (which decides nothing)
+    guards: tuple[str, ...] = ()
+    # the constructor call's arguments as (keyword, source), fixed locals written in: "" for a
+    # positional one, "*" / "**" for an unpacked one; what the tree evaluates under a
+    # configuration. For a container, the arguments of the one call that builds every item
+    # (`nn.ModuleList([Block(dim=d) for _ in range(n)])`), if there is one
+    call: tuple[tuple[str, str], ...] = ()
+    # `self.use_cls = config.use_cls`: the value's source in `__init__` when it is an expression
+    # over names, attributes and literals (fixed locals written in); None otherwise
+    value: str | None = None
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -157,6 +168,7 @@ class InitCall:
     kwargs: tuple[tuple[str, str], ...]
     star: bool = False  # *args or **kwargs passed on: positions beyond them are unknown
     named: tuple[str, ...] = ()  # every keyword passed, literal or not
+    call: tuple[tuple[str, str], ...] = ()  # every argument as `Write.call` spells them
 
 
 @dataclass(slots=True, unsafe_hash=True)
@@ -212,6 +224,11 @@ class MethodFacts:
     calls_super_init_at: int | None = None  # statement index of super().__init__() if any
     init_calls: tuple[InitCall, ...] = ()  # super().__init__(...), Base.__init__(self, ...)
     defaults: tuple[tuple[str, str], ...] = ()  # parameter -> literal default (`add_bias_kv=False`)
+    # the parameters a call may pass by position, in order, then `*args` / `**kwargs` if taken
+    positional: tuple[str, ...] = ()
+    # parameters the body binds again (`use_fc_norm = ... if use_fc_norm is None else ..`): what
+    # a condition on one of them tests is not the argument, so a configured tree does not know it
+    rebound: tuple[str, ...] = ()
     class_defaults: tuple[tuple[str, str], ...] = ()  # parameter -> a class default (`block_fn=Block`)
     key_reads: tuple[str, ...] = ()  # `state_dict[prefix + "version"]`: names read by checkpoint key
     returns_only_none: bool = False  # every return is bare / None and there is at least one
@@ -278,6 +295,12 @@ class FunctionFacts:
     returns_params: tuple[str, ...] = ()  # parameters it returns as they are: `return module`
     # `return pool, fc`: for each tuple it returns, the callee that made each item ("" unknown)
     tuple_returns: tuple[tuple[str, ...], ...] = ()
+    # `return attn_layer(dim, qkv_bias=qkv_bias, **kwargs)`: (callee, arguments as `Write.call`
+    # spells them) of each call it returns, so a configured tree passes the helper's values on
+    return_calls: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
+    positional: tuple[str, ...] = ()  # as `MethodFacts.positional`
+    rebound: tuple[str, ...] = ()  # as `MethodFacts.rebound`
+    defaults: tuple[tuple[str, str], ...] = ()  # as `MethodFacts.defaults`
 
 
 @dataclass(frozen=True, slots=True)

@@ -78,6 +78,7 @@ class _Func:
     depth0: int = 0  # the collector's cond_depth where the method starts
     produced: list[str] = field(default_factory=list)  # callees whose results it returns
     tuple_returns: list[tuple[str, ...]] = field(default_factory=list)  # `return pool, fc`
+    return_calls: list[tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=list)
     # `pool, fc = create_classifier(..)`: local -> the call and the local's position in the tuple
     local_unpacked: dict[str, tuple[cst.Call, int]] = field(default_factory=dict)
     assigned: set[str] = field(default_factory=set)  # every local name bound so far
@@ -247,6 +248,8 @@ class Collector:
                 self.funcs[-1].tuple_returns.append(tuple(self._producer(e.value) or "" for e in v.elements))
             if isinstance(v, cst.Name) and v.value in self.funcs[-1].params:
                 self.funcs[-1].passthrough.append(v.value)
+            if isinstance(v, cst.Call) and (callee := dotted(v.func)):
+                self.funcs[-1].return_calls.append((callee, self._call_texts(v.args)))
 
     def _visit_subscript(self, node: cst.Subscript) -> None:
         self._key_read(node.value, node.slice[0].slice)
@@ -428,6 +431,8 @@ class Collector:
                     calls_super_init_at=f.super_init_at,
                     init_calls=tuple(f.init_calls),
                     defaults=_defaults(node),
+                    positional=_positional_params(node),
+                    rebound=tuple(p for p in f.params if p in f.assigned),
                     class_defaults=tuple(dict.fromkeys((*_class_defaults(node), *f.local_defaults))),
                     key_reads=tuple(dict.fromkeys(f.key_reads)),
                     returns_only_none=bool(f.returns) and not any(f.returns),
@@ -455,6 +460,10 @@ class Collector:
                     return_types(node),
                     tuple(dict.fromkeys(f.passthrough)),
                     tuple(dict.fromkeys(f.tuple_returns)),
+                    tuple(f.return_calls),
+                    _positional_params(node),
+                    tuple(p for p in f.params if p in f.assigned),
+                    _defaults(node),
                 )
             )
 
@@ -700,6 +709,9 @@ class Collector:
         empty = isinstance(value, cst.Call) and not value.args
         two = isinstance(value, cst.IfExp) and kind == F.MODULE and cond is None and bool(elements)
         choice = self.guard(value.test) if isinstance(value, cst.IfExp) and two else None
+        alias = _alias_test(value, m.local_values) if kind == F.MODULE and elements else None
+        if alias is not None:  # `cls = A if guided else B`, then `cls(..)`: A when the test holds
+            choice = self.guard(alias)
         if _empty_container(value) or (_container(kind, ctor) and _no_items(value)):
             assert m.owner is not None
             m.empty_containers[attr] = len(m.owner.writes)
@@ -739,7 +751,19 @@ class Collector:
             else None,
             unpacked=unpacked if isinstance(value, cst.Call) else None,
             positional=_positional(value) if isinstance(value, cst.Call) else None,
+            call=self._call_texts(made.args) if (made := _built_call(value, m.local_values)) is not None else (),
+            value=self.guard(value)[:_VALUE_TEXT]
+            if value is not None and m.name == "__init__" and _evaluable(value)
+            else None,
         )
+
+    def _call_texts(self, args: Sequence[cst.Arg]) -> tuple[tuple[str, str], ...]:
+        """A call's arguments as `Write.call` keeps them, fixed locals written in (short)."""
+        out = []
+        for a in args:
+            key = a.keyword.value if a.keyword is not None else (a.star or "")
+            out.append((key, self.guard(a.value)[:_ARG_TEXT]))
+        return tuple(out)
 
     def _append_write(
         self,
@@ -763,9 +787,12 @@ class Collector:
         derived: str | None = None,
         unpacked: int | None = None,
         positional: int | None = None,
+        call: tuple[tuple[str, str], ...] = (),
+        value: str | None = None,
     ) -> None:
         owner = m.owner
         assert owner is not None
+        chain = self._guard_chain(m, (resolved or cond) if cond is not None else None)
         condition = cond if cond is not None else (self.conds[-1] if self.conds else None)
         if cond is None:
             test = self.guards[-1] if self.guards else None
@@ -795,8 +822,20 @@ class Collector:
                 derived=derived,
                 unpacked=unpacked,
                 positional=positional,
+                guards=chain,
+                call=call,
+                value=value,
             )
         )
+
+    def _guard_chain(self, m: _Func, cond: str | None) -> tuple[str, ...]:
+        """Every condition of method `m` that encloses the write being recorded, outermost
+        first (see `Write.guards`; an `else` branch's is already negated), and a ternary
+        value's own test (`cond`) last."""
+        out = [self.guard(g) if g is not None else "" for g in self.guards[m.depth0 :]]
+        if cond is not None:
+            out.append(cond)
+        return tuple(out)
 
     def _register_call(self, m: _Func, fn: str, call: cst.Call, span: F.Span) -> None:
         args = [a for a in call.args if a.keyword is None]
@@ -852,7 +891,11 @@ class Collector:
                 f.super_init_at = f.stmt_index
             sargs = func.value.args
             target = (dotted(sargs[0].value) or "") if len(sargs) == 2 else ""
-            f.init_calls.append(_init_call(func.attr.value, target, bool(target), node.args))
+            f.init_calls.append(
+                dataclasses.replace(
+                    _init_call(func.attr.value, target, bool(target), node.args), call=self._call_texts(node.args)
+                )
+            )
             return
         if isinstance(func, cst.Name):
             alias = f.local_values.get(func.value)
@@ -887,7 +930,8 @@ class Collector:
             and node.args
             and is_self(node.args[0].value)
         ):
-            f.init_calls.append(_init_call("__init__", fname.rsplit(".", 1)[0], False, node.args[1:]))
+            init_call = _init_call("__init__", fname.rsplit(".", 1)[0], False, node.args[1:])
+            f.init_calls.append(dataclasses.replace(init_call, call=self._call_texts(node.args[1:])))
         if fname == "eval" and node.args:
             self._eval_call(f, node.args[0].value)
         if fname == "getattr" and node.args and is_self(node.args[0].value):
@@ -1139,6 +1183,77 @@ class Collector:
 
 
 _FILLS = frozenset({"append", "extend", "insert"})
+_ARG_TEXT = 100  # characters of an argument's source kept in `Write.call`
+_VALUE_TEXT = 200  # and of a value kept in `Write.value`
+_VALUE_NODES = (
+    cst.Name,
+    cst.Attribute,
+    cst.Integer,
+    cst.Float,
+    cst.SimpleString,
+    cst.Comparison,
+    cst.BooleanOperation,
+    cst.UnaryOperation,
+    cst.IfExp,
+    cst.Tuple,
+    cst.List,
+)
+
+
+def _evaluable(value: cst.BaseExpression) -> bool:
+    """An expression over names, attributes and literals (no call but `getattr`, no subscript),
+    short enough to keep as `Write.value`: what a configured tree can evaluate."""
+    ok = True
+
+    def enter(n: cst.CSTNode) -> bool:
+        nonlocal ok
+        getattr_call = isinstance(n, cst.Call) and isinstance(n.func, cst.Name) and n.func.value == "getattr"
+        if isinstance(n, cst.BaseExpression) and not isinstance(n, _VALUE_NODES) and not getattr_call:
+            ok = False
+        return ok
+
+    walk(value, enter)
+    return ok
+
+
+def _built_call(value: cst.BaseExpression | None, locals_: dict[str, cst.BaseExpression]) -> cst.Call | None:
+    """The constructor call a written value makes: itself, a ternary's first branch, or the
+    call a local was bound to (`layer = nn.Linear(..)`, `self.fc = layer`)."""
+    for _ in range(4):
+        if isinstance(value, cst.Name) and value.value in locals_:
+            value = locals_[value.value]
+        elif isinstance(value, cst.IfExp):
+            value = value.body
+        else:
+            break
+    if not isinstance(value, cst.Call):
+        return None
+    if (dotted(value.func) or "").rsplit(".", 1)[-1] in CONTAINERS:
+        return _element_call(value)
+    return value
+
+
+def _alias_test(value: cst.BaseExpression | None, locals_: dict[str, cst.BaseExpression]) -> cst.BaseExpression | None:
+    """The test of `cls = A if test else B` when the value calls that local: `cls(..)`."""
+    if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
+        return None
+    bound = locals_.get(value.func.value)
+    while isinstance(bound, cst.Name) and bound.value in locals_:
+        bound = locals_[bound.value]
+    if isinstance(bound, cst.IfExp) and class_named(bound.body) and class_named(bound.orelse):
+        return bound.test
+    return None
+
+
+def _element_call(container: cst.Call) -> cst.Call | None:
+    """The one call that builds every item of a container (`nn.ModuleList([Block(dim=d) for _ in
+    range(n)])`, `nn.Sequential(*[..])`): its arguments are each item's."""
+    if len(container.args) != 1:
+        return None
+    arg = container.args[0].value
+    if isinstance(arg, cst.ListComp | cst.GeneratorExp) and isinstance(arg.elt, cst.Call):
+        return arg.elt
+    return None
 
 
 def _class_table(value: cst.BaseExpression) -> tuple[str, ...]:
@@ -1379,6 +1494,18 @@ def _defaults(node: cst.FunctionDef) -> tuple[tuple[str, str], ...]:
         text = _literal(x.default) if x.default is not None else None
         if text is not None:
             out.append((x.name.value, text))
+    return tuple(out)
+
+
+def _positional_params(node: cst.FunctionDef) -> tuple[str, ...]:
+    """The parameters a call may pass by position, in order, then `*name` for a star
+    parameter: what a configured tree binds a constructor call's arguments to."""
+    p = node.params
+    out = [x.name.value for x in (*p.posonly_params, *p.params)]
+    if isinstance(p.star_arg, cst.Param):
+        out.append("*" + p.star_arg.name.value)
+    if p.star_kwarg is not None:
+        out.append("**" + p.star_kwarg.name.value)
     return tuple(out)
 
 

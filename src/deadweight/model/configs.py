@@ -335,6 +335,32 @@ def _self_attrs(cond: str) -> set[str]:
     }
 
 
+@dataclass(frozen=True)
+class Obj:
+    """An object whose attributes the code reads, most often a config (`config.hidden_size`):
+    the attributes its class's code gives it, and what a setting sets. A missing attribute is
+    not known."""
+
+    cls: str
+    attrs: dict[str, object]
+
+
+UNKNOWN = _UNKNOWN  # what `value_of` gives for an expression the environment does not decide
+SET = _SET  # a value known to be there and not None (a module built on every path), not which
+
+
+def value_of(expr: str, env: dict[str, object]) -> object:
+    """The value of an expression's source under `env`, or `UNKNOWN`."""
+    try:
+        tree = ast.parse(expr.strip(), mode="eval")
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return _UNKNOWN
+    try:
+        return _eval(tree.body, env)
+    except RecursionError:
+        return _UNKNOWN
+
+
 def evaluate(cond: str, env: dict[str, object]) -> bool | None:
     """True, False, or None when the condition depends on anything but `env`."""
     try:
@@ -356,6 +382,24 @@ def _eval(node: ast.expr, env: dict[str, object]) -> object:
         return env.get(f"self.{node.attr}", _UNKNOWN)
     if isinstance(node, ast.Name):  # a constructor parameter (`creation`'s conditions)
         return env.get(node.id, _UNKNOWN)
+    if isinstance(node, ast.Attribute):  # `config.use_bias`, `self.config.use_bias`
+        base = _eval(node.value, env)
+        return base.attrs.get(node.attr, _UNKNOWN) if isinstance(base, Obj) else _UNKNOWN
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "getattr"
+        and len(node.args) in (2, 3)
+        and isinstance(node.args[1], ast.Constant)
+        and isinstance(node.args[1].value, str)
+        and not node.keywords
+    ):  # `getattr(config, "use_bias", False)`
+        base = _eval(node.args[0], env)
+        if not isinstance(base, Obj):
+            return _UNKNOWN
+        if node.args[1].value in base.attrs:
+            return base.attrs[node.args[1].value]
+        return _eval(node.args[2], env) if len(node.args) == 3 else _UNKNOWN
     if isinstance(node, ast.IfExp):
         test = _eval(node.test, env)
         if test is _UNKNOWN:
@@ -364,6 +408,9 @@ def _eval(node: ast.expr, env: dict[str, object]) -> object:
     if isinstance(node, ast.Tuple | ast.List | ast.Set):
         items = [_eval(e, env) for e in node.elts]
         return _UNKNOWN if any(i is _UNKNOWN or i is _SET for i in items) else tuple(items)
+    if isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) and isinstance(k.value, str) for k in node.keys):
+        # `**{"device": device}`: which names it passes is known even when a value is not
+        return {k.value: _eval(v, env) for k, v in zip(node.keys, node.values, strict=True)}  # type: ignore[union-attr]
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
         v = _eval(node.operand, env)
         return _UNKNOWN if v is _UNKNOWN else (False if v is _SET else not v)
@@ -387,4 +434,14 @@ def _eval(node: ast.expr, env: dict[str, object]) -> object:
             return left != right
         if isinstance(op, ast.In | ast.NotIn) and isinstance(right, tuple):
             return (left in right) == isinstance(op, ast.In)
+        if isinstance(op, ast.Lt | ast.LtE | ast.Gt | ast.GtE) and _number(left) and _number(right):
+            a, b = float(left), float(right)  # type: ignore[arg-type]
+            return {ast.Lt: a < b, ast.LtE: a <= b, ast.Gt: a > b, ast.GtE: a >= b}[type(op)]
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        v = _eval(node.operand, env)
+        return -v if _number(v) else _UNKNOWN  # type: ignore[operator]
     return _UNKNOWN
+
+
+def _number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)

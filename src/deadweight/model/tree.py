@@ -11,6 +11,7 @@ use, with `*` where the count is not a constant.
 from __future__ import annotations
 
 import ast
+import copy
 import dataclasses
 from dataclasses import asdict, dataclass, field
 
@@ -23,6 +24,18 @@ from deadweight.conventions import (
     torch_layer_variants,
 )
 from deadweight.extract import facts as F
+from deadweight.model.configs import value_of
+from deadweight.model.configured import (
+    Args,
+    Env,
+    Scopes,
+    all_hold,
+    call_args,
+    decide,
+    helper_call,
+    scopes,
+    settings_args,
+)
 from deadweight.model.products import passed_through, product
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
@@ -59,10 +72,20 @@ class TreeNode:
         return asdict(self)
 
 
-def build_tree(project: Project, analysis: Analysis, info: ClassInfo) -> TreeNode:
-    """The tree of `info`, with each weight's verdict where deadweight has one."""
+def build_tree(
+    project: Project, analysis: Analysis, info: ClassInfo, settings: dict[str, str] | None = None
+) -> TreeNode:
+    """The tree of `info`, with each weight's verdict where deadweight has one. With `settings`
+    (constructor arguments and `config.<field>` values, as `--set` gives them; empty for the
+    defaults), the tree of that one configuration: the conditions, branches and torch layers'
+    optional keys that its values decide are decided (`model/configured.py`); the rest stay as
+    they are without a configuration."""
     root = TreeNode(info.name, "module", info.name, path=info.path, line=info.facts.span.line)
-    root.children = _members(project, analysis, info, (info.key,))
+    configured = None
+    if settings is not None:
+        args, fields = settings_args(settings)
+        configured = scopes(project, info, args, fields)
+    root.children = _members(project, analysis, info, (info.key,), scopes_=configured)
     _tie(info, root)
     return root
 
@@ -132,16 +155,28 @@ Bound = dict[str, tuple[str, "ClassInfo | str"]]
 
 
 def _members(
-    project: Project, analysis: Analysis, info: ClassInfo, seen: tuple[str, ...], bound: Bound | None = None
+    project: Project,
+    analysis: Analysis,
+    info: ClassInfo,
+    seen: tuple[str, ...],
+    bound: Bound | None = None,
+    scopes_: Scopes | None = None,
 ) -> list[TreeNode]:
     """The weights an instance of `info` holds: its own and its bases', later definitions first
     overriding earlier ones by name, in the order the base-most class creates them; `bound`:
-    the layer classes its constructor was passed."""
+    the layer classes its constructor was passed; `scopes_`: the configuration's values in each
+    class's constructor (None: no configuration)."""
     by_name: dict[str, Weight] = {}
     for c in reversed(info.mro):
         for w in project.weights(c):
             by_name[w.name] = w
-    return [weight_node(project, analysis, info, w, seen, bound) for w in by_name.values()]
+    out = []
+    for w in by_name.values():
+        env = scopes_.get(w.cls.key, {}) if scopes_ is not None else None
+        node = _weight_node(project, analysis, info, w, seen, bound, env)
+        if node is not None:
+            out.append(node)
+    return out
 
 
 def weight_node(
@@ -152,12 +187,36 @@ def weight_node(
     seen: tuple[str, ...] = (),
     bound: Bound | None = None,
 ) -> TreeNode:
+    """The node of weight `w` of `holder`, in no particular configuration."""
+    node = _weight_node(project, analysis, holder, w, seen, bound)
+    assert node is not None
+    return node
+
+
+def _weight_node(
+    project: Project,
+    analysis: Analysis,
+    holder: ClassInfo,
+    w: Weight,
+    seen: tuple[str, ...] = (),
+    bound: Bound | None = None,
+    env: Env | None = None,
+) -> TreeNode | None:
+    """The node of weight `w` of `holder`; with `env` (the configuration's values where `w` is
+    written), None when that configuration does not build it."""
+    condition = w.write.condition if w.conditional else None
+    if env is not None:
+        configured = _configure(w, env)
+        if configured is None:
+            return None
+        w, decided = configured
+        condition = None if decided else condition
     written = w.write.ctor or (w.ctor or "").rsplit(".", 1)[-1]
     node = TreeNode(
         w.name,
         "unknown",
         written,
-        condition=w.write.condition if w.conditional else None,
+        condition=condition,
         path=w.path,
         line=w.write.span.line,
         owner=w.owner,
@@ -182,8 +241,62 @@ def weight_node(
         node.kind = "buffer"
         node.persistent = ("persistent", "False") not in w.write.kwargs
     else:
-        _fill_module(project, analysis, holder, w, node, seen, bound)
+        _fill_module(project, analysis, holder, w, node, seen, bound, env)
     return node
+
+
+def _configure(w: Weight, env: Env) -> tuple[Weight, bool] | None:
+    """`w` as the configuration builds it: None when no write that builds it runs; else the
+    weight with the writes that may run, and whether it is built for sure (then with the one
+    write that runs last, a ternary's branch chosen)."""
+    states = [(x, _runs(w, x, env)) for x in w.writes]
+    live = [(x, s) for x, s in states if s is not False]
+    if not any(x.kind != F.NONE for x, _ in live):
+        return None
+    if all(s is True for _, s in live) and len({x.method for x, _ in live}) == 1:
+        last = live[-1][0]
+        if last.kind == F.NONE:
+            return None
+        return dataclasses.replace(w, write=_choose(last, env), writes=(_choose(last, env),)), True
+    kept = tuple(x for x, _ in live)
+    first = next(x for x in kept if x.kind != F.NONE)
+    return dataclasses.replace(w, write=first if w.write not in kept else w.write, writes=kept), False
+
+
+def _runs(w: Weight, x: F.Write, env: Env) -> bool | None:
+    """Whether write `x` runs in the configuration: every guard of its method holds, and, for a
+    builder method `__init__` calls (`if self.vectorized: self._init_vectorized()`), a call of
+    it runs (None: not decided, as when a call's test holds but the tests around it are not
+    read)."""
+    own = all_hold(x.guards, env) if x.guards else True
+    if own is False or x.method == "__init__":
+        return own
+    calls = [
+        r
+        for c in w.cls.mro
+        for r in c.facts.reads
+        if r.chain == (x.method,) and r.kind == F.VALUE and r.method == "__init__"
+    ]
+    called = [True if not r.guarded_by else decide(r.guarded_by, env) for r in calls]
+    if not called or all(c is False for c in called):
+        return False if called else None
+    if any(c is True and not r.guarded_by for c, r in zip(called, calls, strict=True)):
+        return own
+    return None
+
+
+def _choose(x: F.Write, env: Env) -> F.Write:
+    """`A(..) if test else B(..)` with `test` decided: the branch built."""
+    if not x.choice or not x.elements:
+        return x
+    d = decide(x.choice, env)
+    if d is None:
+        return x
+    container = (x.ctor or "").rsplit(".", 1)[-1] in CONTAINERS
+    if d:
+        return dataclasses.replace(x, choice=None, elements=x.elements[:-1] if container else ())
+    other = x.elements[-1] if container else x.elements[0]
+    return dataclasses.replace(x, choice=None, ctor=other, elements=(), kwargs=(), call=(), items=(), count=None)
 
 
 def _fill_module(
@@ -194,6 +307,7 @@ def _fill_module(
     node: TreeNode,
     seen: tuple[str, ...],
     bound: Bound | None = None,
+    env: Env | None = None,
 ) -> None:
     # names in the write resolve where the write is: a base's `__init__` in another file
     home = w.cls
@@ -206,7 +320,7 @@ def _fill_module(
         spelled = []
         for x in _built_writes(w):
             one = TreeNode("", "unknown", x.ctor or "")
-            _fill_module(project, analysis, holder, dataclasses.replace(w, write=x, writes=(x,)), one, seen, bound)
+            _fill_module(project, analysis, holder, dataclasses.replace(w, write=x, writes=(x,)), one, seen, bound, env)
             spelled.append(x.ctor or "")
             _merge(node, one.children)
         node.ctor = " | ".join(dict.fromkeys(spelled))
@@ -217,17 +331,33 @@ def _fill_module(
         made = [x for x in w.writes if x.kind == F.MODULE and (x.ctor or "").rsplit(".", 1)[-1] in CONTAINERS]
         write = next((x for x in reversed(made) if x.items or x.elements), w.write)
         node.count = write.count if len(made) == 1 and write.count != "0" else None  # `[]`: filled later
+        if env is not None and node.count is not None:
+            counted = value_of(node.count, env)
+            if isinstance(counted, int) and not isinstance(counted, bool):
+                node.count = str(counted)
+                if counted == 0:
+                    return  # this configuration builds it empty
         if write.items and len(made) == 1:  # `nn.Sequential(a(), b())`: items 0, 1
             for index, ctor in enumerate(write.items):
                 item = TreeNode(str(index), "unknown", ctor, path=w.path, line=write.span.line)
-                _fill_class(project, analysis, home, ctor, item, dict(), seen, bound=bound)
+                _fill_class(project, analysis, home, ctor, item, dict(), seen, bound=bound, env=env)
                 node.children.append(item)
             return
         only_when = dict(write.element_conditions)
+        # `[Block(dim=d, qk_norm=qk_norm) for _ in range(depth)]`: every item's arguments
+        each = call_args(write.call, env) if env is not None and len(write.elements) == 1 and write.call else None
         for ctor in write.elements:
-            item = TreeNode("*", "unknown", ctor, condition=only_when.get(ctor), path=w.path, line=write.span.line)
-            _fill_class(project, analysis, home, ctor, item, dict(), seen, bound=bound)
+            when = only_when.get(ctor)
+            if env is not None and when is not None:
+                appended = decide(when, env)
+                if appended is False:
+                    continue
+                when = None if appended else when
+            item = TreeNode("*", "unknown", ctor, condition=when, path=w.path, line=write.span.line)
+            _fill_class(project, analysis, home, ctor, item, dict(), seen, bound=bound, env=env, call=each)
             node.children.append(item)
+        if env is not None:
+            _number_items(node)
         for put in stored_members(project, holder, w.name):  # `self.add_mixin("pos_embed", Mixin())`
             item = TreeNode(put.key, "unknown", put.ctor, path=w.path, line=w.write.span.line)
             _fill_class(project, analysis, put.caller, put.ctor, item, dict(put.kwargs), seen)
@@ -240,8 +370,20 @@ def _fill_module(
     ctors = list(dict.fromkeys([*(x.ctor for x in built if x.ctor), *w.write.elements]))
     if len(ctors) <= 1:
         ctor = w.write.ctor or w.ctor or ""
+        call = call_args(w.write.call, env) if env is not None else None
         _fill_class(
-            project, analysis, home, ctor, node, dict(w.write.kwargs), seen, w.write.args, bound, w.write.unpacked
+            project,
+            analysis,
+            home,
+            ctor,
+            node,
+            dict(w.write.kwargs),
+            seen,
+            w.write.args,
+            bound,
+            w.write.unpacked,
+            env=env,
+            call=call,
         )
         return
     kwargs_of = {x.ctor: dict(x.kwargs) for x in reversed(built)}
@@ -250,10 +392,24 @@ def _fill_module(
     spelled = []
     for ctor in ctors:
         one = TreeNode("", "unknown", ctor)
-        _fill_class(project, analysis, home, ctor, one, kwargs_of.get(ctor, {}), seen, bound=bound)
+        _fill_class(project, analysis, home, ctor, one, kwargs_of.get(ctor, {}), seen, bound=bound, env=env)
         spelled.append(one.ctor if " = " in one.ctor else ctor)  # `norm_layer = nn.LayerNorm`: the class it is
         _merge(node, one.children)
     node.ctor = " | ".join(spelled)
+
+
+_NUMBERED = 64  # items a configured container lists one by one (more stay `*`)
+
+
+def _number_items(node: TreeNode) -> None:
+    """A configured container of a known count whose items are one class built on every path:
+    the items as torch numbers them (`blocks.0`, `blocks.1`), as `named_parameters()` does."""
+    if node.count is None or not node.count.isdigit() or int(node.count) > _NUMBERED or len(node.children) != 1:
+        return
+    item = node.children[0]
+    if item.name != "*" or item.condition is not None or " | " in item.ctor:
+        return
+    node.children = [dataclasses.replace(copy.deepcopy(item), name=str(i)) for i in range(int(node.count))]
 
 
 def _built_writes(w: Weight) -> list[F.Write]:
@@ -293,17 +449,22 @@ def _fill_class(
     args: tuple[str, ...] = (),
     bound: Bound | None = None,
     position: int | None = None,
+    *,
+    env: Env | None = None,
+    call: Args | None = None,
 ) -> None:
     """A module built as `ctor(*args, **kwargs)`: a repo class's own members, or a torch layer's
     keys; `args` names what each positional argument of a helper call holds (`Write.args`);
     `kwargs` None: the layer's arguments are not known (a helper was handed it already built);
-    `position`: the item of the tuple the helper returns (`self.pool, self.fc = make(..)`)."""
+    `position`: the item of the tuple the helper returns (`self.pool, self.fc = make(..)`);
+    `env`: a configuration's values where the call is written (None: no configuration), and
+    `call` the call's arguments evaluated there (None: not known)."""
     node.kind = "module"
     if bound and ctor in bound:  # `norm_layer(dim)` where the caller passed `norm_layer=nn.LayerNorm`
         spelled, passed_class = bound[ctor]
         node.ctor = f"{ctor} = {spelled}"
         node.note = f"`{ctor}` as the caller passes it"
-        _fill_target(project, analysis, passed_class, spelled, node, kwargs, seen, holder=holder)
+        _fill_target(project, analysis, passed_class, spelled, node, kwargs, seen, holder=holder, env=env, call=call)
         return
     default = _class_default(holder, ctor)
     if default is not None:  # `block_fn(dim)` with `block_fn=Block`: the class built by default
@@ -311,6 +472,7 @@ def _fill_class(
         node.note = f"`{node.ctor.split(' = ')[0]}` as it defaults; a caller may pass another class"
     target = project.resolve(holder.file, ctor) if ctor else None
     named = default is not None
+    made_by_helper = False
     if ctor and not isinstance(target, ClassInfo) and not (target or "").startswith("torch."):
         made = product(project, holder, ctor, position=position)  # `get_down_block(...)`: what its returns build
         unsure = made is None or made.ctor in MODULE_BASES
@@ -319,7 +481,8 @@ def _fill_class(
             # `zero_module(nn.Conv2d(..))` returns its argument; `_create_attn(attn_layer, ..)`
             # returns `attn_layer(..)`: the class the caller passes
             node.ctor = passed
-            _fill_class(project, analysis, holder, passed, node, None, (*seen, f"{ctor}()"))
+            handed = helper_call(project, holder, ctor, call) if env is not None else None
+            _fill_class(project, analysis, holder, passed, node, None, (*seen, f"{ctor}()"), env=env, call=handed)
             node.ctor = f"{ctor} -> {node.ctor}"
             return
         if made is not None:
@@ -329,13 +492,28 @@ def _fill_class(
                 node.note = f"`{ctor}` returns one of these, by its arguments: the members of each are listed"
                 for a in alternatives:
                     one = TreeNode("", "unknown", a)
-                    _fill_target(project, analysis, project.classes.get(a) or a, a, one, {}, seen)
+                    _fill_target(project, analysis, project.classes.get(a) or a, a, one, {}, seen, env=env)
                     _merge(node, one.children)
                 return
             node.ctor = f"{ctor} -> {made.ctor.rsplit('.', 1)[-1]}"
             target = project.classes.get(made.ctor) or made.ctor
-            ctor, named = made.ctor, True
-    _fill_target(project, analysis, target, ctor, node, kwargs, seen, keep_ctor=named, holder=holder, bound=bound)
+            ctor, named, made_by_helper = made.ctor, True, True
+    if made_by_helper:
+        call = None  # the helper's arguments, not the class's
+    _fill_target(
+        project,
+        analysis,
+        target,
+        ctor,
+        node,
+        kwargs,
+        seen,
+        keep_ctor=named,
+        holder=holder,
+        bound=bound,
+        env=env,
+        call=call,
+    )
 
 
 def _fill_target(
@@ -350,9 +528,12 @@ def _fill_target(
     keep_ctor: bool = True,
     holder: ClassInfo | None = None,
     bound: Bound | None = None,
+    env: Env | None = None,
+    call: Args | None = None,
 ) -> None:
     """The members of the resolved class `target` (a repo class, or a qualified name); `holder`
-    is where the call is written, whose keyword arguments may pass layer classes on."""
+    is where the call is written, whose keyword arguments may pass layer classes on; `env` and
+    `call` as `_fill_class` takes them."""
     node.kind = "module"
     if isinstance(target, ClassInfo) and not target.external:
         if target.key in seen or len(seen) >= _DEPTH:
@@ -361,9 +542,10 @@ def _fill_target(
         if not keep_ctor:
             node.ctor = target.name
         passes = _passes(project, holder, kwargs, bound) if holder is not None and kwargs else None
-        node.children = _members(project, analysis, target, (*seen, target.key), passes)
+        inner = scopes(project, target, call) if env is not None else None
+        node.children = _members(project, analysis, target, (*seen, target.key), passes, inner)
         _tie(target, node)
-        base = _torch_base(target)
+        base = _torch_base(target, inner)
         if base is not None:  # `class ScaledEmbedding(nn.Embedding)`: the base's own keys too
             own = TreeNode("", "module", base[0])
             _torch_keys(own, base[0], base[1])
@@ -371,6 +553,8 @@ def _fill_target(
         return
     qualified = target if isinstance(target, str) else (target.key if target is not None else ctor)
     last = ctor.rsplit(".", 1)[-1]
+    if env is not None and (kwargs is not None or call is not None):
+        kwargs = _decided_kwargs(kwargs or {}, call)
     if not qualified.startswith("torch.nn.") or not _torch_keys(node, last, kwargs):
         node.note = "its parameters are not known (not a torch layer with literal arguments, nor a class read here)"
 
@@ -394,9 +578,20 @@ def _passes(project: Project, holder: ClassInfo, kwargs: dict[str, str], bound: 
     return out or None
 
 
-def _torch_base(info: ClassInfo) -> tuple[str, dict[str, str]] | None:
+def _decided_kwargs(kwargs: dict[str, str], call: Args | None) -> dict[str, str]:
+    """A torch layer's keyword arguments with those the configuration decides written as
+    literals (`bias=qkv_bias` with `qkv_bias=False`: `bias=False`)."""
+    out = dict(kwargs)
+    for key, value in call or ():
+        if key not in ("", "*", "**") and (value is None or isinstance(value, bool | int | float | str)):
+            out[key] = repr(value)
+    return out
+
+
+def _torch_base(info: ClassInfo, configured: Scopes | None = None) -> tuple[str, dict[str, str]] | None:
     """The torch layer a repo class derives from (`nn.Embedding`), with the keyword arguments its
-    `super().__init__(...)` passes (a non-literal one as `?`, which decides nothing for sure)."""
+    `super().__init__(...)` passes (a non-literal one as `?`, which decides nothing for sure,
+    unless the configuration `configured` decides it)."""
     for c in info.mro:
         for b in c.bases:
             qualified = b if isinstance(b, str) else (b.key if b.external else "")
@@ -408,6 +603,8 @@ def _torch_base(info: ClassInfo) -> tuple[str, dict[str, str]] | None:
             for call in init.init_calls if init is not None else ():
                 if call.method == "__init__":
                     kwargs = {**{n: "?" for n in call.named}, **dict(call.kwargs)}
+                    if configured is not None:
+                        kwargs = _decided_kwargs(kwargs, call_args(call.call, configured.get(c.key, {})))
                     break
             return last, kwargs
     return None

@@ -12,14 +12,26 @@ from rich.tree import Tree
 from deadweight.model.tree import TreeNode, dotted_names
 
 
-def render_json(nodes: list[TreeNode]) -> str:
+def render_json(nodes: list[TreeNode], settings: dict[str, str] | None = None) -> str:
+    """`configuration`: null for the tree of every configuration, else the settings evaluated
+    (`{}`: the defaults)."""
     return json.dumps(
-        [{**n.to_dict(), "parameters": dotted_names(n), "state_dict": dotted_names(n, buffers=True)} for n in nodes],
+        [
+            {
+                **n.to_dict(),
+                "configuration": settings,
+                "parameters": dotted_names(n),
+                "state_dict": dotted_names(n, buffers=True),
+            }
+            for n in nodes
+        ],
         indent=2,
     )
 
 
-def render_text(nodes: list[TreeNode], stream: TextIO, *, color: bool | None = None) -> None:
+def render_text(
+    nodes: list[TreeNode], stream: TextIO, *, color: bool | None = None, settings: dict[str, str] | None = None
+) -> None:
     # piped, a tree is not cut at 80 columns: each line stays whole for grep and diff
     width = None if stream.isatty() else 10_000
     console = Console(file=stream, force_terminal=color, no_color=color is False, highlight=False, width=width)
@@ -27,11 +39,36 @@ def render_text(nodes: list[TreeNode], stream: TextIO, *, color: bool | None = N
         tree = Tree(f"[bold]{escape(node.name)}[/bold]  [dim]{escape(node.path)}:{node.line}[/dim]")
         for child in node.children:
             _add(tree, child)
+        if settings is not None:
+            given = ", ".join(f"{k}={v}" for k, v in settings.items())
+            console.print(f"configuration: the constructor's defaults{', with ' + escape(given) if given else ''}")
         console.print(tree)
         names = dotted_names(node)
-        console.print(
-            f"{len(names)} parameter name{'s' if len(names) != 1 else ''} (`*`: an index that is not a constant)"
-        )
+        line = f"{len(names)} parameter name{'s' if len(names) != 1 else ''} (`*`: an index that is not a constant)"
+        if settings is not None:
+            open_ = undecided(node)
+            line += (
+                f"; {open_} of them depend on values the code does not give (marked `only when`, or `A | B`)"
+                if open_
+                else "; every condition decided"
+            )
+        console.print(line)
+
+
+def undecided(node: TreeNode) -> int:
+    """Parameter names under `node` that a condition or an alternative still leaves open."""
+    count = 0
+
+    def walk(n: TreeNode, open_: bool) -> None:
+        nonlocal count
+        for c in n.children:
+            o = open_ or c.condition is not None or " | " in c.ctor
+            if c.kind == "parameter" and o:
+                count += 1
+            walk(c, o)
+
+    walk(node, False)
+    return count
 
 
 def _add(parent: Tree, node: TreeNode) -> None:
