@@ -206,3 +206,53 @@ def test_a_parameter_bound_again_before_its_test_is_not_its_argument(linked: Any
         tree = _tree(linked, "Rebound", settings)
         assert [c.ctor for c in tree.children] == ["nn.Identity | nn.LayerNorm", "nn.LayerNorm | nn.Identity"]
         assert undecided(tree) == 4
+
+
+def _decided(node: TreeNode, prefix: str = "", open_: bool = False) -> dict[str, bool]:
+    """Each parameter name with whether a condition or an alternative still leaves it open."""
+    out: dict[str, bool] = {}
+    for c in node.children:
+        o = open_ or c.condition is not None or " | " in c.ctor
+        name = f"{prefix}{c.name}"
+        if c.kind == "parameter":
+            out[name] = o
+        out.update(_decided(c, name + ".", o))
+    return out
+
+
+def test_local_list_items_builders_positional_flags_and_unpacked_keywords(linked: Any) -> None:
+    every = _tree(linked, "Stacked", None)
+    items = next(c for c in every.children if c.name == "layers").children
+    # appended in the branches of an `if` to a local list: each class under its condition
+    assert [(i.ctor, i.condition) for i in items] == [("Block", "not dual"), ("Dual", "not (not dual)")]
+    defaults = _decided(_tree(linked, "Stacked", {}))
+    assert [i for i in defaults if i.startswith("layers.*.a.")] == []  # `Dual` is not built
+    assert "embed.weight" not in defaults  # the builder runs only when `vectorized` is given
+    # `nn.LayerNorm(dim, 1e-6, affine)`: the flag is positional, which the layer table cannot read
+    assert defaults["norm.weight"] is True and defaults["norm.bias"] is True
+    assert defaults["proj.weight"] is False and "proj.bias" not in defaults  # `**{"bias": False}`
+    given = _decided(_tree(linked, "Stacked", {"dual": "True", "vectorized": "3", "affine": "True"}))
+    assert given["embed.weight"] is False and given["proj.bias"] is False
+    assert given["layers.*.a.attn.qkv.weight"] is False and "layers.*.attn.qkv.weight" not in given
+    stored = _tree(linked, "Stacked", {"vectorized": "None"})
+    assert "embed" not in {c.name for c in stored.children}
+
+
+@pytest.mark.parametrize("settings", [{}, {"dual": "True", "vectorized": "3", "affine": "True"}, {"n": "1"}])
+def test_what_the_configured_tree_decides_torch_builds(linked: Any, settings: dict[str, str]) -> None:
+    """Sound where it decides: every real name matches a name of the tree, and every name the
+    tree gives as decided is one torch builds."""
+    import re
+
+    torch = pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("configured_tree_fixture_stacked", FILE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    kwargs, _ = _settings_as_kwargs(settings)
+    with torch.device("meta"):
+        real = [n for n, _ in module.Stacked(**kwargs).named_parameters()]
+    names = _decided(_tree(linked, "Stacked", settings))
+    patterns = {n: re.compile(re.escape(n).replace(r"\*", r"\d+")) for n in names}
+    assert all(any(p.fullmatch(r) for p in patterns.values()) for r in real), real
+    assert all(any(patterns[n].fullmatch(r) for r in real) for n, o in names.items() if not o), names

@@ -226,6 +226,9 @@ class MethodFacts:
     defaults: tuple[tuple[str, str], ...] = ()  # parameter -> literal default (`add_bias_kv=False`)
     # the parameters a call may pass by position, in order, then `*args` / `**kwargs` if taken
     positional: tuple[str, ...] = ()
+    # `__init__` only: each `self.<method>(..)` it calls, with every condition around the call
+    # as `Write.guards` spells them: whether a builder method runs in a configuration
+    self_call_guards: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # parameters the body binds again (`use_fc_norm = ... if use_fc_norm is None else ..`): what
     # a condition on one of them tests is not the argument, so a configured tree does not know it
     rebound: tuple[str, ...] = ()

@@ -79,6 +79,7 @@ class _Func:
     produced: list[str] = field(default_factory=list)  # callees whose results it returns
     tuple_returns: list[tuple[str, ...]] = field(default_factory=list)  # `return pool, fc`
     return_calls: list[tuple[str, tuple[tuple[str, str], ...]]] = field(default_factory=list)
+    self_call_guards: list[tuple[str, tuple[str, ...]]] = field(default_factory=list)
     # `pool, fc = create_classifier(..)`: local -> the call and the local's position in the tuple
     local_unpacked: dict[str, tuple[cst.Call, int]] = field(default_factory=dict)
     assigned: set[str] = field(default_factory=set)  # every local name bound so far
@@ -95,6 +96,10 @@ class _Func:
     # what a local list holds, from its literal and every `append`/`+=` after it (`resnets =
     # [Block()]`, `resnets.append(Block())`), for the container built of it: `nn.ModuleList(resnets)`
     local_lists: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # for each local list: the classes appended only under an `if` (opened after the list was
+    # bound, at `local_list_depth`), with that condition, as `Write.element_conditions`
+    local_list_conditions: dict[str, dict[str, str]] = field(default_factory=dict)
+    local_list_depth: dict[str, int] = field(default_factory=dict)
     local_args: dict[str, tuple[str, ...]] = field(default_factory=dict)  # `b = zero_module(conv)`: `Write.args`
     passthrough: list[str] = field(default_factory=list)  # parameters returned as they are
     # `norm_layer = norm_layer or partial(LayerNorm, eps=1e-6)`: a class default bound in the body
@@ -289,7 +294,9 @@ class Collector:
         if _empty_container(f.local_values.get(target.value)):
             f.local_fills[target.value] = (*f.local_fills.get(target.value, ()), *element_ctors(node.value))
         if target.value in f.local_lists:
-            f.local_lists[target.value] = (*f.local_lists[target.value], *element_ctors(node.value))
+            made = element_ctors(node.value)
+            self._note_appended(f, target.value, made)
+            f.local_lists[target.value] = (*f.local_lists[target.value], *made)
 
     def _call_args(self, call: cst.Call) -> tuple[str, ...]:
         """What each positional argument of a helper call holds (`Write.args`): the class a call
@@ -433,6 +440,7 @@ class Collector:
                     defaults=_defaults(node),
                     positional=_positional_params(node),
                     rebound=tuple(p for p in f.params if p in f.assigned),
+                    self_call_guards=tuple(f.self_call_guards),
                     class_defaults=tuple(dict.fromkeys((*_class_defaults(node), *f.local_defaults))),
                     key_reads=tuple(dict.fromkeys(f.key_reads)),
                     returns_only_none=bool(f.returns) and not any(f.returns),
@@ -657,6 +665,23 @@ class Collector:
         fills = self.funcs[-1].local_fills
         return tuple(c for a in call.args if isinstance(a.value, cst.Name) for c in fills.get(a.value.value, ()))
 
+    def _note_appended(self, f: _Func, name: str, ctors: tuple[str, ...]) -> None:
+        """`attentions.append(Dual(..))` under `if dual:` after `attentions = []`: that class is
+        in the list only when the conditions opened since the list was bound hold (all of them)."""
+        opened = [c for c in self.conds[f.local_list_depth.get(name, 0) :] if c]
+        guard = " and ".join(f"({c})" for c in opened) if len(opened) > 1 else (opened[0] if opened else None)
+        known = f.local_lists.get(name, ())
+        conditions = f.local_list_conditions.setdefault(name, {})
+        for c in ctors:
+            if c in known and c not in conditions:
+                continue  # already appended on every path
+            if guard is None:
+                conditions.pop(c, None)
+            elif conditions.get(c, guard) != guard:
+                conditions[c] = f"{conditions[c]} or {guard}"
+            else:
+                conditions[c] = guard
+
     def _fill(self, target: cst.Attribute, ctors: tuple[str, ...]) -> None:
         """`self.<attr>` was set to an empty list or dict in this method and is now filled with
         constructed objects: the write becomes a plain container of them (DW201's business)."""
@@ -723,12 +748,17 @@ class Collector:
             args = self._call_args(value)
         else:
             args = self.funcs[-1].local_args.get(value.value, ()) if isinstance(value, cst.Name) and self.funcs else ()
+        only_when: dict[str, str] = {}
         if kind == F.MODULE and len(held) > 1:  # `conv = nn.Conv2d(..)` in one branch, `nn.AvgPool2d(..)` in another
             elements = tuple(dict.fromkeys((*elements, *(c for c in held if c != ctor))))
         if _container(kind, ctor) and isinstance(value, cst.Call):  # `nn.Sequential(*stages)` of a filled local
             lists = self.funcs[-1].local_lists if self.funcs else {}
             filled = tuple(c for a in value.args if isinstance(a.value, cst.Name) for c in lists.get(a.value.value, ()))
             elements = tuple(dict.fromkeys((*elements, *filled))) if filled else elements
+            appended = self.funcs[-1].local_list_conditions if self.funcs else {}
+            for a in value.args:
+                if isinstance(a.value, cst.Name):
+                    only_when.update(appended.get(a.value.value, {}))
         self._append_write(
             m,
             attr,
@@ -751,6 +781,7 @@ class Collector:
             else None,
             unpacked=unpacked if isinstance(value, cst.Call) else None,
             positional=_positional(value) if isinstance(value, cst.Call) else None,
+            element_conditions=tuple(only_when.items()),
             call=self._call_texts(made.args) if (made := _built_call(value, m.local_values)) is not None else (),
             value=self.guard(value)[:_VALUE_TEXT]
             if value is not None and m.name == "__init__" and _evaluable(value)
@@ -789,6 +820,7 @@ class Collector:
         positional: int | None = None,
         call: tuple[tuple[str, str], ...] = (),
         value: str | None = None,
+        element_conditions: tuple[tuple[str, str], ...] = (),
     ) -> None:
         owner = m.owner
         assert owner is not None
@@ -825,6 +857,7 @@ class Collector:
                 guards=chain,
                 call=call,
                 value=value,
+                element_conditions=element_conditions,
             )
         )
 
@@ -916,9 +949,12 @@ class Collector:
                     f.local_fills[func.value.value] = (*f.local_fills.get(func.value.value, ()), *made)
                 if func.value.value in f.local_lists:
                     made = (*element_ctors(node), *self._local_modules(node))
+                    self._note_appended(f, func.value.value, made)
                     f.local_lists[func.value.value] = tuple(dict.fromkeys((*f.local_lists[func.value.value], *made)))
         if isinstance(func, cst.Attribute) and is_self(func.value) and f.owner is not None:
             self._self_call(f, func.attr.value, node)
+            if f.name == "__init__":
+                f.self_call_guards.append((func.attr.value, self._guard_chain(f, None)))
         if isinstance(func, cst.Attribute) and not is_self(func.value):
             self.external_calls.add(func.attr.value)  # `criterion(model)` calling model.decoder.step()
         if isinstance(func, cst.Attribute) and func.attr.value in ("get", "pop") and node.args:
@@ -1102,10 +1138,12 @@ class Collector:
         listed = element_ctors(value) if isinstance(value, cst.List | cst.ListComp | cst.Tuple) else None
         if self.cond_depth == f.depth0:  # bound on every path: what it held before is gone
             f.local_ctors[target] = made
+            f.local_list_conditions.pop(target, None)
             if listed is None:
                 f.local_lists.pop(target, None)
             else:
                 f.local_lists[target] = listed
+                f.local_list_depth[target] = len(self.conds)
         else:  # one branch's binding: one more class it may hold
             if made:
                 f.local_ctors[target] = tuple(dict.fromkeys((*f.local_ctors.get(target, ()), *made)))

@@ -209,8 +209,8 @@ def _weight_node(
         configured = _configure(w, env)
         if configured is None:
             return None
-        w, decided = configured
-        condition = None if decided else condition
+        w, decided, why = configured
+        condition = None if decided else (condition or why)
     written = w.write.ctor or (w.ctor or "").rsplit(".", 1)[-1]
     node = TreeNode(
         w.name,
@@ -245,44 +245,49 @@ def _weight_node(
     return node
 
 
-def _configure(w: Weight, env: Env) -> tuple[Weight, bool] | None:
+def _configure(w: Weight, env: Env) -> tuple[Weight, bool, str | None] | None:
     """`w` as the configuration builds it: None when no write that builds it runs; else the
-    weight with the writes that may run, and whether it is built for sure (then with the one
-    write that runs last, a ternary's branch chosen)."""
-    states = [(x, _runs(w, x, env)) for x in w.writes]
-    live = [(x, s) for x, s in states if s is not False]
-    if not any(x.kind != F.NONE for x, _ in live):
+    weight with the writes that may run, whether it is built for sure (then with the one write
+    that runs last, a ternary's branch chosen), and, when not, a condition it still depends on."""
+    states = [(x, *_runs(w, x, env)) for x in w.writes]
+    live = [(x, s, why) for x, s, why in states if s is not False]
+    if not any(x.kind != F.NONE for x, _, _ in live):
         return None
-    if all(s is True for _, s in live) and len({x.method for x, _ in live}) == 1:
+    if all(s is True for _, s, _ in live) and len({x.method for x, _, _ in live}) == 1:
         last = live[-1][0]
         if last.kind == F.NONE:
             return None
-        return dataclasses.replace(w, write=_choose(last, env), writes=(_choose(last, env),)), True
-    kept = tuple(x for x, _ in live)
+        chosen = _choose(last, env)
+        return dataclasses.replace(w, write=chosen, writes=(chosen,)), True, None
+    kept = tuple(x for x, _, _ in live)
     first = next(x for x in kept if x.kind != F.NONE)
-    return dataclasses.replace(w, write=first if w.write not in kept else w.write, writes=kept), False
+    why = next((why for _, s, why in live if s is None and why), None)
+    return dataclasses.replace(w, write=first if w.write not in kept else w.write, writes=kept), False, why
 
 
-def _runs(w: Weight, x: F.Write, env: Env) -> bool | None:
+def _runs(w: Weight, x: F.Write, env: Env) -> tuple[bool | None, str | None]:
     """Whether write `x` runs in the configuration: every guard of its method holds, and, for a
     builder method `__init__` calls (`if self.vectorized: self._init_vectorized()`), a call of
     it runs (None: not decided, as when a call's test holds but the tests around it are not
-    read)."""
+    read); with the condition that leaves it undecided."""
     own = all_hold(x.guards, env) if x.guards else True
+    why = x.resolved_condition or x.condition
     if own is False or x.method == "__init__":
-        return own
+        return own, why
     calls = [
-        r
+        guards
         for c in w.cls.mro
-        for r in c.facts.reads
-        if r.chain == (x.method,) and r.kind == F.VALUE and r.method == "__init__"
+        for m in (c.facts.method("__init__"),)
+        if m is not None
+        for called, guards in m.self_call_guards
+        if called == x.method
     ]
-    called = [True if not r.guarded_by else decide(r.guarded_by, env) for r in calls]
+    called = [all_hold(guards, env) if guards else True for guards in calls]
     if not called or all(c is False for c in called):
-        return False if called else None
-    if any(c is True and not r.guarded_by for c, r in zip(called, calls, strict=True)):
-        return own
-    return None
+        return (False, why) if called else (None, f"`{x.method}` runs")
+    if True in called:
+        return own, why
+    return None, next((g for guards in calls for g in guards if g and decide(g, env) is None), why)
 
 
 def _choose(x: F.Write, env: Env) -> F.Write:
@@ -554,7 +559,7 @@ def _fill_target(
     qualified = target if isinstance(target, str) else (target.key if target is not None else ctor)
     last = ctor.rsplit(".", 1)[-1]
     if env is not None and (kwargs is not None or call is not None):
-        kwargs = _decided_kwargs(kwargs or {}, call)
+        kwargs = _decided_kwargs(kwargs or {}, call, last)
     if not qualified.startswith("torch.nn.") or not _torch_keys(node, last, kwargs):
         node.note = "its parameters are not known (not a torch layer with literal arguments, nor a class read here)"
 
@@ -578,13 +583,26 @@ def _passes(project: Project, holder: ClassInfo, kwargs: dict[str, str], bound: 
     return out or None
 
 
-def _decided_kwargs(kwargs: dict[str, str], call: Args | None) -> dict[str, str]:
+_SIZES = 2  # positional arguments a torch layer call passes before any key-deciding flag may be one
+
+
+def _decided_kwargs(kwargs: dict[str, str], call: Args | None, layer: str = "") -> dict[str, str]:
     """A torch layer's keyword arguments with those the configuration decides written as
-    literals (`bias=qkv_bias` with `qkv_bias=False`: `bias=False`)."""
+    literals (`bias=qkv_bias` with `qkv_bias=False`: `bias=False`). The table knows no
+    positions, so past two positional arguments (`nn.LayerNorm(d, eps, affine)`) or with
+    `*args`/`**kwargs` a key-deciding flag not passed by keyword is unknown (`?`)."""
     out = dict(kwargs)
-    for key, value in call or ():
+    flat: Args = []
+    for key, value in call or ():  # `**{"device": device}`: which keywords it passes is known
+        flat.extend(value.items() if key == "**" and isinstance(value, dict) else [(key, value)])
+    for key, value in flat:
         if key not in ("", "*", "**") and (value is None or isinstance(value, bool | int | float | str)):
             out[key] = repr(value)
+    keys = [k for k, _ in flat]
+    if keys.count("") > _SIZES or "*" in keys or "**" in keys:
+        variants = torch_layer_variants(layer) if layer else None
+        for flag in variants[2] if variants is not None else ():
+            out.setdefault(flag, "?")
     return out
 
 
