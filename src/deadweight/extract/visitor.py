@@ -790,10 +790,19 @@ class Collector:
 
     def _call_texts(self, args: Sequence[cst.Arg]) -> tuple[tuple[str, str], ...]:
         """A call's arguments as `Write.call` keeps them, fixed locals written in (short)."""
+        fixed = self.funcs[-1].fixed if self.funcs else {}
         out = []
         for a in args:
             key = a.keyword.value if a.keyword is not None else (a.star or "")
-            out.append((key, self.guard(a.value)[:_ARG_TEXT]))
+            v = a.value
+            name = dotted(v) if isinstance(v, cst.Name | cst.Attribute) else None
+            if name is not None and name.split(".", 1)[0] not in fixed:
+                text = name  # the common case, without generating code
+            elif isinstance(v, cst.Integer | cst.SimpleString):
+                text = v.value
+            else:
+                text = self.guard(v)
+            out.append((key, text[:_ARG_TEXT]))
         return tuple(out)
 
     def _append_write(
