@@ -37,7 +37,7 @@ def _tree(ctx: Any, cls: str, settings: dict[str, str] | None) -> TreeNode:
     return build_tree(ctx.project, ctx.reach, info, settings)
 
 
-QKV = ["attn.qkv.bias", "attn.qkv.weight"]
+QKV = ["attn.qkv.weight", "attn.qkv.bias"]
 
 
 def _blocks(n: int, *extra: str, prefix: str = "blocks") -> list[str]:
@@ -46,66 +46,66 @@ def _blocks(n: int, *extra: str, prefix: str = "blocks") -> list[str]:
 
 # (class, settings, the configured names in tree order)
 CASES: list[tuple[str, dict[str, str], list[str]]] = [
-    ("Classic", {}, [*_blocks(2), "head.bias", "head.weight", "fc_norm.bias", "fc_norm.weight"]),
+    ("Classic", {}, [*_blocks(2), "head.weight", "head.bias", "fc_norm.weight", "fc_norm.bias"]),
     (
         "Classic",
         {"head": "'mlp'", "pre_norm": "True", "depth": "1", "mode": "'gated'"},
         [
-            "norm_pre.bias",
             "norm_pre.weight",
-            *_blocks(1, "attn.gate.bias", "attn.gate.weight"),
-            "head.0.bias",
+            "norm_pre.bias",
+            *_blocks(1, "attn.gate.weight", "attn.gate.bias"),
             "head.0.weight",
-            "head.2.bias",
+            "head.0.bias",
             "head.2.weight",
-            "extra.bias",
+            "head.2.bias",
             "extra.weight",
+            "extra.bias",
         ],
     ),
     # the nested `if extra:` under `if pre_norm:` is not built; `depth=0`: no block; `head`'s `else`
-    ("Classic", {"pre_norm": "True", "extra": "False", "depth": "0", "head": "'none'"}, ["norm_pre.bias", "norm_pre.weight"]),
+    ("Classic", {"pre_norm": "True", "extra": "False", "depth": "0", "head": "'none'"}, ["norm_pre.weight", "norm_pre.bias"]),
     (
         "Classic",
         {"qk_norm": "True", "depth": "1"},
-        [*_blocks(1, "attn.q_norm.bias", "attn.q_norm.weight"), "head.bias", "head.weight", "fc_norm.bias", "fc_norm.weight"],
+        [*_blocks(1, "attn.q_norm.weight", "attn.q_norm.bias"), "head.weight", "head.bias", "fc_norm.weight", "fc_norm.bias"],
     ),
     # `*args, **kwargs` forwarded to the base: the base's conditions see them
     (
         "Distilled",
         {"pre_norm": "True", "mode": "'scaled'"},
         [
-            "norm_pre.bias",
             "norm_pre.weight",
+            "norm_pre.bias",
             *_blocks(2, "attn.scale"),
-            "head.bias",
             "head.weight",
-            "extra.bias",
+            "head.bias",
             "extra.weight",
-            "dist.bias",
+            "extra.bias",
             "dist.weight",
+            "dist.bias",
         ],
     ),
     # the config class's defaults: `bias=config.attention_bias` is False, `pool` is "cls"
-    ("FromConfig", {}, ["proj.weight", *_blocks(2), "last.attn.qkv.bias", "last.attn.qkv.weight", "last.attn.q_norm.bias", "last.attn.q_norm.weight"]),
+    ("FromConfig", {}, ["proj.weight", *_blocks(2), "last.attn.qkv.weight", "last.attn.qkv.bias", "last.attn.q_norm.weight", "last.attn.q_norm.bias"]),
     (
         "FromConfig",
         {"config.attention_bias": "True", "config.pool": "'attn'", "config.use_extra": "True", "config.layers": "1"},
         [
-            "proj.bias",
             "proj.weight",
+            "proj.bias",
             *_blocks(1),
-            "pool.qkv.bias",
             "pool.qkv.weight",
-            "extra.bias",
+            "pool.qkv.bias",
             "extra.weight",
-            "last.attn.qkv.bias",
+            "extra.bias",
             "last.attn.qkv.weight",
-            "last.attn.q_norm.bias",
+            "last.attn.qkv.bias",
             "last.attn.q_norm.weight",
+            "last.attn.q_norm.bias",
         ],
     ),
-    ("Chooser", {}, ["body.qkv.bias", "body.qkv.weight", "other.attn.qkv.bias", "other.attn.qkv.weight", "other.gamma"]),
-    ("Chooser", {"gated": "True"}, ["body.attn.qkv.bias", "body.attn.qkv.weight", "other.attn.qkv.bias", "other.attn.qkv.weight", "other.gamma"]),
+    ("Chooser", {}, ["body.qkv.weight", "body.qkv.bias", "other.attn.qkv.weight", "other.attn.qkv.bias", "other.gamma"]),
+    ("Chooser", {"gated": "True"}, ["body.attn.qkv.weight", "body.attn.qkv.bias", "other.attn.qkv.weight", "other.attn.qkv.bias", "other.gamma"]),
 ]  # fmt: skip
 
 
@@ -256,3 +256,51 @@ def test_what_the_configured_tree_decides_torch_builds(linked: Any, settings: di
     patterns = {n: re.compile(re.escape(n).replace(r"\*", r"\d+")) for n in names}
     assert all(any(p.fullmatch(r) for p in patterns.values()) for r in real), real
     assert all(any(patterns[n].fullmatch(r) for r in real) for n, o in names.items() if not o), names
+
+
+@pytest.mark.parametrize(("cls", "settings", "names"), CASES)
+def test_configured_names_come_in_named_parameters_order(
+    linked: Any, cls: str, settings: dict[str, str], names: list[str]
+) -> None:
+    """DDP's index-form error counts in `named_parameters()` order: the configured tree's
+    indexed names are that order (own parameters first, then each child's; a torch layer's
+    keys as its state_dict lists them, `weight` before `bias`)."""
+    from deadweight.ddp.locate import indexed_names
+
+    torch = pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("configured_tree_fixture_order", FILE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    kwargs, fields = _settings_as_kwargs(settings)
+    with torch.device("meta"):
+        model = (
+            module.FromConfig(module.TinyConfig(**fields)) if cls == "FromConfig" else getattr(module, cls)(**kwargs)
+        )
+    real = [n for n, _ in model.named_parameters()]
+    # `Chooser.other.gamma` stays open (its argument is a call): then no index can be named
+    assert indexed_names(_tree(linked, cls, settings)) == (None if cls == "Chooser" else real)
+
+
+def test_explain_ddp_names_indices_in_the_configuration_that_ran() -> None:
+    log = Path(__file__).resolve().parent / "data" / "ddp" / "index.log"  # indices 1 and 2
+    runner = CliRunner()
+    target = f"{FILE}::Classic"
+    out = runner.invoke(main, ["explain-ddp", target, str(log), "--isolated", "--output-format", "json"])
+    data = json.loads(out.output)
+    assert data["parameters"] == [] and "without the configuration that ran" in data["note"]
+    out = runner.invoke(
+        main, ["explain-ddp", target, str(log), "--isolated", "--configured", "--output-format", "json"]
+    )
+    got = [(p["name"], p["owner"], p["attribute"]) for p in json.loads(out.output)["parameters"]]
+    assert got == [("blocks.0.attn.qkv.bias", "Attention", "qkv"), ("blocks.1.attn.qkv.weight", "Attention", "qkv")]
+    out = runner.invoke(
+        main, ["explain-ddp", target, str(log), "--isolated", "--set", "depth=1", "--output-format", "json"]
+    )
+    got = [(p["name"], p["owner"], p["attribute"]) for p in json.loads(out.output)["parameters"]]
+    assert got == [("blocks.0.attn.qkv.bias", "Attention", "qkv"), ("head.weight", "Classic", "head")]
+    # a weight a setting the run gave decides, but the code does not (`Chooser.other.gamma`): no names
+    out = runner.invoke(
+        main, ["explain-ddp", f"{FILE}::Chooser", str(log), "--isolated", "--configured", "--output-format", "json"]
+    )
+    assert "in the configuration given" in json.loads(out.output)["note"]

@@ -36,7 +36,7 @@ def test_the_default_configuration_leaves_the_unconfigured_norm_unused() -> None
         ("norm", "qk_norm=None", True, True),
     ]
     assert v["find_unused_parameters_false_safe"] is False
-    assert v["parameters"][2]["names"] == ["norm.bias", "norm.weight"]
+    assert v["parameters"][2]["names"] == ["norm.weight", "norm.bias"]
 
 
 def test_a_given_setting_is_judged_instead_of_the_default() -> None:
@@ -49,18 +49,18 @@ def test_a_given_setting_is_judged_instead_of_the_default() -> None:
 def test_dead_weights_of_a_nested_class_are_named_by_their_path() -> None:
     v = _ddp(f"{TREE}::TinyViT")
     dead = [(p["names"], p["when"], p["applies"]) for p in v["parameters"]]
-    assert (["blocks.*.stats.bias", "blocks.*.stats.weight"], None, True) in dead
+    assert (["blocks.*.stats.weight", "blocks.*.stats.bias"], None, True) in dead
     # built only when `distilled`: unused in the configurations that build it, not in the defaults
-    assert (["dist_head.bias", "dist_head.weight"], "distilled=True", False) in dead
+    assert (["dist_head.weight", "dist_head.bias"], "distilled=True", False) in dead
     built = _ddp(f"{TREE}::TinyViT", "distilled=True")
-    assert (["dist_head.bias", "dist_head.weight"], "distilled=True", True) in [
+    assert (["dist_head.weight", "dist_head.bias"], "distilled=True", True) in [
         (p["names"], p["when"], p["applies"]) for p in built["parameters"]
     ]
 
 
 def test_the_text_verdict_and_a_bad_setting() -> None:
     out = CliRunner().invoke(main, ["ddp", f"{FIXTURE}::FlashAttention"])
-    assert "  * norm.bias, norm.weight: unused when `qk_norm=None`" in out.output
+    assert "  * norm.weight, norm.bias: unused when `qk_norm=None`" in out.output
     assert "find_unused_parameters=False: not safe with the defaults: 2 parameter names" in out.output
     bad = CliRunner().invoke(main, ["ddp", f"{FIXTURE}::FlashAttention", "--set", "use_flash_attn"])
     assert bad.exit_code == 2 and "expected NAME=VALUE" in bad.output
@@ -109,7 +109,7 @@ def test_a_fused_path_that_also_skips_a_projection_is_not_safe() -> None:
     got = [(p["path"], p["names"], p["when"], p["applies"]) for p in v["parameters"]]
     assert got == [
         ("attn_drop", [], "fused_attn=True", True),
-        ("rel_bias", ["rel_bias.bias", "rel_bias.weight"], "fused_attn=True", True),
+        ("rel_bias", ["rel_bias.weight", "rel_bias.bias"], "fused_attn=True", True),
     ]
     assert _ddp(f"{FUSED}::FusedAttentionWithBias", "fused_attn=False")["find_unused_parameters_false_safe"] is True
 
@@ -131,8 +131,8 @@ def test_a_distilled_head_leaves_fc_norm_unused_when_fc_norm_is_set() -> None:
     assert default["find_unused_parameters_false_safe"] is True  # the defaults build an Identity
     got = [(p["names"], p["when"], p["applies"], p["why"]) for p in default["parameters"]]
     assert got == [
-        (["fc_norm.bias", "fc_norm.weight"], "fc_norm=True", False, _FC_NORM_WHY),
-        (["fc_norm.bias", "fc_norm.weight"], "global_pool=avg", False, _FC_NORM_WHY),
+        (["fc_norm.weight", "fc_norm.bias"], "fc_norm=True", False, _FC_NORM_WHY),
+        (["fc_norm.weight", "fc_norm.bias"], "global_pool=avg", False, _FC_NORM_WHY),
     ]
     v = _ddp(f"{DISTILLED}::DistilledVisionTransformer", "fc_norm=True")
     assert v["find_unused_parameters_false_safe"] is False
@@ -226,7 +226,7 @@ def test_a_placeholder_replaced_under_the_flag_of_its_use_holds_nothing_to_miss(
     assert [(p["attribute"], p["when"], p["applies"]) for p in v["parameters"]] == [("mix", "temporal=False", False)]
     v = _ddp(f"{FIXTURE}::Downsample", "temporal=False")
     assert v["find_unused_parameters_false_safe"] is False
-    assert v["parameters"][0]["names"] == ["mix.bias", "mix.weight"]
+    assert v["parameters"][0]["names"] == ["mix.weight", "mix.bias"]
 
 
 def test_the_message_names_both_classes_of_a_replaced_placeholder() -> None:
@@ -314,8 +314,8 @@ def test_a_weight_one_instance_never_gets_its_argument_for_is_unused_there_only(
     v = _ddp(f"{INSTANCES}::Stack")
     got = [(p["names"], p["attribute"], p["when"], p["applies"]) for p in v["parameters"]]
     assert got == [
-        (["last.cond.bias", "last.cond.weight"], "cond", None, True),
-        (["plain.cond.bias", "plain.cond.weight"], "cond", None, False),  # built without `cond_dim`
+        (["last.cond.weight", "last.cond.bias"], "cond", None, True),
+        (["plain.cond.weight", "plain.cond.bias"], "cond", None, False),  # built without `cond_dim`
     ]
     entry = v["parameters"][0]
     assert entry["why"] == (
@@ -331,8 +331,8 @@ def test_the_holders_arguments_decide_whether_the_instance_builds_the_weight() -
     of it is unused (the entry stays, marked as not applying)."""
     v = _ddp(f"{INSTANCES}::Stack", "cond_dim=None")
     assert [(p["names"][0], p["applies"]) for p in v["parameters"]] == [
-        ("last.cond.bias", False),
-        ("plain.cond.bias", False),
+        ("last.cond.weight", False),
+        ("plain.cond.weight", False),
     ]
     assert v["find_unused_parameters_false_safe"] is True
 
@@ -342,7 +342,7 @@ def test_an_instance_built_without_the_weight_has_nothing_to_miss() -> None:
     the instance built without `context_size`; the stored flag is read as its argument."""
     v = _ddp(f"{INSTANCES}::Encoder")
     assert [(p["names"], p["applies"]) for p in v["parameters"]] == [
-        (["grn.context.bias", "grn.context.weight"], False)
+        (["grn.context.weight", "grn.context.bias"], False)
     ]
     assert v["find_unused_parameters_false_safe"] is True
 
@@ -351,5 +351,5 @@ def test_a_flag_passed_by_position_is_passed_but_unknown() -> None:
     """`CondBlock(dim, cond_dim)`: the child's `cond_dim=None` default no longer decides that the
     instance is built without `cond`, so ddp does not call the configuration safe."""
     v = _ddp(f"{INSTANCES}::Positional")
-    assert [(p["names"], p["applies"]) for p in v["parameters"]] == [(["block.cond.bias", "block.cond.weight"], True)]
+    assert [(p["names"], p["applies"]) for p in v["parameters"]] == [(["block.cond.weight", "block.cond.bias"], True)]
     assert v["find_unused_parameters_false_safe"] is False

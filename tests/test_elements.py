@@ -85,15 +85,15 @@ def _json() -> list[tuple[object, ...]]:
 
 def test_the_findings_name_the_left_out_elements_keys() -> None:
     assert _json() == [
-        ("SkipsFirst", "stages", 12, "high", ("SkipsFirst: stages.0.bias", "SkipsFirst: stages.0.weight")),
-        ("SkipsLast", "layers", 23, "high", ("SkipsLast: layers.<last>.bias", "SkipsLast: layers.<last>.weight")),
-        ("ConstantItems", "net", 34, "high", ("ConstantItems: net.1.bias", "ConstantItems: net.1.weight")),
+        ("SkipsFirst", "stages", 12, "high", ("SkipsFirst: stages.0.weight", "SkipsFirst: stages.0.bias")),
+        ("SkipsLast", "layers", 23, "high", ("SkipsLast: layers.<last>.weight", "SkipsLast: layers.<last>.bias")),
+        ("ConstantItems", "net", 34, "high", ("ConstantItems: net.1.weight", "ConstantItems: net.1.bias")),
         (
             "StridedUnknownCount",
             "pairs",
             126,
             "high",
-            tuple(f"StridedUnknownCount: pairs.{i}.{k}" for i in (1, 3, 5, 7) for k in ("bias", "weight"))[:8],
+            tuple(f"StridedUnknownCount: pairs.{i}.{k}" for i in (1, 3, 5, 7) for k in ("weight", "bias"))[:8],
         ),
     ]
 

@@ -21,19 +21,19 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "tree"
 
 STATIC_NAMES = [
     "cls_token",
-    "blocks.*.norm.bias",
     "blocks.*.norm.weight",
+    "blocks.*.norm.bias",
     "blocks.*.attn.qkv.weight",
-    "blocks.*.attn.q_norm.bias",
     "blocks.*.attn.q_norm.weight",
-    "blocks.*.attn.proj.bias",
+    "blocks.*.attn.q_norm.bias",
     "blocks.*.attn.proj.weight",
-    "blocks.*.stats.bias",
+    "blocks.*.attn.proj.bias",
     "blocks.*.stats.weight",
-    "dist_head.bias",
+    "blocks.*.stats.bias",
     "dist_head.weight",
-    "head.bias",
+    "dist_head.bias",
     "head.weight",
+    "head.bias",
 ]
 
 
@@ -45,19 +45,19 @@ def _tree(name: str = "TinyViT"):  # type: ignore[no-untyped-def]
 
 
 STEM_NAMES = [
-    "seq.0.bias",
     "seq.0.weight",
-    "seq.2.norm.bias",
+    "seq.0.bias",
     "seq.2.norm.weight",
+    "seq.2.norm.bias",
     "seq.2.attn.qkv.weight",
-    "seq.2.attn.q_norm.bias",
     "seq.2.attn.q_norm.weight",
-    "seq.2.attn.proj.bias",
+    "seq.2.attn.q_norm.bias",
     "seq.2.attn.proj.weight",
-    "seq.2.stats.bias",
+    "seq.2.attn.proj.bias",
     "seq.2.stats.weight",
-    "layers.*.bias",
+    "seq.2.stats.bias",
     "layers.*.weight",
+    "layers.*.bias",
 ]
 
 
@@ -73,10 +73,10 @@ def test_parameter_and_state_dict_names() -> None:
     assert dotted_names(tree) == STATIC_NAMES
     keys = dotted_names(tree, buffers=True)
     assert [k for k in keys if k not in STATIC_NAMES] == [
-        "blocks.*.stats.num_batches_tracked",
         "blocks.*.stats.running_mean",
         "blocks.*.stats.running_var",
-    ]  # `pos` is not persistent: in neither list
+        "blocks.*.stats.num_batches_tracked",
+    ]  # `pos` is not persistent: in neither list; torch's order (BatchNorm: weight, bias, then buffers)
 
 
 def test_conditions_alternatives_and_verdicts_are_on_the_nodes() -> None:
@@ -122,8 +122,8 @@ def test_names_equal_torch_named_parameters(cls: str, kwargs: dict[str, object])
     patterns = [re.compile(re.escape(n).replace(r"\*", r"\d+") + "$") for n in static]
     real = [n for n, _ in model.named_parameters()]
     assert all(any(p.match(n) for p in patterns) for n in real), real
-    optional = {"dist_head.bias", "dist_head.weight", "blocks.*.attn.q_norm.bias", "blocks.*.attn.q_norm.weight"}
-    optional |= {"seq.2.attn.q_norm.bias", "seq.2.attn.q_norm.weight"}
+    optional = {"dist_head.weight", "dist_head.bias", "blocks.*.attn.q_norm.weight", "blocks.*.attn.q_norm.bias"}
+    optional |= {"seq.2.attn.q_norm.weight", "seq.2.attn.q_norm.bias"}
     for name, p in zip(static, patterns, strict=True):
         if name not in optional:
             assert any(p.match(n) for n in real), name
@@ -141,17 +141,17 @@ def test_dw1_findings_name_their_keys_under_each_root_model() -> None:
         "stats": tuple(
             f"{root}: {prefix}.stats.{key}"
             for root, prefix in (("TinyViT", "blocks.*"), ("PatchStem", "seq.2"))
-            for key in ("bias", "num_batches_tracked", "running_mean", "running_var", "weight")
+            for key in ("weight", "bias", "running_mean", "running_var", "num_batches_tracked")
         ),
-        "dist_head": ("TinyViT: dist_head.bias", "TinyViT: dist_head.weight"),
+        "dist_head": ("TinyViT: dist_head.weight", "TinyViT: dist_head.bias"),
     }
     dist = next(f for f in result.findings if f.attribute == "dist_head")
-    assert dist.to_dict()["dotted_names"] == ["TinyViT: dist_head.bias", "TinyViT: dist_head.weight"]
+    assert dist.to_dict()["dotted_names"] == ["TinyViT: dist_head.weight", "TinyViT: dist_head.bias"]
     sarif: dict = to_sarif(result, builtin_rules())  # type: ignore[type-arg]
     props = [r["properties"] for r in sarif["runs"][0]["results"]]
-    assert ["TinyViT: dist_head.bias", "TinyViT: dist_head.weight"] in [p.get("dotted_names") for p in props]
+    assert ["TinyViT: dist_head.weight", "TinyViT: dist_head.bias"] in [p.get("dotted_names") for p in props]
     out = CliRunner().invoke(main, ["check", str(FIXTURE), "--no-cache"])
-    assert "= names: TinyViT: dist_head.bias, TinyViT: dist_head.weight" in out.output
+    assert "= names: TinyViT: dist_head.weight, TinyViT: dist_head.bias" in out.output
 
 
 def test_a_torch_layer_with_a_non_literal_flag_lists_the_keys_it_may_have(tmp_path: Path) -> None:
@@ -163,7 +163,7 @@ def test_a_torch_layer_with_a_non_literal_flag_lists_the_keys_it_may_have(tmp_pa
     ctx, _ = link([tmp_path], Settings(use_cache=False, jobs=1, project_root=str(tmp_path)))
     (info,) = find_classes(ctx.project, "m.py", "M")
     (proj,) = build_tree(ctx.project, ctx.reach, info).children
-    assert [(c.name, c.condition) for c in proj.children] == [("bias", "depends on `bias`"), ("weight", None)]
+    assert [(c.name, c.condition) for c in proj.children] == [("weight", None), ("bias", "depends on `bias`")]
 
 
 def test_a_layer_class_passed_as_an_argument_is_built_as_its_default(tmp_path: Path) -> None:
@@ -189,32 +189,32 @@ def _filled(name: str):  # type: ignore[no-untyped-def]
 
 
 MIXER_NAMES = [
-    "net.*.lin.bias",
     "net.*.lin.weight",
-    "net.*.scale.bias",
+    "net.*.lin.bias",
     "net.*.scale.weight",
-    "net.*.bias",
+    "net.*.scale.bias",
     "net.*.weight",
-    "last.*.lin.bias",
+    "net.*.bias",
     "last.*.lin.weight",
+    "last.*.lin.bias",
 ]
 STACK_NAMES = [
-    "layers.*.lin.bias",
     "layers.*.lin.weight",
-    "layers.*.scale.bias",
+    "layers.*.lin.bias",
     "layers.*.scale.weight",
-    "stages.*.bias",
+    "layers.*.scale.bias",
     "stages.*.weight",
-    "blocks.*.lin.bias",
+    "stages.*.bias",
     "blocks.*.lin.weight",
-    "blocks.*.scale.bias",
+    "blocks.*.lin.bias",
     "blocks.*.scale.weight",
-    "reduce.bias",
+    "blocks.*.scale.bias",
     "reduce.weight",
-    "head.lin.lin.bias",
+    "reduce.bias",
     "head.lin.lin.weight",
-    "head.lin.bias",
+    "head.lin.lin.bias",
     "head.lin.weight",
+    "head.lin.bias",
 ]
 
 
@@ -295,8 +295,8 @@ def test_a_subclass_of_a_torch_layer_holds_the_layers_parameters() -> None:
     assert dotted_names(tree) == [
         "embed.weight",
         "embed.scale",
-        "norm.bias",
         "norm.weight",
+        "norm.bias",
         "plain.gain",
         "decoder.weight",
     ]
@@ -332,23 +332,23 @@ def test_shared_names_equal_torch_named_parameters(affine: bool) -> None:
 
 
 CLASSARG_NAMES = [
-    "embed.proj.bias",
     "embed.proj.weight",
-    "embed.norm.bias",
+    "embed.proj.bias",
     "embed.norm.weight",
-    "bare.proj.bias",
+    "embed.norm.bias",
     "bare.proj.weight",
-    "layer.norm.bias",
+    "bare.proj.bias",
     "layer.norm.weight",
+    "layer.norm.bias",
     "layer.attn.qkv.weight",
-    "layer.mlp.fc.bias",
     "layer.mlp.fc.weight",
-    "norm.bias",
+    "layer.mlp.fc.bias",
     "norm.weight",
-    "out.bias",
+    "norm.bias",
     "out.weight",
-    "proj.bias",
+    "out.bias",
     "proj.weight",
+    "proj.bias",
 ]
 
 
@@ -372,12 +372,12 @@ def test_layer_classes_bound_by_partial_or_and_helpers_are_built() -> None:
     assert by_name["norm"].note is not None and "a caller may pass another class" in by_name["norm"].note
     # handed back by `init_zero`: the class passed in, its arguments unknown, so `bias` may be absent
     assert by_name["out"].ctor == by_name["proj"].ctor == "init_zero -> nn.Linear"
-    assert [(c.name, c.condition is not None) for c in by_name["proj"].children] == [("bias", True), ("weight", False)]
+    assert [(c.name, c.condition is not None) for c in by_name["proj"].children] == [("weight", False), ("bias", True)]
     # `Embed(d, norm_layer=norm_layer)`: Embed's own default is None, the caller's class is built
     embed_norm = next(c for c in by_name["embed"].children if c.name == "norm")
     assert (embed_norm.ctor, [c.name for c in embed_norm.children]) == (
         "norm_layer = nn.LayerNorm | nn.Identity",
-        ["bias", "weight"],
+        ["weight", "bias"],
     )
     bare_norm = next(c for c in by_name["bare"].children if c.name == "norm")
     assert (bare_norm.ctor, bare_norm.children) == ("norm_layer | nn.Identity", [])  # `norm_layer=None` passes no class
@@ -445,7 +445,7 @@ def test_items_unpacked_from_a_helpers_tuple_are_built_per_position() -> None:
     assert by_name["global_pool"].ctor == "make_classifier -> AdaptiveAvgPool2d"
     assert by_name["fc"].ctor == "make_classifier -> Dropout | Identity | Linear"
     assert by_name["fc"].dead == "DW101 high"
-    assert dotted_names(tree) == ["stem.bias", "stem.weight", "fc.bias", "fc.weight"]
+    assert dotted_names(tree) == ["stem.weight", "stem.bias", "fc.weight", "fc.bias"]
     locals_ = {c.name: c.ctor for c in _tuples("HeadFromLocals").children}
     assert locals_ == {
         "pool": "make_classifier -> AdaptiveAvgPool2d",
@@ -464,15 +464,15 @@ def test_a_branch_container_and_a_filtered_container_list_every_alternative() ->
     tree = build_tree(ctx.project, ctx.reach, info)
     conv, post = tree.children
     assert conv.ctor == "nn.Sequential | nn.Conv2d"
-    assert [c.name for c in conv.children] == ["0", "1", "2", "bias", "weight"]
+    assert [c.name for c in conv.children] == ["0", "1", "2", "weight", "bias"]
     assert [c.ctor for c in post.children] == ["nn.Conv2d", "nn.BatchNorm2d"]
     assert dotted_names(tree) == [
-        "conv.0.bias",
         "conv.0.weight",
-        "conv.1.bias",
+        "conv.0.bias",
         "conv.1.weight",
-        "conv.bias",
+        "conv.1.bias",
         "conv.weight",
-        "post.*.bias",
+        "conv.bias",
         "post.*.weight",
+        "post.*.bias",
     ]

@@ -135,6 +135,8 @@ class Report:
     unbuilt: dict[str, list[str]] = field(default_factory=dict)  # class -> "argument=value" torch refused
     # class -> the keys that were buffers in some build (the rest are parameters)
     buffers: dict[str, set[str]] = field(default_factory=dict)
+    # class -> every key any build held, in state_dict order (`named_parameters()` order too)
+    order: dict[str, list[str]] = field(default_factory=dict)
 
 
 def _annotation(p: inspect.Parameter) -> str:
@@ -233,6 +235,17 @@ def alternatives(cls_name: str, p: inspect.Parameter) -> list[list[Choice]] | st
 # Buffer keys seen by `build`, per class: which state_dict keys are buffers rather than
 # parameters (a tree names parameters as `named_parameters()` does).
 _BUFFERS: dict[str, set[str]] = {}
+_ORDER: dict[str, list[str]] = {}
+
+
+def _merge_order(known: list[str], keys: list[str]) -> None:
+    """Put the keys of one build into the order of all builds: a key not seen yet goes right
+    after the key before it in this build (`bias` of `Linear(bias=True)` after `weight`)."""
+    for i, key in enumerate(keys):
+        if key in known:
+            continue
+        before = next((k for k in reversed(keys[:i]) if k in known), None)
+        known.insert(known.index(before) + 1 if before is not None else 0, key)
 
 
 def build(cls: type[nn.Module], kwargs: Mapping[str, Make]) -> frozenset[str] | None:
@@ -242,8 +255,10 @@ def build(cls: type[nn.Module], kwargs: Mapping[str, Make]) -> frozenset[str] | 
             with warnings.catch_warnings(), torch.device(device):
                 warnings.simplefilter("ignore")
                 module = cls(**{k: make() for k, make in kwargs.items()})
-                keys = frozenset(module.state_dict().keys())
+                ordered = list(module.state_dict().keys())
+                keys = frozenset(ordered)
                 _BUFFERS.setdefault(cls.__name__, set()).update(k for k, _ in module.named_buffers() if k in keys)
+                _merge_order(_ORDER.setdefault(cls.__name__, []), ordered)
                 return keys
         except Exception:
             continue
@@ -388,8 +403,10 @@ def build_table(report: Report | None = None) -> Table:
     """The table for the torch this runs with (what the generated module holds as TORCH_STATE)."""
     report = report if report is not None else Report()
     _BUFFERS.clear()
+    _ORDER.clear()
     table = {cls.__name__: probe(cls, report) for cls in public_classes(report)}
     report.buffers = {name: set(keys) for name, keys in _BUFFERS.items() if keys and name in table}
+    report.order = {name: keys for name, keys in _ORDER.items() if len(keys) > 1 and name in table}
     return table
 
 
@@ -497,9 +514,13 @@ TORCH_STATE: dict[str, tuple[dict[str, str | None], dict[tuple[str, ...], frozen
     buffers = "".join(
         _format(frozenset(report.buffers[name]), 4, f"{_flat(name)}: ") + "\n" for name in sorted(report.buffers)
     )
+    order = "".join(_format(tuple(report.order[name]), 4, f"{_flat(name)}: ") + "\n" for name in sorted(report.order))
     tail = (
         "\n# class name -> the state_dict keys that are buffers in some build (every other key is a parameter)\n"
         "TORCH_BUFFERS: dict[str, frozenset[str]] = {\n" + buffers + "}\n"
+        "\n# class name -> every key of any build, in state_dict order (which `named_parameters()` follows;\n"
+        "# DDP's parameter indices count in it); layers with one key left out\n"
+        "TORCH_KEY_ORDER: dict[str, tuple[str, ...]] = {\n" + order + "}\n"
     )
     return header + rows + "}\n" + tail
 

@@ -685,15 +685,40 @@ def ddp_command(target: str, sets: tuple[str, ...], output_format: str, python: 
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 @click.option("--python", "python", metavar="PATH", help="The analyzed project's environment (as for `check`).")
 @click.option("--isolated", is_flag=True, help="Ignore configuration files.")
-def explain_ddp_command(target: str, log: TextIO, output_format: str, python: str | None, isolated: bool) -> None:
+@click.option(
+    "--configured",
+    is_flag=True,
+    help="Read the model as its constructor's defaults build it (and the --set values): indices can then be named.",
+)
+@click.option(
+    "--set",
+    "sets",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A constructor argument or config.FIELD of the run that failed (repeatable; implies --configured).",
+)
+def explain_ddp_command(
+    target: str,
+    log: TextIO,
+    output_format: str,
+    python: str | None,
+    isolated: bool,
+    configured: bool,
+    sets: tuple[str, ...],
+) -> None:
     """Map a pasted DDP or Lightning unused-parameter error (LOG, or stdin) to source: for each
     parameter it names (or indexes), the class, file and line that create it and deadweight's
-    verdict. CLASS is the model DDP wrapped."""
+    verdict. CLASS is the model DDP wrapped. An error that gives indices only is named when the
+    configuration that ran is given (--set, or --configured for the defaults) and decides every
+    count and condition of the tree."""
     from deadweight.ddp.locate import indexed_names, locate
     from deadweight.ddp.parse import parse_ddp_error
     from deadweight.ddp.report import explain, to_dict
     from deadweight.model.tree import build_tree
 
+    settings = _parse_sets(sets)
+    if settings is None:
+        return
     error = parse_ddp_error(log.read())
     if error.empty:
         _fail("no 'did not receive grad' line in the log (paste the whole DDP or Lightning error)")
@@ -702,15 +727,18 @@ def explain_ddp_command(target: str, log: TextIO, output_format: str, python: st
     if found is None:
         return
     ctx, classes = found
-    tree = build_tree(ctx.project, ctx.reach, classes[0])
+    chosen = settings if configured or sets else None
+    tree = build_tree(ctx.project, ctx.reach, classes[0], chosen)
     names = list(error.names)
     note = ""
     if error.indices and not error.names:
         ordered = indexed_names(tree)
         if ordered is None:
+            unread = "in the configuration given" if chosen is not None else "without the configuration that ran"
             note = (
-                "the error gives indices only, and a container's count is not a constant here, so they cannot "
-                "be named; rerun with TORCH_DISTRIBUTED_DEBUG=DETAIL to get names"
+                f"the error gives indices only, and {unread} a container's count, a condition or a choice of class "
+                "is not decided, so they cannot be named; give the run's arguments with --set NAME=VALUE "
+                "(or --configured for the defaults), or rerun with TORCH_DISTRIBUTED_DEBUG=DETAIL to get names"
             )
         else:
             names = [ordered[i] for i in error.indices if i < len(ordered)]

@@ -32,6 +32,7 @@ FAMILIES: dict[str, Convention] = _families()
 # inherited torch forward reads when torch itself is not installed where we can read it.
 from deadweight.conventions._torch_nn_table import TORCH_NN as TORCH_NN  # noqa: E402
 from deadweight.conventions._torch_state import torch_buffer_keys as torch_buffer_keys  # noqa: E402
+from deadweight.conventions._torch_state import torch_key_order as torch_key_order  # noqa: E402
 from deadweight.conventions._torch_state import torch_layer_keys as torch_layer_keys  # noqa: E402
 from deadweight.conventions._torch_state import torch_layer_variants as torch_layer_variants  # noqa: E402
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from deadweight.conventions._torch_state_table import TORCH_BUFFERS, TORCH_STATE
+from deadweight.conventions._torch_state_table import TORCH_BUFFERS, TORCH_KEY_ORDER, TORCH_STATE
 
 
 def torch_layer_keys(name: str, kwargs: Mapping[str, str]) -> frozenset[str] | None:
@@ -38,6 +38,15 @@ def torch_layer_keys(name: str, kwargs: Mapping[str, str]) -> frozenset[str] | N
         if value != default:
             changed.append(f"{arg}={value}")
     return variants.get(tuple(sorted(changed)))
+
+
+def torch_key_order(name: str, keys: frozenset[str] | set[str]) -> list[str]:
+    """`keys` of the torch.nn layer `name` in its state_dict order, which `named_parameters()`
+    follows and DDP's parameter indices count in (`weight` before `bias`); keys the build never
+    saw go last, sorted."""
+    order = TORCH_KEY_ORDER.get(name, ())
+    rank = {k: i for i, k in enumerate(order)}
+    return sorted(keys, key=lambda k: (rank.get(k, len(order)), k))
 
 
 def torch_buffer_keys(name: str) -> frozenset[str]:

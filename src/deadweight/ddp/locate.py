@@ -39,12 +39,23 @@ def locate(root: TreeNode, name: str) -> Located:
 
 
 def indexed_names(root: TreeNode) -> list[str] | None:
-    """`named_parameters()` names in torch's order, or None when a count is not a constant."""
+    """`named_parameters()` names in torch's order (own parameters, then each child's), or None
+    when the tree cannot say which parameters exist: a count that is not a constant, a weight
+    under an undecided condition or one of alternatives (the configured tree decides most), or
+    a tie whose kept name is not listed before it (torch lists a shared Parameter once, under
+    the first name it meets)."""
     out: list[str] = []
 
     def walk(node: TreeNode, prefix: str) -> bool:
         for c in node.children:
+            if c.condition is not None or " | " in c.ctor:
+                return False
+        for c in node.children:
             if c.kind == "parameter":
+                if c.tied_to is not None:
+                    if c.tied_to not in out:
+                        return False
+                    continue
                 out.append(prefix + c.name)
         for c in node.children:
             if c.kind in ("parameter", "buffer"):

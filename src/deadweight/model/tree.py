@@ -20,6 +20,7 @@ from deadweight.conventions import (
     MODULE_BASES,
     TIED_WEIGHTS_ATTR,
     torch_buffer_keys,
+    torch_key_order,
     torch_layer_keys,
     torch_layer_variants,
 )
@@ -634,7 +635,7 @@ def _torch_keys(node: TreeNode, last: str, kwargs: dict[str, str] | None) -> boo
     keys = torch_layer_keys(last, kwargs) if kwargs is not None else None
     buffers = torch_buffer_keys(last)
     if keys is not None:
-        for key in sorted(keys):
+        for key in torch_key_order(last, keys):  # as `named_parameters()` lists them
             node.children.append(
                 TreeNode(key, "buffer" if key in buffers else "parameter", path=node.path, line=node.line)
             )
@@ -645,7 +646,7 @@ def _torch_keys(node: TreeNode, last: str, kwargs: dict[str, str] | None) -> boo
     # `nn.Linear(d, d, bias=config.bias)`: `weight` for sure, `bias` depending on the value
     always, some, deciding = variants
     when = "depends on " + ", ".join(f"`{a}`" for a in deciding)
-    for key in sorted(always | some):
+    for key in torch_key_order(last, always | some):
         kind = "buffer" if key in buffers else "parameter"
         node.children.append(
             TreeNode(key, kind, condition=None if key in always else when, path=node.path, line=node.line)
