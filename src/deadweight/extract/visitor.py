@@ -782,7 +782,9 @@ class Collector:
             unpacked=unpacked if isinstance(value, cst.Call) else None,
             positional=_positional(value) if isinstance(value, cst.Call) else None,
             element_conditions=tuple(only_when.items()),
-            call=self._call_texts(made.args) if (made := _built_call(value, m.local_values)) is not None else (),
+            call=self._call_texts(made.args)
+            if kind == F.MODULE and (made := _built_call(value, m.local_values)) is not None
+            else (),
             value=self.guard(value)[:_VALUE_TEXT]
             if value is not None and m.name == "__init__" and _evaluable(value)
             else None,
