@@ -173,30 +173,30 @@ def test_cli_configured_and_set(tmp_path: Path) -> None:
     assert out.exit_code == 2 and "expected NAME=VALUE" in out.output
 
 
-def _settings_as_kwargs(settings: dict[str, str]) -> tuple[dict[str, object], dict[str, object]]:
+def _real_names(cls: str, settings: dict[str, str]) -> list[str]:
+    """`named_parameters()` of the fixture class built on the meta device as `settings` say
+    (`config.` ones go to `TinyConfig`); skips without torch."""
     import ast
 
+    torch = pytest.importorskip("torch")
+    spec = importlib.util.spec_from_file_location("configured_tree_fixture", FILE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     kwargs = {k: ast.literal_eval(v) for k, v in settings.items() if not k.startswith("config.")}
     fields = {k.removeprefix("config."): ast.literal_eval(v) for k, v in settings.items() if k.startswith("config.")}
-    return kwargs, fields
+    with torch.device("meta"):
+        model = (
+            module.FromConfig(module.TinyConfig(**fields)) if cls == "FromConfig" else getattr(module, cls)(**kwargs)
+        )
+    return [n for n, _ in model.named_parameters()]
 
 
 @pytest.mark.parametrize(("cls", "settings", "names"), CASES)
 def test_configured_names_equal_torch_named_parameters(
     linked: Any, cls: str, settings: dict[str, str], names: list[str]
 ) -> None:
-    torch = pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("configured_tree_fixture", FILE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    kwargs, fields = _settings_as_kwargs(settings)
-    with torch.device("meta"):
-        if cls == "FromConfig":
-            model = module.FromConfig(module.TinyConfig(**fields))
-        else:
-            model = getattr(module, cls)(**kwargs)
-    assert sorted(n for n, _ in model.named_parameters()) == sorted(names)
+    assert sorted(_real_names(cls, settings)) == sorted(names)
 
 
 def test_a_parameter_bound_again_before_its_test_is_not_its_argument(linked: Any) -> None:
@@ -244,14 +244,7 @@ def test_what_the_configured_tree_decides_torch_builds(linked: Any, settings: di
     tree gives as decided is one torch builds."""
     import re
 
-    torch = pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("configured_tree_fixture_stacked", FILE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    kwargs, _ = _settings_as_kwargs(settings)
-    with torch.device("meta"):
-        real = [n for n, _ in module.Stacked(**kwargs).named_parameters()]
+    real = _real_names("Stacked", settings)
     names = _decided(_tree(linked, "Stacked", settings))
     patterns = {n: re.compile(re.escape(n).replace(r"\*", r"\d+")) for n in names}
     assert all(any(p.fullmatch(r) for p in patterns.values()) for r in real), real
@@ -267,17 +260,7 @@ def test_configured_names_come_in_named_parameters_order(
     keys as its state_dict lists them, `weight` before `bias`)."""
     from deadweight.ddp.locate import indexed_names
 
-    torch = pytest.importorskip("torch")
-    spec = importlib.util.spec_from_file_location("configured_tree_fixture_order", FILE)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    kwargs, fields = _settings_as_kwargs(settings)
-    with torch.device("meta"):
-        model = (
-            module.FromConfig(module.TinyConfig(**fields)) if cls == "FromConfig" else getattr(module, cls)(**kwargs)
-        )
-    real = [n for n, _ in model.named_parameters()]
+    real = _real_names(cls, settings)
     # `Chooser.other.gamma` stays open (its argument is a call): then no index can be named
     assert indexed_names(_tree(linked, cls, settings)) == (None if cls == "Chooser" else real)
 

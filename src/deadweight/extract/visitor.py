@@ -670,17 +670,7 @@ class Collector:
         in the list only when the conditions opened since the list was bound hold (all of them)."""
         opened = [c for c in self.conds[f.local_list_depth.get(name, 0) :] if c]
         guard = " and ".join(f"({c})" for c in opened) if len(opened) > 1 else (opened[0] if opened else None)
-        known = f.local_lists.get(name, ())
-        conditions = f.local_list_conditions.setdefault(name, {})
-        for c in ctors:
-            if c in known and c not in conditions:
-                continue  # already appended on every path
-            if guard is None:
-                conditions.pop(c, None)
-            elif conditions.get(c, guard) != guard:
-                conditions[c] = f"{conditions[c]} or {guard}"
-            else:
-                conditions[c] = guard
+        _note_conditions(f.local_list_conditions.setdefault(name, {}), f.local_lists.get(name, ()), ctors, guard)
 
     def _fill(self, target: cst.Attribute, ctors: tuple[str, ...]) -> None:
         """`self.<attr>` was set to an empty list or dict in this method and is now filled with
@@ -697,15 +687,7 @@ class Collector:
         # an item appended under an `if` below the container's creation is there only when it holds
         guard = next((c for c in reversed(self.conds[m.container_depth.get(target.attr.value, 0) :]) if c), None)
         conditions = dict(w.element_conditions)
-        for c in ctors:
-            if c in w.elements and c not in conditions:
-                continue  # already appended on every path
-            if guard is None:
-                conditions.pop(c, None)
-            elif conditions.get(c, guard) == guard:
-                conditions[c] = guard
-            else:
-                conditions[c] = f"{conditions[c]} or {guard}"
+        _note_conditions(conditions, w.elements, ctors, guard)
         m.owner.writes[index] = dataclasses.replace(
             w,
             kind=kind,
@@ -936,9 +918,7 @@ class Collector:
             sargs = func.value.args
             target = (dotted(sargs[0].value) or "") if len(sargs) == 2 else ""
             f.init_calls.append(
-                dataclasses.replace(
-                    _init_call(func.attr.value, target, bool(target), node.args), call=self._call_texts(node.args)
-                )
+                _init_call(func.attr.value, target, bool(target), node.args, self._call_texts(node.args))
             )
             return
         if isinstance(func, cst.Name):
@@ -977,8 +957,8 @@ class Collector:
             and node.args
             and is_self(node.args[0].value)
         ):
-            init_call = _init_call("__init__", fname.rsplit(".", 1)[0], False, node.args[1:])
-            f.init_calls.append(dataclasses.replace(init_call, call=self._call_texts(node.args[1:])))
+            texts = self._call_texts(node.args[1:])
+            f.init_calls.append(_init_call("__init__", fname.rsplit(".", 1)[0], False, node.args[1:], texts))
         if fname == "eval" and node.args:
             self._eval_call(f, node.args[0].value)
         if fname == "getattr" and node.args and is_self(node.args[0].value):
@@ -1282,12 +1262,31 @@ def _built_call(value: cst.BaseExpression | None, locals_: dict[str, cst.BaseExp
     return value
 
 
+def _note_conditions(
+    conditions: dict[str, str], known: tuple[str, ...], ctors: tuple[str, ...], guard: str | None
+) -> None:
+    """Classes appended to a container under `guard` (None: on every path), into the conditions
+    of the items appended so far: an item already appended on every path stays so, and one
+    appended under two guards is there when either holds."""
+    for c in ctors:
+        if c in known and c not in conditions:
+            continue  # already appended on every path
+        if guard is None:
+            conditions.pop(c, None)
+        elif conditions.get(c, guard) != guard:
+            conditions[c] = f"{conditions[c]} or {guard}"
+        else:
+            conditions[c] = guard
+
+
 def _alias_test(value: cst.BaseExpression | None, locals_: dict[str, cst.BaseExpression]) -> cst.BaseExpression | None:
     """The test of `cls = A if test else B` when the value calls that local: `cls(..)`."""
     if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Name)):
         return None
     bound = locals_.get(value.func.value)
-    while isinstance(bound, cst.Name) and bound.value in locals_:
+    for _ in range(4):  # `cls = other` chains, bounded as `_built_call` bounds them
+        if not (isinstance(bound, cst.Name) and bound.value in locals_):
+            break
         bound = locals_[bound.value]
     if isinstance(bound, cst.IfExp) and class_named(bound.body) and class_named(bound.orelse):
         return bound.test
@@ -1518,7 +1517,9 @@ def _literal_strings(node: cst.BaseExpression) -> tuple[str, ...] | None:
     return tuple(out)
 
 
-def _init_call(method: str, target: str, skip: bool, args: Sequence[cst.Arg]) -> F.InitCall:
+def _init_call(
+    method: str, target: str, skip: bool, args: Sequence[cst.Arg], call: tuple[tuple[str, str], ...] = ()
+) -> F.InitCall:
     pos: list[str] = []
     kw: list[tuple[str, str]] = []
     star = False
@@ -1533,7 +1534,7 @@ def _init_call(method: str, target: str, skip: bool, args: Sequence[cst.Arg]) ->
         elif not star:
             pos.append(text or "")
     named = tuple(a.keyword.value for a in args if a.keyword is not None)
-    return F.InitCall(method, target, skip, tuple(pos), tuple(kw), star, named)
+    return F.InitCall(method, target, skip, tuple(pos), tuple(kw), star, named, call)
 
 
 def _defaults(node: cst.FunctionDef) -> tuple[tuple[str, str], ...]:

@@ -86,6 +86,20 @@ def _scope(
     return env
 
 
+def unpack(args: Args) -> Args:
+    """A call's arguments with what is known of `*xs` (a tuple) and `**kw` (a dict, as
+    `**{"device": device}` is) spread out; an unknown one stays `("*", v)` / `("**", v)`."""
+    flat: Args = []
+    for key, v in args:
+        if key == "*" and isinstance(v, tuple):
+            flat.extend(("", x) for x in v)
+        elif key == "**" and isinstance(v, dict):
+            flat.extend(v.items())
+        else:
+            flat.append((key, v))
+    return flat
+
+
 def helper_call(project: Project, holder: ClassInfo, helper: str, args: Args | None) -> Args | None:
     """What a helper that builds and returns a class (`_create_attn(attn_layer, dim, qkv_bias=
     qkv_bias)` returning `attn_layer(dim, qkv_bias=qkv_bias, **kwargs)`) passes to it, when the
@@ -119,14 +133,7 @@ def _bind(
     extra_pos: list[object] = []
     extra_kw: dict[str, object] = {}
     rest_unknown = kw_unknown = False
-    flat: Args = []
-    for key, v in args:  # unpack what is known of `*xs` and `**kw`
-        if key == "*" and isinstance(v, tuple):
-            flat.extend(("", x) for x in v)
-        elif key == "**" and isinstance(v, dict):
-            flat.extend(v.items())
-        else:
-            flat.append((key, v))
+    flat = unpack(args)
     i = 0
     for key, v in flat:
         if key == "":

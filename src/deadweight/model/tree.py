@@ -36,6 +36,7 @@ from deadweight.model.configured import (
     helper_call,
     scopes,
     settings_args,
+    unpack,
 )
 from deadweight.model.products import passed_through, product
 from deadweight.model.project import ClassInfo, Project, Weight
@@ -478,7 +479,6 @@ def _fill_class(
         node.note = f"`{node.ctor.split(' = ')[0]}` as it defaults; a caller may pass another class"
     target = project.resolve(holder.file, ctor) if ctor else None
     named = default is not None
-    made_by_helper = False
     if ctor and not isinstance(target, ClassInfo) and not (target or "").startswith("torch."):
         made = product(project, holder, ctor, position=position)  # `get_down_block(...)`: what its returns build
         unsure = made is None or made.ctor in MODULE_BASES
@@ -503,9 +503,8 @@ def _fill_class(
                 return
             node.ctor = f"{ctor} -> {made.ctor.rsplit('.', 1)[-1]}"
             target = project.classes.get(made.ctor) or made.ctor
-            ctor, named, made_by_helper = made.ctor, True, True
-    if made_by_helper:
-        call = None  # the helper's arguments, not the class's
+            ctor, named = made.ctor, True
+            call = None  # the helper's arguments, not the class's
     _fill_target(
         project,
         analysis,
@@ -593,9 +592,7 @@ def _decided_kwargs(kwargs: dict[str, str], call: Args | None, layer: str = "") 
     positions, so past two positional arguments (`nn.LayerNorm(d, eps, affine)`) or with
     `*args`/`**kwargs` a key-deciding flag not passed by keyword is unknown (`?`)."""
     out = dict(kwargs)
-    flat: Args = []
-    for key, value in call or ():  # `**{"device": device}`: which keywords it passes is known
-        flat.extend(value.items() if key == "**" and isinstance(value, dict) else [(key, value)])
+    flat = unpack(call or [])
     for key, value in flat:
         if key not in ("", "*", "**") and (value is None or isinstance(value, bool | int | float | str)):
             out[key] = repr(value)
