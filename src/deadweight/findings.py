@@ -83,6 +83,9 @@ class Finding:
     # DW1: the weight's keys as DDP and state_dict() name them under each root model that holds
     # it (`Net: blocks.*.attn.q_norm.weight`; `*` an index that is not a constant).
     dotted_names: tuple[str, ...] = ()
+    # Not reported: the place a rule reports once however many classes reach it (a statement
+    # of a base's forward), so that units judged apart keep only the first class's finding.
+    claim: tuple[str, int, int] | None = field(default=None, compare=False, hash=False, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.confidence, Confidence):  # read back from JSON or a plugin's string

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from deadweight.extract import facts as F
+from deadweight.model import deps
 
 if TYPE_CHECKING:
     from deadweight.model.project import ClassInfo, Project
@@ -23,17 +24,19 @@ _DEPTH = 3  # `return build_inner(cfg)` chains followed through helper functions
 class CallSites:
     def __init__(self, project: Project) -> None:
         self.p = project
-        self._by_name: dict[str, list[tuple[F.FileFacts, F.CtorArg]]] | None = None
-        self._types: dict[str, dict[str, ClassInfo | None]] = {}
+        self._by_name: deps.Index[str, list[tuple[F.FileFacts, F.CtorArg]]] | None = None
+        self._types: dict[str, dict[str, ClassInfo | None]] = deps.Memo()
 
-    def _index(self) -> dict[str, list[tuple[F.FileFacts, F.CtorArg]]]:
+    def index(self) -> deps.Index[str, list[tuple[F.FileFacts, F.CtorArg]]]:
         if self._by_name is None:
-            self._by_name = {}
+            index: deps.Index[str, list[tuple[F.FileFacts, F.CtorArg]]] = deps.Index("ctor_args")
             for f in self.p.files:
                 if F.is_external(f.path):
                     continue
                 for a in f.ctor_args:
-                    self._by_name.setdefault(a.callee.rsplit(".", 1)[-1], []).append((f, a))
+                    index.setdefault(a.callee.rsplit(".", 1)[-1], []).append((f, a))
+            self._by_name = index
+            self.p.register(index)  # type: ignore[arg-type]
         return self._by_name
 
     def param_type(self, cls: ClassInfo, init: F.MethodFacts, param: str) -> ClassInfo | None:
@@ -46,7 +49,7 @@ class CallSites:
     def _param_types(self, cls: ClassInfo, init: F.MethodFacts) -> dict[str, ClassInfo | None]:
         params = init.params[1:]
         found: dict[str, ClassInfo | None] = {}
-        for f, a in self._index().get(cls.name, ()):
+        for f, a in self.index().get(cls.name, ()):
             if self.p.resolve(f, a.callee) is not cls:
                 continue
             name = a.param if isinstance(a.param, str) else (params[a.param] if a.param < len(params) else None)

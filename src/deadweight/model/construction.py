@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from deadweight.extract import facts as F
+from deadweight.model import deps
 from deadweight.model.project import ClassInfo, Project, Weight
 
 Bindings = dict[str, object]
@@ -41,7 +42,7 @@ class Construction:
     def __init__(self, project: Project, reads: Reads) -> None:
         self.p = project
         self.reads = reads
-        self._runs: dict[str, dict[tuple[str, str], Bindings]] = {}
+        self._runs: dict[str, dict[tuple[str, str], Bindings]] = deps.Memo()
 
     def runs(self, info: ClassInfo) -> dict[tuple[str, str], Bindings]:
         cached = self._runs.get(info.key)

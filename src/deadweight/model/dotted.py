@@ -13,6 +13,7 @@ from collections import deque
 
 from deadweight.conventions import CONTAINERS
 from deadweight.extract import facts as F
+from deadweight.model import deps
 from deadweight.model.elements import element_keys
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.stored import Stored, stored_members
@@ -28,32 +29,37 @@ class Holders:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self._held_by: dict[str, list[tuple[ClassInfo, str]]] | None = None
+        self._held_by: deps.Index[str, list[tuple[ClassInfo, str]]] | None = None
 
-    def _edges(self) -> dict[str, list[tuple[ClassInfo, str]]]:
+    def edges(self) -> deps.Index[str, list[tuple[ClassInfo, str]]]:
         if self._held_by is None:
-            edges: dict[str, list[tuple[ClassInfo, str]]] = {}
-            for holder in self.project.module_classes():
-                for w in self.project.weights(holder):
-                    if w.kind != F.MODULE:
-                        continue
-                    container = (w.write.ctor or "").rsplit(".", 1)[-1] in CONTAINERS
-                    if container and w.write.items and len(w.writes) == 1:  # `nn.Sequential(a(), b())`
-                        placed = [(c, f"{w.name}.{i}") for i, c in enumerate(w.write.items)]
-                    elif container:
-                        placed = [(c, f"{w.name}.*") for c in w.write.elements]
-                    else:
-                        placed = [(c, w.name) for c in dict.fromkeys((w.write.ctor or "", *w.write.elements))]
-                    for ctor, segment in placed:
-                        target = self.project.resolve(holder.file, ctor) if ctor else None
-                        if isinstance(target, ClassInfo) and target.is_module:
-                            edges.setdefault(target.key, []).append((holder, segment))
-                for put, segment in self._stored(holder):
-                    target = self.project.resolve(put.caller.file, put.ctor)
+            edges: deps.Index[str, list[tuple[ClassInfo, str]]] = deps.Index("held_by")
+            with deps.isolated():
+                self._build(edges)
+            self._held_by = edges
+            self.project.register(edges)  # type: ignore[arg-type]
+        return self._held_by
+
+    def _build(self, edges: deps.Index[str, list[tuple[ClassInfo, str]]]) -> None:
+        for holder in self.project.module_classes():
+            for w in self.project.weights(holder):
+                if w.kind != F.MODULE:
+                    continue
+                container = (w.write.ctor or "").rsplit(".", 1)[-1] in CONTAINERS
+                if container and w.write.items and len(w.writes) == 1:  # `nn.Sequential(a(), b())`
+                    placed = [(c, f"{w.name}.{i}") for i, c in enumerate(w.write.items)]
+                elif container:
+                    placed = [(c, f"{w.name}.*") for c in w.write.elements]
+                else:
+                    placed = [(c, w.name) for c in dict.fromkeys((w.write.ctor or "", *w.write.elements))]
+                for ctor, segment in placed:
+                    target = self.project.resolve(holder.file, ctor) if ctor else None
                     if isinstance(target, ClassInfo) and target.is_module:
                         edges.setdefault(target.key, []).append((holder, segment))
-            self._held_by = edges
-        return self._held_by
+            for put, segment in self._stored(holder):
+                target = self.project.resolve(put.caller.file, put.ctor)
+                if isinstance(target, ClassInfo) and target.is_module:
+                    edges.setdefault(target.key, []).append((holder, segment))
 
     def _stored(self, holder: ClassInfo) -> list[tuple[Stored, str]]:
         """`self.add_mixin("pos_embed", Mixin())` filling `self.mixins[name]`, a container of
@@ -69,7 +75,7 @@ class Holders:
     def prefixes(self, cls: ClassInfo) -> list[tuple[str, str]]:
         """(root class name, dotted prefix) for up to a few roots that hold `cls` (or one of
         its subclasses, which inherit its weights); the class itself when nothing holds it."""
-        edges = self._edges()
+        edges = self.edges()
         out: list[tuple[str, str]] = []
         start = [cls, *self.project.descendants(cls)]
         todo: deque[tuple[ClassInfo, str, int]] = deque((c, "", 0) for c in start)

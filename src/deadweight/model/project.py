@@ -10,8 +10,10 @@ unique module whose dotted name ends with the imported one.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from deadweight.conventions import (
     ACTIVATION_REGISTRIES,
@@ -28,6 +30,7 @@ from deadweight.conventions import (
 )
 from deadweight.extract import facts as F
 from deadweight.extract.imports import dotted_suffixes, import_target
+from deadweight.model import deps
 from deadweight.model.callsites import CallSites
 from deadweight.model.products import passed_through, product
 from deadweight.settings import Settings
@@ -66,25 +69,140 @@ _STATELESS_ROOTS = frozenset({"torch.nn.Module", "torch.nn.modules.module.Module
 _REEXPORT_DEPTH = 4  # `from pkg import f` through package `__init__` re-exports
 
 
+# Project-wide indexes built on first use, by name (`Project.index`): a rule that needs one
+# registers its builder here, so that an incremental run can build it to compare answers.
+INDEXES: dict[str, Callable[[Project, deps.Index[Any, Any]], None]] = {}
+
+
 def _known_non_module(base: str) -> bool:
     return base in _BUILTIN_BASES or base.startswith(_PYTHON_ROOTS)
 
 
-@dataclass(eq=False)
 class ClassInfo:
-    key: str  # "pkg.mod.Outer.Inner"
-    facts: F.ClassFacts
-    file: F.FileFacts
-    bases: list[ClassInfo | str] = field(default_factory=list)  # repo class or external qualname
-    unresolved_bases: list[str] = field(default_factory=list)
-    subclasses: list[ClassInfo] = field(default_factory=list)
-    mro: list[ClassInfo] = field(default_factory=list)
-    is_module: bool = False
-    module_certain: bool = True  # False when module-ness was inferred from the class's own code
-    # Why an uncertain module was judged as one ("its base `X` is not resolved; it calls
-    # `register_buffer`"), and, for a class not judged, the bases nothing resolved.
-    module_evidence: str | None = None
-    unknown_bases: list[str] = field(default_factory=list)
+    """A class of the project or of the environment, with what linking learnt about it.
+
+    Reading its facts touches its file, reading what linking computed touches its links
+    (`model.deps`): an incremental run re-judges whatever read something that changed."""
+
+    __slots__ = (
+        "_bases",
+        "_facts",
+        "_file",
+        "_is_module",
+        "_module_certain",
+        "_module_evidence",
+        "_mro",
+        "_subclasses",
+        "_unknown_bases",
+        "_unresolved_bases",
+        "dep",
+        "key",
+        "link_dep",
+    )
+
+    def __init__(self, key: str, facts: F.ClassFacts, file: F.FileFacts) -> None:
+        self.key = key  # "pkg.mod.Outer.Inner"
+        self._facts = facts
+        self._file = file
+        self.dep = deps.file_dep(file.path)
+        self.link_dep = "l:" + key
+        self._bases: list[ClassInfo | str] = []  # repo class or external qualname
+        self._unresolved_bases: list[str] = []
+        self._subclasses: list[ClassInfo] = []
+        self._mro: list[ClassInfo] = []
+        self._is_module = False
+        self._module_certain = True  # False when module-ness was inferred from the class's own code
+        # Why an uncertain module was judged as one ("its base `X` is not resolved; it calls
+        # `register_buffer`"), and, for a class not judged, the bases nothing resolved.
+        self._module_evidence: str | None = None
+        self._unknown_bases: list[str] = []
+
+    def rekey(self, key: str) -> None:
+        self.key = key
+        self.link_dep = "l:" + key
+
+    @property
+    def facts(self) -> F.ClassFacts:
+        deps.frame.add(self.dep)
+        return self._facts
+
+    @property
+    def file(self) -> F.FileFacts:
+        deps.frame.add(self.dep)
+        return self._file
+
+    @property
+    def bases(self) -> list[ClassInfo | str]:
+        deps.frame.add(self.link_dep)
+        return self._bases
+
+    @property
+    def unresolved_bases(self) -> list[str]:
+        deps.frame.add(self.link_dep)
+        return self._unresolved_bases
+
+    @property
+    def subclasses(self) -> list[ClassInfo]:
+        deps.frame.add(self.link_dep)
+        return self._subclasses
+
+    @property
+    def mro(self) -> list[ClassInfo]:
+        deps.frame.add(self.link_dep)
+        return self._mro
+
+    @mro.setter
+    def mro(self, value: list[ClassInfo]) -> None:
+        self._mro = value
+
+    @property
+    def is_module(self) -> bool:
+        deps.frame.add(self.link_dep)
+        return self._is_module
+
+    @is_module.setter
+    def is_module(self, value: bool) -> None:
+        self._is_module = value
+
+    @property
+    def module_certain(self) -> bool:
+        deps.frame.add(self.link_dep)
+        return self._module_certain
+
+    @module_certain.setter
+    def module_certain(self, value: bool) -> None:
+        self._module_certain = value
+
+    @property
+    def module_evidence(self) -> str | None:
+        deps.frame.add(self.link_dep)
+        return self._module_evidence
+
+    @module_evidence.setter
+    def module_evidence(self, value: str | None) -> None:
+        self._module_evidence = value
+
+    @property
+    def unknown_bases(self) -> list[str]:
+        deps.frame.add(self.link_dep)
+        return self._unknown_bases
+
+    @unknown_bases.setter
+    def unknown_bases(self, value: list[str]) -> None:
+        self._unknown_bases = value
+
+    def link_record(self) -> tuple[object, ...]:
+        """What linking computed for this class, by keys: equal records, equal links."""
+        return (
+            tuple(b.key if isinstance(b, ClassInfo) else b for b in self._bases),
+            tuple(self._unresolved_bases),
+            tuple(c.key for c in self._subclasses),
+            tuple(c.key for c in self._mro),
+            self._is_module,
+            self._module_certain,
+            self._module_evidence,
+            tuple(self._unknown_bases),
+        )
 
     @property
     def name(self) -> str:
@@ -97,7 +215,7 @@ class ClassInfo:
     @property
     def external(self) -> bool:
         """Read from the environment: informs subclasses, is never judged or reported itself."""
-        return F.is_external(self.file.path)
+        return F.is_external(self._file.path)
 
     def __repr__(self) -> str:
         return f"<ClassInfo {self.key}>"
@@ -154,11 +272,12 @@ class Project:
         for f in self.files:
             self.modules.setdefault(f.module, f)
         self._suffixes: dict[str, list[F.FileFacts]] | None = None
-        self._resolved: dict[tuple[str, str], str | ClassInfo | None] = {}
-        self._functions_resolved: dict[tuple[str, str], tuple[F.FileFacts, F.FunctionFacts] | None] = {}
-        self._descendants: dict[str, list[ClassInfo]] = {}
-        self.classes: dict[str, ClassInfo] = {}
+        self._resolved: dict[tuple[str, str], str | ClassInfo | None] = deps.Memo()
+        self._functions_resolved: dict[tuple[str, str], tuple[F.FileFacts, F.FunctionFacts] | None] = deps.Memo()
+        self._descendants: dict[str, list[ClassInfo]] = deps.Memo()
+        self.classes: dict[str, ClassInfo] = deps.Keyed()
         self._file_classes: dict[str, dict[str, ClassInfo]] = {}
+        self.by_file: dict[str, list[ClassInfo]] = {}  # every class of a file, in order
         for f in self.files:
             local: dict[str, ClassInfo] = {}
             for c in f.classes:
@@ -166,73 +285,101 @@ class Project:
                 info = ClassInfo(key, c, f)
                 if key in self.classes:  # redefinition (if/else at module level): keep both
                     key = f"{key}@{c.span.line}"
-                    info.key = key
+                    info.rekey(key)
                 self.classes[key] = info
+                self.by_file.setdefault(f.path, []).append(info)
                 local[c.qualname] = info  # the last definition wins, as at runtime
             self._file_classes[f.path] = local
-        self.functions: dict[str, tuple[F.FileFacts, F.FunctionFacts]] = {}
+        self.functions: dict[str, tuple[F.FileFacts, F.FunctionFacts]] = deps.Keyed()
         for f in self.files:
             for fn in f.functions:
                 self.functions[f"{f.module}.{fn.name}"] = (f, fn)
         # Reads in init-only functions (`_init_weights(module)` zeroing `module.bias`) set
         # values; they say nothing about whether some module is used. `__init__` is where
         # objects are wired together (a loss keeping `model.head.flow`), so its reads count.
-        self.external_reads: frozenset[str] = frozenset(
-            attr
-            for f in self.files
-            if not F.is_external(f.path)
-            for attr, fn in f.external_reads
-            if not (fn and fn != "__init__" and is_init_method(fn, self.init_methods))
-        )
-        # Names a module-level loading helper reads by checkpoint key: any class's weight.
-        self.key_read_by: dict[str, str] = {
-            name: f"{f.module}.{fn.name}"
-            for f in self.files
-            if not F.is_external(f.path)
-            for fn in f.functions
-            for name in fn.key_reads
-        }
-        self.external_grabs: dict[str, str] = {
-            name: where for f in self.files if not F.is_external(f.path) for name, where in f.external_grabs
-        }
-        self.external_calls: frozenset[str] = frozenset(
-            name for f in self.files if not F.is_external(f.path) for name in f.external_calls
-        )
+        # Project-wide answers are `deps.Index`es: a lookup is an input of the unit that asks.
+        self.external_reads: deps.Index[str, None] = deps.Index("external_reads")
+        self.key_read_by: deps.Index[str, str] = deps.Index("key_read_by")  # loading helpers: any class's weight
+        self.external_grabs: deps.Index[str, str] = deps.Index("external_grabs")
+        self.external_calls: deps.Index[str, None] = deps.Index("external_calls")
+        for f in self.files:
+            if F.is_external(f.path):
+                continue
+            for attr, reader in f.external_reads:
+                if not (reader and reader != "__init__" and is_init_method(reader, self.init_methods)):
+                    self.external_reads[attr] = None
+            for fn in f.functions:  # names a module-level loading helper reads by checkpoint key
+                for name in fn.key_reads:
+                    self.key_read_by[name] = f"{f.module}.{fn.name}"
+            for name, where in f.external_grabs:
+                self.external_grabs[name] = where
+            for name in f.external_calls:
+                self.external_calls[name] = None
+        self.indexes: dict[str, deps.Index[object, object]] = {}
+        for index in (self.external_reads, self.key_read_by, self.external_grabs, self.external_calls):
+            self.register(index)  # type: ignore[arg-type]
         self._link_bases()
         self._mark_modules()
         self._compute_mros()
         self._inherit_evidence()
-        self._weights: dict[str, list[Weight]] = {}
-        self._stateless_cache: dict[str, bool] = {}
-        self._builders: dict[str, set[str]] = {}
-        self._stored: dict[str, dict[str, set[str]]] = {}
-        self._visible: dict[str, dict[str, tuple[ClassInfo, F.MethodFacts]]] = {}
+        self._weights: dict[str, list[Weight]] = deps.Memo()
+        self._stateless_cache: dict[str, bool] = deps.Memo()
+        self._builders: dict[str, set[str]] = deps.Memo()
+        self._stored: dict[str, dict[str, set[str]]] = deps.Memo()
+        self._visible: dict[str, dict[str, tuple[ClassInfo, F.MethodFacts]]] = deps.Memo()
         self._method_indexes: dict[str, dict[str, F.MethodFacts]] = {}
         self._own_methods: dict[str, dict[str, F.MethodFacts]] = {}
         self._write_indexes: dict[str, dict[str, list[F.Write]]] = {}
-        self._attribute_types: dict[tuple[str, str], ClassInfo | None] = {}
+        self._attribute_types: dict[tuple[str, str], ClassInfo | None] = deps.Memo()
         # Method names repeat across thousands of classes: classify each name once.
         self._entry_names: dict[str, bool] = {}
         self._init_names: dict[str, bool] = {}
         self.callsites = CallSites(self)
 
-    def all_weights(self) -> list[Weight]:
-        return [w for c in self.weight_classes() for w in self.weights(c)]
+    def register(self, index: deps.Index[object, object]) -> None:
+        """Make an index's answers comparable between runs (see engine.incremental)."""
+        self.indexes[index.name] = index
 
-    def weight_classes(self) -> list[ClassInfo]:
+    def index(self, name: str) -> deps.Index[Any, Any]:
+        """A project-wide index of `INDEXES` (built once per run, shared by every unit)."""
+        hit = self.indexes.get(name)
+        if hit is None:
+            hit = deps.Index(name)
+            with deps.isolated():
+                INDEXES[name](self, hit)
+            self.register(hit)
+        return hit
+
+    def all_weights(self, scope: str | None = None) -> list[Weight]:
+        return [w for c in self.weight_classes(scope) for w in self.weights(c)]
+
+    def weight_classes(self, scope: str | None = None) -> list[ClassInfo]:
         """Module classes, and the mixins they are built from: `class Linear(nn.Module, LoraLayer)`
         runs `LoraLayer.__init__`, which creates the adapter weights, although `LoraLayer`
-        itself (a plain `ABC`) is no module. Such a weight is judged in its module subclasses."""
-        out = self.module_classes()
+        itself (a plain `ABC`) is no module. Such a weight is judged in its module subclasses.
+
+        `scope`, a file's path, limits them to that file's classes (one unit of judgement)."""
+        out = self.module_classes(scope)
         out += [
             c
-            for c in self.classes.values()
+            for c in self._scoped(scope)
             if not c.is_module and not c.external and c.facts.writes and any(d.is_module for d in self.descendants(c))
         ]
         return out
 
+    def _scoped(self, scope: str | None) -> list[ClassInfo]:
+        return list(self.classes.values()) if scope is None else self.by_file.get(scope, [])
+
     # -- names ---------------------------------------------------------------------------
     def find_module(self, name: str) -> F.FileFacts | None:
+        """The file of a module (its facts are an input of whoever asked: touched here; the
+        set of modules is the same in every run an incremental run reuses)."""
+        hit = self._find_module(name)
+        if hit is not None:
+            deps.frame.add(deps.file_dep(hit.path))
+        return hit
+
+    def _find_module(self, name: str) -> F.FileFacts | None:
         if name in self.modules:
             return self.modules[name]
         if self._suffixes is None:
@@ -263,6 +410,7 @@ class Project:
     def _resolve(self, f: F.FileFacts, dotted: str, _depth: int) -> str | ClassInfo | None:
         if _depth > 12 or not dotted:
             return None
+        deps.frame.add(deps.file_dep(f.path))
         head, _, rest = dotted.partition(".")
         local = self._file_classes.get(f.path, {})
         if head in local and not rest:
@@ -298,6 +446,7 @@ class Project:
     def class_table(self, f: F.FileFacts, name: str) -> tuple[F.FileFacts, tuple[str, ...]] | None:
         """A module-level table of classes named `name` where `f` sees it (its own, or imported),
         with the file whose imports its entries resolve in."""
+        deps.frame.add(deps.file_dep(f.path))
         for table, classes in f.class_tables:
             if table == name:
                 return f, classes
@@ -323,9 +472,12 @@ class Project:
     def _resolve_function_in(
         self, f: F.FileFacts, callee: str, depth: int = 0
     ) -> tuple[F.FileFacts, F.FunctionFacts] | None:
+        deps.frame.add(deps.file_dep(f.path))
         local = f"{f.module}.{callee}"
         if local in self.functions:
-            return self.functions[local]
+            hit = self.functions[local]
+            deps.frame.add(deps.file_dep(hit[0].path))
+            return hit
         head, _, rest = callee.partition(".")
         for imp in f.imports:
             if imp.local == head:
@@ -334,7 +486,9 @@ class Project:
                 mod_name, _, fname = full.rpartition(".")
                 mod = self.find_module(mod_name)
                 if mod is not None and f"{mod.module}.{fname}" in self.functions:
-                    return self.functions[f"{mod.module}.{fname}"]
+                    hit = self.functions[f"{mod.module}.{fname}"]
+                    deps.frame.add(deps.file_dep(hit[0].path))
+                    return hit
                 if mod is not None and depth < _REEXPORT_DEPTH and mod is not f:
                     # `from timm.layers import create_classifier`: the package's `__init__`
                     # imports it from the module that defines it
@@ -503,8 +657,8 @@ class Project:
         """A Sequential/ModuleList/ModuleDict subclass: its children are consumed by iteration."""
         return any(isinstance(b, str) and b in CONTAINER_BASES for c in info.mro for b in c.bases)
 
-    def module_classes(self) -> list[ClassInfo]:
-        return [c for c in self.classes.values() if c.is_module and not c.external]
+    def module_classes(self, scope: str | None = None) -> list[ClassInfo]:
+        return [c for c in self._scoped(scope) if c.is_module and not c.external]
 
     def descendants(self, info: ClassInfo) -> list[ClassInfo]:
         """Every repo subclass, transitively (cached: weights of a popular base ask often)."""
@@ -565,6 +719,7 @@ class Project:
     def _method_index(self, c: ClassInfo) -> dict[str, F.MethodFacts]:
         """A class's methods by name, plus class-level aliases (`__call__ = forward`); a method
         defined under the name wins over an alias, as in the class body."""
+        deps.frame.add(c.dep)  # read from the class's own facts only: a plain cache
         index = self._method_indexes.get(c.key)
         if index is None:
             methods = self._methods(c)
@@ -578,6 +733,7 @@ class Project:
 
     def _methods(self, c: ClassInfo) -> dict[str, F.MethodFacts]:
         """A class's own methods by name; the first definition of a name, as `facts.method`."""
+        deps.frame.add(c.dep)
         index = self._own_methods.get(c.key)
         if index is None:
             index = self._own_methods[c.key] = {m.name: m for m in reversed(c.facts.methods)}
@@ -848,6 +1004,7 @@ class Project:
         return None
 
     def _writes_by_attr(self, c: ClassInfo) -> dict[str, list[F.Write]]:
+        deps.frame.add(c.dep)
         index = self._write_indexes.get(c.key)
         if index is None:
             index = self._write_indexes[c.key] = {}

@@ -24,8 +24,9 @@ from deadweight.conventions import (
     TORCH_NN,
 )
 from deadweight.extract import facts as F
+from deadweight.model import deps
 from deadweight.model.construction import Construction
-from deadweight.model.project import ClassInfo, Project, Weight
+from deadweight.model.project import INDEXES, ClassInfo, Project, Weight
 
 _CLASS_ATTR_GETATTR = re.compile(r"getattr\(self, self\.(\w+)\)")
 _POPULATE = frozenset({"append", "extend", "update", "insert", "add_module", "__setitem__"})
@@ -115,6 +116,20 @@ class _Consumption:
     external_super: bool  # a super() call leaves the repo (into nn.Linear's forward, say)
 
 
+def _moved_by_apply(project: Project, out: deps.Index[str, None]) -> None:
+    for f in project.files:
+        for a, fn in f.external_reads:
+            if fn == "_apply":
+                out[a] = None
+    for info in project.classes.values():
+        for r in info.facts.reads:
+            if r.method == "_apply":
+                out[r.chain[0]] = None
+
+
+INDEXES["moved_by_apply"] = _moved_by_apply
+
+
 def _tie_keys(c: ClassInfo) -> list[str]:
     """The dotted keys a class's tied-weights maps name (`_tied_weights_keys`, either side)."""
     return [
@@ -130,36 +145,38 @@ class Analysis:
 
     def __init__(self, project: Project) -> None:
         self.p = project
-        self._reach: dict[str, Reached] = {}
+        self._reach: dict[str, Reached] = deps.Memo()
         self._reads: dict[tuple[str, str], list[F.Read]] = {}
         for info in project.classes.values():
             for r in info.facts.reads:
                 self._reads.setdefault((info.key, r.method), []).append(r)
-        self._holders: dict[str, dict[str, list[Use]]] | None = None
-        self._untyped_holder_names: set[str] = set()
-        self._untyped_holder_reads: dict[str, list[tuple[F.FileFacts, str]]] = {}  # name -> (file, where)
-        self._by_position: dict[tuple[str, int], set[str]] | None = None
-        self._live: dict[int, Liveness] = {}
+        # Project-wide indexes, built on first use (`deps.Index`: a lookup is an input)
+        self._holders: deps.Index[str, dict[str, list[Use]]] | None = None
+        self._untyped_holder_names: deps.Index[str, None] = deps.Index("untyped_names")
+        self._untyped_holder_reads: deps.Index[str, list[tuple[F.FileFacts, str]]] = deps.Index("untyped_reads")
+        self._by_position: deps.Index[tuple[str, int], set[str]] | None = None
+        self._live: dict[int, Liveness] = deps.Memo()
         self._sharing: set[int] = set()  # weights whose shares are being followed (cycle guard)
-        self._tied_pairs: set[tuple[str, str]] | None = None
-        self._entries: dict[str, list[tuple[ClassInfo, F.MethodFacts]]] = {}
+        self._tied_pairs: deps.Index[tuple[str, str], None] | None = None
+        self._entries: dict[str, list[tuple[ClassInfo, F.MethodFacts]]] = deps.Memo()
         self._attr_index: dict[str, dict[str, list[F.Read]]] = {}
-        self._held_as: dict[str, set[str]] | None = None
+        self._held_as: deps.Index[str, set[str]] | None = None
         self.construction = Construction(project, self.reads)
-        self._forward_inits: dict[tuple[str, str], bool] = {}
-        self._dynamic: dict[str, list[str]] = {}
-        self._holder_candidates: dict[str, list[F.Read]] = {}
-        self._callee_cache: dict[tuple[str, str, int], _Names] = {}
-        self._decorator_cache: dict[tuple[str, int], _Names] = {}
-        self._names_by_position: dict[tuple[str, int], _Names] = {}
-        self._family_names: dict[str, frozenset[str]] = {}
-        self._own_ties: dict[str, frozenset[str]] = {}
-        self._consumptions: dict[str, _Consumption] = {}
+        self._forward_inits: dict[tuple[str, str], bool] = deps.Memo()
+        self._dynamic: dict[str, list[str]] = deps.Memo()
+        self._holder_candidates: dict[str, list[F.Read]] = deps.Memo()
+        self._callee_cache: dict[tuple[str, str, int], _Names] = deps.Memo()
+        self._decorator_cache: dict[tuple[str, int], _Names] = deps.Memo()
+        self._names_by_position: dict[tuple[str, int], _Names] = deps.Memo()
+        self._family_names: dict[str, frozenset[str]] = deps.Memo()
+        self._own_ties: dict[str, frozenset[str]] = deps.Memo()
+        self._consumptions: dict[str, _Consumption] = deps.Memo()
         self._imported: dict[str, frozenset[str]] = {}
-        self._steps: dict[str, frozenset[str]] = {}
+        self._steps: dict[str, frozenset[str]] = deps.Memo()
 
     def _reads_by_attr(self, info: ClassInfo) -> dict[str, list[F.Read]]:
         """A class's reads indexed by the attribute they start with (liveness looks up by name)."""
+        deps.frame.add(info.dep)  # read from the class's own facts only: a plain cache
         index = self._attr_index.get(info.key)
         if index is None:
             index = {}
@@ -169,7 +186,21 @@ class Analysis:
         return index
 
     def reads(self, info: ClassInfo, method: str) -> list[F.Read]:
+        deps.frame.add(info.dep)
         return self._reads.get((info.key, method), [])
+
+    def build_indexes(self) -> None:
+        """Every lazily built index, registered with the project (an incremental run compares
+        what each unit looked up in them)."""
+        self.holders()
+        self._position_reads()
+        self._tied()
+        self._holder_names_index()
+        self.p.callsites.index()
+        for name in INDEXES:
+            self.p.index(name)
+        for index in (self._untyped_holder_names, self._untyped_holder_reads):
+            self.p.register(index)  # type: ignore[arg-type]
 
     # -- reachability ----------------------------------------------------------------------
     def entry_methods(self, info: ClassInfo) -> list[tuple[ClassInfo, F.MethodFacts]]:
@@ -279,6 +310,7 @@ class Analysis:
             if k in seen:
                 continue
             seen[k] = (cls, m)
+            deps.frame.add(cls.dep)
             for r in self._reads.get(k, ()):
                 if r.kind in (F.DELETE, "store"):
                     continue
@@ -301,7 +333,15 @@ class Analysis:
         """Reads of `self.<child>.<attr>` in other classes, keyed by the child's class."""
         if self._holders is not None:
             return self._holders
-        out: dict[str, dict[str, list[Use]]] = {}
+        out: deps.Index[str, dict[str, list[Use]]] = deps.Index("holders")
+        with deps.isolated():
+            self._build_holders(out)
+        self._holders = out
+        for index in (out, self._untyped_holder_names, self._untyped_holder_reads):
+            self.p.register(index)  # type: ignore[arg-type]
+        return out
+
+    def _build_holders(self, out: deps.Index[str, dict[str, list[Use]]]) -> None:
         untyped: set[tuple[str, int]] = set()
         for h in self.p.classes.values():
             # Any method of the holder but init-only ones: `XFeat.match(...)` calling
@@ -311,7 +351,7 @@ class Analysis:
                 for r in self._holder_reads(c):
                     child0 = self.p.attribute_type(h, r.chain[0])  # cached per (class, attribute)
                     if child0 is None:
-                        self._untyped_holder_names.add(r.chain[1])
+                        self._untyped_holder_names[r.chain[1]] = None
                         if recorded and (c.key, id(r)) not in untyped:
                             # once per read, not once per subclass that inherits it
                             untyped.add((c.key, id(r)))
@@ -328,8 +368,6 @@ class Analysis:
                         child = step
                         out.setdefault(child.key, {}).setdefault(r.chain[i + 1], []).append(Use(c, r.method, r))
         self._add_annotated_reads(out)
-        self._holders = out
-        return out
 
     def _holder_reads(self, c: ClassInfo) -> list[F.Read]:
         """`self.<child>.<attr>` uses in a class's non-init methods, once per class: every
@@ -341,7 +379,7 @@ class Analysis:
             ]
         return cached
 
-    def _add_annotated_reads(self, out: dict[str, dict[str, list[Use]]]) -> None:
+    def _add_annotated_reads(self, out: deps.Index[str, dict[str, list[Use]]]) -> None:
         """Reads through an annotated parameter anywhere: `def decode(vae: AutoencoderKL)`
         reading `vae.latents_mean`, a classmethod copying `controlnet.conv_in`'s weights."""
         for info in self.p.classes.values():
@@ -357,7 +395,7 @@ class Analysis:
 
     def _annotated(
         self,
-        out: dict[str, dict[str, list[Use]]],
+        out: deps.Index[str, dict[str, list[Use]]],
         owner: ClassInfo | None,
         where: str,
         file: F.FileFacts,
@@ -370,28 +408,33 @@ class Analysis:
                 continue
             t = self.p.annotated_class(file, types[pr.param])
             if t is None or F.is_external(t.path):
-                self._untyped_holder_names.add(pr.chain[0])  # `module: nn.Module`: any module
+                self._untyped_holder_names[pr.chain[0]] = None  # `module: nn.Module`: any module
             else:
                 read = F.Read((pr.param, *pr.chain), where, pr.span, pr.kind)
                 out.setdefault(t.key, {}).setdefault(pr.chain[0], []).append(Use(owner or t, where, read))
 
-    def _position_reads(self) -> dict[tuple[str, int], set[str]]:
+    def _position_reads(self) -> deps.Index[tuple[str, int], set[str]]:
         """Attributes any repo function reads through its n-th parameter (fallback targets)."""
         if self._by_position is not None:
             return self._by_position
-        out: dict[tuple[str, int], set[str]] = {}
-        for f in self.p.files:
-            for fn in f.functions:
-                self._add_param_reads(out, "function", fn.params, fn.param_reads)
-            for c in f.classes:
-                for m in c.methods:
-                    self._add_param_reads(out, "method", m.params, m.param_reads)
+        out: deps.Index[tuple[str, int], set[str]] = deps.Index("position_reads")
+        with deps.isolated():
+            for f in self.p.files:
+                for fn in f.functions:
+                    self._add_param_reads(out, "function", fn.params, fn.param_reads)
+                for c in f.classes:
+                    for m in c.methods:
+                        self._add_param_reads(out, "method", m.params, m.param_reads)
         self._by_position = out
+        self.p.register(out)  # type: ignore[arg-type]
         return out
 
     @staticmethod
     def _add_param_reads(
-        out: dict[tuple[str, int], set[str]], kind: str, params: tuple[str, ...], reads: tuple[F.ParamRead, ...]
+        out: deps.Index[tuple[str, int], set[str]],
+        kind: str,
+        params: tuple[str, ...],
+        reads: tuple[F.ParamRead, ...],
     ) -> None:
         for pr in reads:
             if pr.kind not in USE_KINDS or pr.param not in params:
@@ -634,7 +677,7 @@ class Analysis:
         """An untyped `self.encoder.ctc_proj` read in a module whose file defines or imports the
         weight's class (the model that builds its encoder with `cls.build_encoder(args)`): very
         likely this weight. A read of the same name in code that never names the class is not."""
-        reads = self._untyped_holder_reads.get(w.name)
+        reads: list[tuple[F.FileFacts, str]] | None = self._untyped_holder_reads.get(w.name)
         if not reads:
             return None
         names = self._family_names.get(w.cls.key)
@@ -646,36 +689,52 @@ class Analysis:
         return None
 
     def _imported_names(self, file: F.FileFacts) -> frozenset[str]:
+        deps.frame.add(deps.file_dep(file.path))
         hit = self._imported.get(file.path)
         if hit is None:
             hit = self._imported[file.path] = frozenset(i.name or i.local for i in file.imports)
         return hit
 
-    def _tied(self) -> set[tuple[str, str]]:
+    def _tied(self) -> deps.Index[tuple[str, str], None]:
         """(holder attribute, weight) pairs named in `_tied_weights_keys` maps anywhere.
 
         transformers ties `cls.predictions.bias` to `cls.predictions.decoder.bias` after
         loading: the parameter is used through the decoder even though no method reads it."""
         if self._tied_pairs is None:
-            pairs: set[tuple[str, str]] = set()
-            for info in self.p.classes.values():
-                for key in _tie_keys(info):
-                    pairs.update(itertools.pairwise(key.split(".")))
+            pairs: deps.Index[tuple[str, str], None] = deps.Index("tied")
+            with deps.isolated():
+                for info in self.p.classes.values():
+                    for key in _tie_keys(info):
+                        for pair in itertools.pairwise(key.split(".")):
+                            pairs[pair] = None
             self._tied_pairs = pairs
+            self.p.register(pairs)  # type: ignore[arg-type]
         return self._tied_pairs
+
+    def moved_by_apply(self) -> deps.Index[str, None]:
+        """Attributes some `_apply` override moves itself (`m.stride = fn(m.stride)`): torch's
+        `.to()`/`.half()`/`.cuda()` all run `_apply`, so such a tensor does follow the module."""
+
+        return self.p.index("moved_by_apply")
 
     def _holder_names(self, c: ClassInfo) -> set[str]:
         """Attribute names under which other classes hold an instance of `c`."""
+        names: set[str] = self._holder_names_index().get(c.key, set())
+        return names
+
+    def _holder_names_index(self) -> deps.Index[str, set[str]]:
         if self._held_as is None:
-            held: dict[str, set[str]] = {}
-            for h in self.p.classes.values():
-                for wr in h.facts.writes:
-                    if wr.ctor:
-                        r = self.p.resolve(h.file, wr.ctor)
-                        if isinstance(r, ClassInfo):
-                            held.setdefault(r.key, set()).add(wr.attr)
+            held: deps.Index[str, set[str]] = deps.Index("held_as")
+            with deps.isolated():
+                for h in self.p.classes.values():
+                    for wr in h.facts.writes:
+                        if wr.ctor:
+                            r = self.p.resolve(h.file, wr.ctor)
+                            if isinstance(r, ClassInfo):
+                                held.setdefault(r.key, set()).add(wr.attr)
             self._held_as = held
-        return self._held_as.get(c.key, set())
+            self.p.register(held)  # type: ignore[arg-type]
+        return self._held_as
 
     def _is_tied(self, w: Weight) -> bool:
         pairs = self._tied()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 
 from deadweight.conventions import CONTAINERS
 from deadweight.extract import facts as F
@@ -30,6 +31,7 @@ def at(
     confidence: Confidence,
     defined_in: str | None = None,
     related: Iterable[Related] = (),
+    claim: tuple[str, int, int] | None = None,
 ) -> Finding:
     """A finding anchored at any span of `info`'s file (a call, a read, a write).
 
@@ -38,9 +40,10 @@ def at(
     """
     if confidence != Confidence.HIGH and not info.module_certain:
         message = explain_confidence(message, confidence, [module_doubt(info)])
-    return rule.finding_at(
+    found = rule.finding_at(
         info.path, span, info.name, attribute, message, confidence=confidence, defined_in=defined_in, related=related
     )
+    return found if claim is None else replace(found, claim=claim)
 
 
 def module_ctor(project: Project, info: ClassInfo, ctor: str | None) -> str | None:

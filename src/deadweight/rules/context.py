@@ -14,6 +14,7 @@ from functools import cached_property
 
 from deadweight.extract.facts import FileFacts, MethodFacts
 from deadweight.findings import Finding, distinct_fingerprints
+from deadweight.model import deps
 from deadweight.model.dotted import Holders, weight_names
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
@@ -28,16 +29,44 @@ class Context:
     project: Project
     reach: Analysis
     settings: Settings = field(default_factory=Settings)
+    # One unit of judgement: the path of the file whose classes the rules judge (None: all).
+    # What any rule reads about other classes is the same in every unit; only what it
+    # iterates is scoped.
+    scope: str | None = None
+    holders: Holders | None = None
 
     @classmethod
     def build(cls, facts: list[FileFacts], settings: Settings) -> Context:
         project = Project(facts, settings)
-        return cls(project, Analysis(project), settings)
+        return cls(project, Analysis(project), settings, holders=Holders(project))
+
+    def unit(self, path: str) -> Context:
+        return Context(self.project, self.reach, self.settings, scope=path, holders=self.holders)
+
+    def units(self) -> list[str]:
+        """The project's own files that define classes, in the order a whole run judges them."""
+        return [p for p, classes in self.project.by_file.items() if not classes[0].external]
+
+    def build_indexes(self) -> None:
+        """Every project-wide index a unit may look up (see engine.incremental)."""
+        self.reach.build_indexes()
+        self._holders().edges()
+
+    def _holders(self) -> Holders:
+        if self.holders is None:
+            self.holders = Holders(self.project)
+        return self.holders
+
+    def module_classes(self) -> list[ClassInfo]:
+        return self.project.module_classes(self.scope)
+
+    def all_weights(self) -> list[Weight]:
+        return self.project.all_weights(self.scope)
 
     @cached_property
     def _verdicts(self) -> list[tuple[Weight, Verdict]]:
         out = []
-        for w in self.project.all_weights():
+        for w in self.all_weights():
             v = verdict(self.project, self.reach, self.reach.liveness(w))
             if v is not None:
                 out.append((w, v))
@@ -61,7 +90,7 @@ class Context:
         A base-class method reached from several subclasses is yielded once per subclass; rules
         deduplicate by location.
         """
-        for info in self.project.module_classes():
+        for info in self.module_classes():
             if self.reach.is_judged(info):
                 for cls, m in self.reach.reachable(info).values():
                     yield info, cls, m
@@ -78,7 +107,7 @@ class Context:
         ]
 
     def verdict(self, weight: Weight) -> Verdict | None:
-        """The liveness verdict of one weight of `project.all_weights()`, or None if it is live."""
+        """The liveness verdict of one weight of `all_weights()`, or None if it is live."""
         return self._verdict_by_weight.get(id(weight))
 
 
@@ -87,17 +116,52 @@ def run_rules(facts: list[FileFacts], settings: Settings, rules: list[type[Rule]
     return run_rules_on(Context.build(facts, settings), rules)
 
 
+@dataclass
+class UnitResult:
+    """What judging one file's classes found, and every input it read (`model.deps`)."""
+
+    path: str
+    findings: list[Finding]
+    deps: frozenset[str]
+
+
 def run_rules_on(ctx: Context, rules: list[type[Rule]]) -> list[Finding]:
+    return merge([judge_unit(ctx.unit(path), rules) for path in ctx.units()])
+
+
+def judge_unit(ctx: Context, rules: list[type[Rule]]) -> UnitResult:
+    """Every rule over the classes of one file, recording what they read."""
+    assert ctx.scope is not None
+    with deps.unit() as read:
+        out: list[Finding] = []
+        for rule in rules:
+            out.extend(rule().check(ctx))
+        found = _with_dotted_names(ctx, _folded(set(out), rules))
+    return UnitResult(ctx.scope, found, frozenset(read))
+
+
+def merge(units: list[UnitResult]) -> list[Finding]:
+    """The findings of a whole run from its units, in the units' order (a whole run's): a
+    place reported once however many classes reach it keeps the first unit's finding."""
+    claimed: set[tuple[str, str, int, int]] = set()
     out: list[Finding] = []
-    for rule in rules:
-        out.extend(rule().check(ctx))
-    return distinct_fingerprints(_with_dotted_names(ctx, _folded(set(out), rules)))
+    for u in units:
+        mine: set[tuple[str, str, int, int]] = set()
+        for f in u.findings:
+            if f.claim is not None:
+                key = (f.code, *f.claim)
+                if key in claimed:
+                    continue
+                mine.add(key)
+            out.append(f)
+        claimed |= mine
+    return distinct_fingerprints(set(out))
 
 
 def _with_dotted_names(ctx: Context, findings: list[Finding]) -> list[Finding]:
     """Each DW1 finding names the weight's keys under the root models that hold it."""
-    by_key = {(w.path, w.owner, w.name): w for w in ctx.project.all_weights()}
-    holders = Holders(ctx.project)
+    by_key = {(w.path, w.owner, w.name): w for w in ctx.all_weights()}
+    holders = ctx._holders()
     out = []
     for f in findings:
         w = by_key.get((f.path, f.defined_in, f.attribute)) if f.code.startswith("DW1") else None

@@ -77,7 +77,7 @@ class ImageToVideoDiT(VideoDiT):
     def check(self, ctx: Context) -> Iterable[Finding]:
         project = ctx.project
         analysis: Analysis = ctx.reach
-        for w in project.all_weights():
+        for w in ctx.all_weights():
             lv = analysis.liveness(w)
             if not lv.live_in or lv.escapes:
                 continue

@@ -176,7 +176,7 @@ class PredictionBlock(nn.Module):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         project = ctx.project
-        for info in project.module_classes():
+        for info in ctx.module_classes():
             writes = info.facts.writes
             for w in writes:
                 if w.kind != F.PLAIN_CONTAINER or (

@@ -4,7 +4,6 @@ from collections.abc import Iterable
 
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding, Related
-from deadweight.model.project import Project
 from deadweight.model.verdicts import explain_confidence
 from deadweight.rules._common import at
 from deadweight.rules.base import Rule
@@ -102,20 +101,11 @@ class Sampler:
 """,
     )
 
-    @staticmethod
-    def _moved_by_apply(project: Project) -> set[str]:
-        """Attributes some `_apply` override moves itself (`m.stride = fn(m.stride)`): torch's
-        `.to()`/`.half()`/`.cuda()` all run `_apply`, so such a tensor does follow the module."""
-        out = {a for f in project.files for a, fn in f.external_reads if fn == "_apply"}
-        for info in project.classes.values():
-            out.update(r.chain[0] for r in info.facts.reads if r.method == "_apply")
-        return out
-
     def check(self, ctx: Context) -> Iterable[Finding]:
         project = ctx.project
         analysis = ctx.reach
-        moved = self._moved_by_apply(project)
-        for info in project.module_classes():
+        moved = analysis.moved_by_apply()
+        for info in ctx.module_classes():
             if not analysis.is_judged(info):
                 continue
             tensor_writes = [w for w in info.facts.writes if w.kind == F.TENSOR and w.method == "__init__"]
@@ -140,7 +130,7 @@ class Sampler:
                         aware.add(r.chain[0])
                     if r.kind == F.VALUE:
                         uses.setdefault(r.chain[0], []).append((cls.path, r))
-            aware |= moved & names
+            aware |= {n for n in names if n in moved}
             seen: set[str] = set()
             for w in tensor_writes:
                 if w.attr in seen or w.attr in other_writes or w.attr in aware or w.attr not in uses:

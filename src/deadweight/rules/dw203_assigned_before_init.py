@@ -79,7 +79,7 @@ class Legacy(nn.Module):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         project = ctx.project
-        for info in project.module_classes():
+        for info in ctx.module_classes():
             init = info.facts.method("__init__")
             if init is None or init.calls_super_init_at is None:
                 continue

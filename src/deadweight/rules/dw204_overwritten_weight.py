@@ -100,7 +100,7 @@ class Block(nn.Module):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         project = ctx.project
-        for info in project.module_classes():
+        for info in ctx.module_classes():
             by_attr: dict[str, list[F.Write]] = {}
             for w in info.facts.writes:
                 if w.method == "__init__":

@@ -127,7 +127,7 @@ class PatchEmbed(nn.Module):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         project, analysis = ctx.project, ctx.reach
-        for w in project.all_weights():
+        for w in ctx.all_weights():
             if w.parameter_free or not analysis.is_judged(w.cls):
                 continue  # an abstract holder (weights loaded into another model) is not judged here
             cond_writes = [

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding, Related
@@ -144,7 +145,7 @@ class RepBlock(nn.Module):
         project = ctx.project
         analysis = ctx.reach
         seen: set[tuple[str, int, int]] = set()
-        for info in project.module_classes():
+        for info in ctx.module_classes():
             if not analysis.is_judged(info):
                 continue
             candidates: dict[str, Weight] = {}
@@ -169,7 +170,7 @@ class RepBlock(nn.Module):
                     if key in seen:
                         continue
                     seen.add(key)
-                    yield self._report(info, cls, m.name, r, candidates[name])
+                    yield replace(self._report(info, cls, m.name, r, candidates[name]), claim=key)
 
     @staticmethod
     def _set_elsewhere(project: Project, info: ClassInfo, name: str) -> bool:

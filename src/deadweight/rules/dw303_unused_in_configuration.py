@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Finding, Related
 from deadweight.model.configs import unused_settings
-from deadweight.model.project import ClassInfo, Weight
+from deadweight.model.deps import Index
+from deadweight.model.project import INDEXES, ClassInfo, Project, Weight
 from deadweight.model.verdicts import describe, explain_confidence
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context
@@ -73,7 +74,7 @@ class Attention(nn.Module):
     )
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        for w in ctx.project.all_weights():
+        for w in ctx.all_weights():
             if w.parameter_free or w.conditional:
                 continue  # nothing to train, or created only in some settings already
             for u in unused_settings(ctx.reach, w):
@@ -124,10 +125,20 @@ def _built_so(ctx: Context, w: Weight, param: str, value: str) -> tuple[ClassInf
     if value == "<set>":
         return None
     family = {w.cls.key, *(d.key for d in ctx.project.descendants(w.cls))}
-    for holder in ctx.project.module_classes():
-        for wr in holder.facts.writes:
-            if wr.ctor and (param, value) in wr.kwargs:
-                target = ctx.project.resolve(holder.file, wr.ctor)
-                if isinstance(target, ClassInfo) and target.key in family:
-                    return holder, wr
+    for holder, wr in ctx.project.index("keyword_calls").get((param, value), ()):
+        target = ctx.project.resolve(holder.file, wr.ctor)
+        if isinstance(target, ClassInfo) and target.key in family:
+            return holder, wr
     return None
+
+
+def _keyword_calls(project: Project, out: Index[tuple[str, str], list[tuple[ClassInfo, F.Write]]]) -> None:
+    """Every module class's constructor calls, by each literal keyword they pass."""
+    for holder in project.module_classes():
+        for wr in holder.facts.writes:
+            if wr.ctor:
+                for kv in dict.fromkeys(wr.kwargs):
+                    out.setdefault(kv, []).append((holder, wr))
+
+
+INDEXES["keyword_calls"] = _keyword_calls

@@ -90,7 +90,7 @@ class Net(nn.Module):
 
     def check(self, ctx: Context) -> Iterable[Finding]:
         project = ctx.project
-        for holder in project.module_classes():
+        for holder in ctx.module_classes():
             if not ctx.reach.is_judged(holder):
                 continue
             for w in project.weights(holder):

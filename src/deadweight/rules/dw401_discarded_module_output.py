@@ -122,7 +122,7 @@ class Features(nn.Module):
                 seen[key] = any(_HOOKS.search(r.chain[0]) for r in ctx.reach.reads(cls, m.name))
             return seen[key]
 
-        for info, _cls, _m, s, w in weight_statements(ctx, "discarded_call", skip=hooked):
+        for info, cls, _m, s, w in weight_statements(ctx, "discarded_call", skip=hooked):
             if len(s.chain) != 1 or w.kind != "module" or _STATEFUL.search(w.name):
                 continue
             if not self._returns_value(project, w.ctor):
@@ -137,7 +137,8 @@ class Features(nn.Module):
                 f"{w.name}(x)`) or remove the call"
             )
             msg = explain_confidence(msg, Confidence.MEDIUM, [_WHY_MEDIUM])
-            yield at(self, info, s.span, w.name, msg, confidence=Confidence.MEDIUM, defined_in=w.owner)
+            claim = (cls.path, s.span.line, s.span.column)
+            yield at(self, info, s.span, w.name, msg, confidence=Confidence.MEDIUM, defined_in=w.owner, claim=claim)
 
     @staticmethod
     def _returns_value(project: Project, ctor: str | None) -> bool:

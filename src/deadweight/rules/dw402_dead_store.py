@@ -84,7 +84,8 @@ class Block(nn.Module):
                 "and gets no gradient from this call; use it or remove the computation"
             )
             msg = explain_confidence(msg, Confidence.MEDIUM, [_WHY_MEDIUM])
-            yield at(self, info, s.span, w.name, msg, confidence=Confidence.MEDIUM, defined_in=w.owner)
+            claim = (cls.path, s.span.line, s.span.column)
+            yield at(self, info, s.span, w.name, msg, confidence=Confidence.MEDIUM, defined_in=w.owner, claim=claim)
 
 
 # A dead store is sometimes left on purpose (a placeholder for work in progress, a value kept for

@@ -72,9 +72,8 @@ class Model(nn.Module):
     )
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        project = ctx.project
         seen: set[tuple[str, int, int]] = set()
-        for info in project.module_classes():
+        for info in ctx.module_classes():
             for r in info.facts.reads:
                 if r.kind != F.KEEPALIVE:
                     continue

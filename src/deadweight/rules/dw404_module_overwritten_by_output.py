@@ -69,7 +69,7 @@ class Encoder(nn.Module):
     )
 
     def check(self, ctx: Context) -> Iterable[Finding]:
-        for info, _cls, m, s, w in weight_statements(ctx, "clobber"):
+        for info, cls, m, s, w in weight_statements(ctx, "clobber"):
             if w.kind != "module":
                 continue
             ctor = w.write.ctor or w.ctor or "a module"
@@ -83,4 +83,5 @@ class Encoder(nn.Module):
             if not confident:
                 msg += " (medium confidence: it is not known that this module returns a tensor)"
             conf = Confidence.HIGH if confident and info.module_certain else Confidence.MEDIUM
-            yield at(self, info, s.span, w.name, msg, confidence=conf, defined_in=w.owner)
+            claim = (cls.path, s.span.line, s.span.column)
+            yield at(self, info, s.span, w.name, msg, confidence=conf, defined_in=w.owner, claim=claim)
