@@ -32,13 +32,13 @@ def project(tmp_path: Path) -> Path:
 
 def _run(root: Path, monkeypatch: pytest.MonkeyPatch, **kw: object) -> tuple[list[tuple[str, int]], int]:
     calls = []
-    real = api.run_rules_on
+    real = api._link
 
     def counting(*a: object, **k: object):  # type: ignore[no-untyped-def]
         calls.append(1)
         return real(*a, **k)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(api, "run_rules_on", counting)
+    monkeypatch.setattr(api, "_link", counting)
     settings = Settings(project_root=str(root), jobs=1, **kw)  # type: ignore[arg-type]
     result = api.check([root], settings)
     return [(f.code, f.line) for f in result.findings], len(calls)

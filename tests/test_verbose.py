@@ -64,6 +64,7 @@ def test_verbose_lists_every_file_and_why_it_was_skipped(tmp_path: Path) -> None
         "skipped scratch/: matches `exclude` or `extend-exclude`",
         "5 files analyzed (3 parsed, 0 from the cache, 2 duplicates); 1 generated source skipped; "
         "4 paths excluded; 1 file not analyzed",
+        "judged the classes of every file: no stored run to compare with",
     ]
     # the report itself is unchanged on stdout
     assert result.stdout.splitlines()[0].startswith("pkg/mlp.py:8:14: DW105 ")
@@ -76,10 +77,12 @@ def test_verbose_says_what_came_from_the_caches(tmp_path: Path) -> None:
     second = listing(verbose_run(root))
     assert "analyzed pkg/clean.py (parsed)" in second
     assert "analyzed pkg/mlp.py (facts from the cache)" in second
-    assert second[-1] == (
+    assert second[-2:] == [
         "5 files analyzed (1 parsed, 3 from the cache, 1 duplicate); 1 generated source skipped; "
-        "5 paths excluded; 1 file not analyzed"
-    )
+        "5 paths excluded; 1 file not analyzed",
+        # only the edited file's classes read something that changed
+        "judged the classes of 1 file again; 2 files read nothing that changed: their findings were reused",
+    ]
     third = listing(verbose_run(root))
     assert third[-1] == (
         "the run cache held this exact run's result (no file, setting or rule changed): no file was read again"

@@ -19,3 +19,8 @@ class Activity:
     excluded: list[tuple[str, str]] = field(default_factory=list)  # (path, why); directories end in "/"
     generated_sources: list[tuple[str, str]] = field(default_factory=list)  # (source, generated file judged)
     environment: list[str] = field(default_factory=list)  # files of installed packages read for base classes
+    # Incremental judging (rules.incremental): files whose classes were judged again, files
+    # whose findings were reused, and why every file was judged when it was.
+    judged: int = 0
+    reused: int = 0
+    judged_all_because: str | None = None

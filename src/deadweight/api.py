@@ -25,6 +25,7 @@ from deadweight.extract.facts import FileError, FileFacts, is_external
 from deadweight.findings import Finding, Result, Summary
 from deadweight.model.coverage import coverage
 from deadweight.model.generated import generated_sources
+from deadweight.rules import incremental
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context, run_rules_on
 from deadweight.rules.registry import all_rules, select_rules
@@ -98,7 +99,17 @@ def _judge(
     """Extract, link, run the rules and filter: the run the run cache did not answer."""
     linked = _link(found, settings, progress, activity, hashes)
     ctx = linked.context
-    findings = [f for f in run_rules_on(ctx, rules) if not is_external(f.path)]
+    if hashes is not None:  # judge again only what changed since the last run (rules.incremental)
+        slot, context = runcache.judging_context(found, settings, rules)
+        now = incremental.inputs(ctx.project.files, linked.digests, context)
+        outcome = incremental.Outcome()
+        judged_all = incremental.judge(ctx, rules, now, cache_dir(settings, found.root), slot, outcome)
+        if activity is not None:
+            activity.judged, activity.reused = outcome.judged, outcome.reused
+            activity.judged_all_because = outcome.whole
+    else:
+        judged_all = run_rules_on(ctx, rules)
+    findings = [f for f in judged_all if not is_external(f.path)]
     judged = coverage(ctx.project)
     summary = Summary(files=len(linked.facts), errors=len(linked.errors))
     summary.classes, summary.modules = judged.classes, judged.modules
@@ -120,6 +131,7 @@ class _Linked:
     warnings: list[str]
     environment_files: int
     generated_sources: int = 0  # source files left out because the file generated from them is judged
+    digests: dict[str, bytes | None] = dataclasses.field(default_factory=dict)  # path -> content digest
 
 
 def _link(
@@ -134,7 +146,11 @@ def _link(
     sources = generated_sources(extracted_facts)
     facts = [f for f in extracted_facts if f.path not in sources]
     errors = sorted((r.error for r in extracted if r.error is not None), key=lambda e: e.path)
-    external, warnings = read_environment_bases(facts, settings, found.root)
+    digests: dict[str, bytes | None] = {}
+    external, warnings = read_environment_bases(facts, settings, found.root, digests)
+    if hashes is not None:
+        for f in found.files:
+            digests[f.path] = hashes.digest(str(f.abspath))
     if activity is not None:
         activity.generated_sources = sorted(sources.items())
         activity.environment = [f.path for f in external]
@@ -147,16 +163,22 @@ def _link(
         warnings,
         len(external),
         len(extracted_facts) - len(facts),
+        digests,
     )
 
 
-def read_environment_bases(facts: list[FileFacts], settings: Settings, root: Path) -> tuple[list[FileFacts], list[str]]:
+def read_environment_bases(
+    facts: list[FileFacts], settings: Settings, root: Path, digests: dict[str, bytes | None] | None = None
+) -> tuple[list[FileFacts], list[str]]:
     """Facts of the installed packages the project's base classes come from (see engine.external)."""
     if not settings.python or settings.python == "none":
         return [], []
     env = read_environment(Path(settings.python), "python")
+    read: dict[str, bytes] = {}
     with cached_extraction(settings, root) as extractor:
-        external, warnings = load_external(facts, env, extractor)
+        external, warnings = load_external(facts, env, extractor, read)
+    if digests is not None:
+        digests.update(read)
     return external, [*env.warnings, *warnings]
 
 

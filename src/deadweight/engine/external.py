@@ -11,6 +11,7 @@ them is ever reported.
 
 from __future__ import annotations
 
+import hashlib
 from collections import deque
 from collections.abc import Callable
 
@@ -58,6 +59,7 @@ class Loader:
         self.parsed = 0  # environment files read so far (bounded by MAX_EXTERNAL_FILES)
         self.capped = False
         self.warnings: list[str] = []
+        self.digests: dict[str, bytes] = {}  # label -> sha256 of the source read
 
     def _is_project(self, module: str) -> bool:
         return module in self.project_modules
@@ -89,6 +91,7 @@ class Loader:
             self.warnings.append(f"{path}: too large to read as a base class's source")
             return None
         label = EXTERNAL_PREFIX + (name.replace(".", "/") + ("/__init__.py" if path.name == "__init__.py" else ".py"))
+        self.digests[label] = hashlib.sha256(data).digest()
         result = self.extractor(label, data, name)
         if result.facts is None:
             reason = result.error.reason if result.error else "no facts"
@@ -150,8 +153,15 @@ class Loader:
 
 
 def load_external(
-    project: list[FileFacts], env: Environment, extractor: Extractor | None = None
+    project: list[FileFacts],
+    env: Environment,
+    extractor: Extractor | None = None,
+    digests: dict[str, bytes] | None = None,
 ) -> tuple[list[FileFacts], list[str]]:
-    """The environment's facts the project's base classes need, and warnings."""
+    """The environment's facts the project's base classes need, and warnings; `digests`, when
+    given, gets the content digest of each file read (an incremental run compares them)."""
     loader = Loader(env, project, extractor)
-    return loader.run(project), loader.warnings
+    out = loader.run(project)
+    if digests is not None:
+        digests.update(loader.digests)
+    return out, loader.warnings

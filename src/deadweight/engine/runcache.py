@@ -88,6 +88,17 @@ def key(
     return slot, digest.hexdigest()
 
 
+def judging_context(found: Discovery, settings: Settings, rules: Sequence[type[Rule]]) -> tuple[str, str]:
+    """(slot, key) of the incremental state: what the run cache's key holds but the files and
+    the reported subset (judging is the same whatever is reported)."""
+    context = json.dumps([FORMAT, "judged", str(found.root), _settings_json(settings, None), [r.code for r in rules]])
+    slot = hashlib.sha256(context.encode()).hexdigest()[:20]
+    digest = hashlib.sha256(context.encode())
+    digest.update(_engine_digest(rules).encode())
+    digest.update(environment_fingerprint(settings.python).encode())
+    return slot, digest.hexdigest()
+
+
 def _entry(directory: Path, slot: str) -> Path:
     return directory / "runs" / f"{slot}.json"
 

@@ -36,7 +36,7 @@ class CallSites:
                 for a in f.ctor_args:
                     index.setdefault(a.callee.rsplit(".", 1)[-1], []).append((f, a))
             self._by_name = index
-            self.p.register(index)  # type: ignore[arg-type]
+            self.p.register(index)
         return self._by_name
 
     def param_type(self, cls: ClassInfo, init: F.MethodFacts, param: str) -> ClassInfo | None:

@@ -14,6 +14,8 @@ from collections import deque
 from deadweight.conventions import CONTAINERS
 from deadweight.extract import facts as F
 from deadweight.model import deps
+from deadweight.model.canonical import canonical
+from deadweight.model.contributed import Family, Part, concat
 from deadweight.model.elements import element_keys
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.stored import Stored, stored_members
@@ -29,37 +31,41 @@ class Holders:
 
     def __init__(self, project: Project) -> None:
         self.project = project
-        self._held_by: deps.Index[str, list[tuple[ClassInfo, str]]] | None = None
+        self._family: Family | None = None
+
+    def family(self) -> Family:
+        """The edges, kept per holder class (`model.contributed`)."""
+        if self._family is None:
+            order = ["d:" + c.key for c in self.project.module_classes()]
+            self._family = Family(order, self._part, {"held_by": concat}, canonical)
+            self.project.register(self._family.indexes["held_by"])
+        return self._family
 
     def edges(self) -> deps.Index[str, list[tuple[ClassInfo, str]]]:
-        if self._held_by is None:
-            edges: deps.Index[str, list[tuple[ClassInfo, str]]] = deps.Index("held_by")
-            with deps.isolated():
-                self._build(edges)
-            self._held_by = edges
-            self.project.register(edges)  # type: ignore[arg-type]
-        return self._held_by
+        return self.family().indexes["held_by"]
 
-    def _build(self, edges: deps.Index[str, list[tuple[ClassInfo, str]]]) -> None:
-        for holder in self.project.module_classes():
-            for w in self.project.weights(holder):
-                if w.kind != F.MODULE:
-                    continue
-                container = (w.write.ctor or "").rsplit(".", 1)[-1] in CONTAINERS
-                if container and w.write.items and len(w.writes) == 1:  # `nn.Sequential(a(), b())`
-                    placed = [(c, f"{w.name}.{i}") for i, c in enumerate(w.write.items)]
-                elif container:
-                    placed = [(c, f"{w.name}.*") for c in w.write.elements]
-                else:
-                    placed = [(c, w.name) for c in dict.fromkeys((w.write.ctor or "", *w.write.elements))]
-                for ctor, segment in placed:
-                    target = self.project.resolve(holder.file, ctor) if ctor else None
-                    if isinstance(target, ClassInfo) and target.is_module:
-                        edges.setdefault(target.key, []).append((holder, segment))
-            for put, segment in self._stored(holder):
-                target = self.project.resolve(put.caller.file, put.ctor)
+    def _part(self, cid: str) -> Part:
+        holder = self.project.classes[cid[2:]]
+        out: Part = []
+        for w in self.project.weights(holder):
+            if w.kind != F.MODULE:
+                continue
+            container = (w.write.ctor or "").rsplit(".", 1)[-1] in CONTAINERS
+            if container and w.write.items and len(w.writes) == 1:  # `nn.Sequential(a(), b())`
+                placed = [(c, f"{w.name}.{i}") for i, c in enumerate(w.write.items)]
+            elif container:
+                placed = [(c, f"{w.name}.*") for c in w.write.elements]
+            else:
+                placed = [(c, w.name) for c in dict.fromkeys((w.write.ctor or "", *w.write.elements))]
+            for ctor, segment in placed:
+                target = self.project.resolve(holder.file, ctor) if ctor else None
                 if isinstance(target, ClassInfo) and target.is_module:
-                    edges.setdefault(target.key, []).append((holder, segment))
+                    out.append(("held_by", target.key, (holder, segment)))
+        for put, segment in self._stored(holder):
+            target = self.project.resolve(put.caller.file, put.ctor)
+            if isinstance(target, ClassInfo) and target.is_module:
+                out.append(("held_by", target.key, (holder, segment)))
+        return out
 
     def _stored(self, holder: ClassInfo) -> list[tuple[Stored, str]]:
         """`self.add_mixin("pos_embed", Mixin())` filling `self.mixins[name]`, a container of

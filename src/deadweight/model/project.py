@@ -269,6 +269,7 @@ class Project:
         self.init_methods = frozenset(settings.init_methods)
         self.module_bases = frozenset(settings.module_bases)
         self.modules: dict[str, F.FileFacts] = {}
+        self.modules_by_path = {f.path: f for f in self.files}
         for f in self.files:
             self.modules.setdefault(f.module, f)
         self._suffixes: dict[str, list[F.FileFacts]] | None = None
@@ -315,15 +316,16 @@ class Project:
                 self.external_grabs[name] = where
             for name in f.external_calls:
                 self.external_calls[name] = None
-        self.indexes: dict[str, deps.Index[object, object]] = {}
+        self.indexes: dict[str, deps.Index[Any, Any]] = {}
         for index in (self.external_reads, self.key_read_by, self.external_grabs, self.external_calls):
-            self.register(index)  # type: ignore[arg-type]
+            self.register(index)
         self._link_bases()
         self._mark_modules()
         self._compute_mros()
         self._inherit_evidence()
         self._weights: dict[str, list[Weight]] = deps.Memo()
         self._stateless_cache: dict[str, bool] = deps.Memo()
+        self._stateless_active: set[str] = set()  # being answered (cycle guard)
         self._builders: dict[str, set[str]] = deps.Memo()
         self._stored: dict[str, dict[str, set[str]]] = deps.Memo()
         self._visible: dict[str, dict[str, tuple[ClassInfo, F.MethodFacts]]] = deps.Memo()
@@ -336,8 +338,8 @@ class Project:
         self._init_names: dict[str, bool] = {}
         self.callsites = CallSites(self)
 
-    def register(self, index: deps.Index[object, object]) -> None:
-        """Make an index's answers comparable between runs (see engine.incremental)."""
+    def register(self, index: deps.Index[Any, Any]) -> None:
+        """Make an index's answers comparable between runs (see rules.incremental)."""
         self.indexes[index.name] = index
 
     def index(self, name: str) -> deps.Index[Any, Any]:
@@ -913,17 +915,22 @@ class Project:
         hit = self._stateless_cache.get(k.key)
         if hit is not None:
             return hit
-        self._stateless_cache[k.key] = False  # a cycle proves nothing
-        ok = k.is_module and not k.unresolved_bases
-        for c in k.mro if ok else ():
-            if c.external or any(isinstance(b, str) and b not in _STATELESS_ROOTS for b in c.bases):
-                ok = False
-                break
-            if any(m.computed_writes for m in c.facts.methods):
-                ok = False  # registers weights under computed names (a BufferDict): it holds state
-            for wt in self.weights(c):
-                if not (wt.parameter_free or (wt.kind == F.BUFFER and ("persistent", "False") in wt.write.kwargs)):
+        if k.key in self._stateless_active:
+            return False  # a cycle proves nothing
+        self._stateless_active.add(k.key)
+        try:
+            ok = k.is_module and not k.unresolved_bases
+            for c in k.mro if ok else ():
+                if c.external or any(isinstance(b, str) and b not in _STATELESS_ROOTS for b in c.bases):
                     ok = False
+                    break
+                if any(m.computed_writes for m in c.facts.methods):
+                    ok = False  # registers weights under computed names (a BufferDict): it holds state
+                for wt in self.weights(c):
+                    if not (wt.parameter_free or (wt.kind == F.BUFFER and ("persistent", "False") in wt.write.kwargs)):
+                        ok = False
+        finally:
+            self._stateless_active.discard(k.key)
         self._stateless_cache[k.key] = ok
         return ok
 

@@ -25,7 +25,9 @@ from deadweight.conventions import (
 )
 from deadweight.extract import facts as F
 from deadweight.model import deps
+from deadweight.model.canonical import canonical
 from deadweight.model.construction import Construction
+from deadweight.model.contributed import Family, Merge, Part, concat_once, nested, present
 from deadweight.model.project import INDEXES, ClassInfo, Project, Weight
 
 _CLASS_ATTR_GETATTR = re.compile(r"getattr\(self, self\.(\w+)\)")
@@ -152,8 +154,9 @@ class Analysis:
                 self._reads.setdefault((info.key, r.method), []).append(r)
         # Project-wide indexes, built on first use (`deps.Index`: a lookup is an input)
         self._holders: deps.Index[str, dict[str, list[Use]]] | None = None
-        self._untyped_holder_names: deps.Index[str, None] = deps.Index("untyped_names")
+        self._untyped_holder_names: deps.Index[str, None] = deps.Index("untyped_names")  # filled by `holders`
         self._untyped_holder_reads: deps.Index[str, list[tuple[F.FileFacts, str]]] = deps.Index("untyped_reads")
+        self._family: Family | None = None
         self._by_position: deps.Index[tuple[str, int], set[str]] | None = None
         self._live: dict[int, Liveness] = deps.Memo()
         self._sharing: set[int] = set()  # weights whose shares are being followed (cycle guard)
@@ -192,6 +195,7 @@ class Analysis:
     def build_indexes(self) -> None:
         """Every lazily built index, registered with the project (an incremental run compares
         what each unit looked up in them)."""
+        self.holder_family()
         self.holders()
         self._position_reads()
         self._tied()
@@ -199,8 +203,6 @@ class Analysis:
         self.p.callsites.index()
         for name in INDEXES:
             self.p.index(name)
-        for index in (self._untyped_holder_names, self._untyped_holder_reads):
-            self.p.register(index)  # type: ignore[arg-type]
 
     # -- reachability ----------------------------------------------------------------------
     def entry_methods(self, info: ClassInfo) -> list[tuple[ClassInfo, F.MethodFacts]]:
@@ -329,45 +331,69 @@ class Analysis:
         return seen
 
     # -- consumption from outside the class --------------------------------------------------
+    def holder_family(self) -> Family:
+        """The holders index and the untyped reads, kept per contributor (`model.contributed`):
+        each class's `self.<child>.<attr>` reads, then annotated parameters' reads of each
+        class's methods and of each file's functions."""
+        if self._family is None:
+            classes = list(self.p.classes)
+            order = [*("h:" + k for k in classes), *("a:" + k for k in classes)]
+            order += ["f:" + f.path for f in self.p.files if not F.is_external(f.path)]
+            merges: dict[str, Merge] = {"holders": nested, "untyped_names": present, "untyped_reads": concat_once}
+            self._family = Family(order, self._holder_part, merges, canonical)
+        return self._family
+
     def holders(self) -> dict[str, dict[str, list[Use]]]:
         """Reads of `self.<child>.<attr>` in other classes, keyed by the child's class."""
         if self._holders is not None:
             return self._holders
-        out: deps.Index[str, dict[str, list[Use]]] = deps.Index("holders")
-        with deps.isolated():
-            self._build_holders(out)
-        self._holders = out
-        for index in (out, self._untyped_holder_names, self._untyped_holder_reads):
-            self.p.register(index)  # type: ignore[arg-type]
-        return out
+        family = self.holder_family()
+        self._holders = family.indexes["holders"]
+        self._untyped_holder_names = family.indexes["untyped_names"]
+        self._untyped_holder_reads = family.indexes["untyped_reads"]
+        for index in family.indexes.values():
+            self.p.register(index)
+        return self._holders
 
-    def _build_holders(self, out: deps.Index[str, dict[str, list[Use]]]) -> None:
-        untyped: set[tuple[str, int]] = set()
-        for h in self.p.classes.values():
-            # Any method of the holder but init-only ones: `XFeat.match(...)` calling
-            # `self.net.fine_matcher(...)` is the holder's API, whether or not its forward runs it.
-            recorded = h.is_module and not h.external
-            for c in h.mro:
-                for r in self._holder_reads(c):
-                    child0 = self.p.attribute_type(h, r.chain[0])  # cached per (class, attribute)
-                    if child0 is None:
-                        self._untyped_holder_names[r.chain[1]] = None
-                        if recorded and (c.key, id(r)) not in untyped:
-                            # once per read, not once per subclass that inherits it
-                            untyped.add((c.key, id(r)))
-                            where = f"`{'.'.join(('self', *r.chain[:2]))}` in `{c.name}.{r.method}`"
-                            self._untyped_holder_reads.setdefault(r.chain[1], []).append((c.file, where))
-                        continue
-                    out.setdefault(child0.key, {}).setdefault(r.chain[1], []).append(Use(c, r.method, r))
-                    # `self.transformer.decoder.query_embed.weight`: each typed step holds the next
-                    child = child0
-                    for i in range(1, len(r.chain) - 1):
-                        step = self.p.attribute_type(child, r.chain[i])
-                        if step is None:
-                            break
-                        child = step
-                        out.setdefault(child.key, {}).setdefault(r.chain[i + 1], []).append(Use(c, r.method, r))
-        self._add_annotated_reads(out)
+    def _holder_part(self, cid: str) -> Part:
+        kind, _, name = cid.partition(":")
+        out: Part = []
+        if kind == "f":
+            f = self.p.modules_by_path[name]
+            deps.touch(deps.file_dep(name))
+            for fn in f.functions:
+                if fn.annotations:
+                    self._annotated(out, None, fn.name, f, fn.annotations, fn.param_reads)
+            return out
+        h = self.p.classes[name]
+        if kind == "a":
+            for m in h.facts.methods:
+                if m.annotations and not self.p.is_init(m.name):
+                    self._annotated(out, h, m.name, h.file, m.annotations, m.param_reads)
+            return out
+        # Any method of the holder but init-only ones: `XFeat.match(...)` calling
+        # `self.net.fine_matcher(...)` is the holder's API, whether or not its forward runs it.
+        recorded = h.is_module and not h.external
+        for c in h.mro:
+            for r in self._holder_reads(c):
+                child0 = self.p.attribute_type(h, r.chain[0])  # cached per (class, attribute)
+                if child0 is None:
+                    out.append(("untyped_names", r.chain[1], None))
+                    if recorded:  # once per read, not once per subclass that inherits it
+                        where = f"`{'.'.join(('self', *r.chain[:2]))}` in `{c.name}.{r.method}`"
+                        token = (c.key, r.method, r.chain, r.span.line, r.span.column)
+                        out.append(("untyped_reads", r.chain[1], (token, (c.file, where))))
+                    continue
+                out.append(("holders", child0.key, (r.chain[1], Use(c, r.method, r))))
+                # `self.transformer.decoder.query_embed.weight`: each typed step holds the next
+                child = child0
+                for i in range(1, len(r.chain) - 1):
+                    step = self.p.attribute_type(child, r.chain[i])
+                    if step is None:
+                        break
+                    child = step
+                    out.append(("holders", child.key, (r.chain[i + 1], Use(c, r.method, r))))
+        return out
 
     def _holder_reads(self, c: ClassInfo) -> list[F.Read]:
         """`self.<child>.<attr>` uses in a class's non-init methods, once per class: every
@@ -379,23 +405,9 @@ class Analysis:
             ]
         return cached
 
-    def _add_annotated_reads(self, out: deps.Index[str, dict[str, list[Use]]]) -> None:
-        """Reads through an annotated parameter anywhere: `def decode(vae: AutoencoderKL)`
-        reading `vae.latents_mean`, a classmethod copying `controlnet.conv_in`'s weights."""
-        for info in self.p.classes.values():
-            for m in info.facts.methods:
-                if m.annotations and not self.p.is_init(m.name):
-                    self._annotated(out, info, m.name, info.file, m.annotations, m.param_reads)
-        for f in self.p.files:
-            if F.is_external(f.path):
-                continue
-            for fn in f.functions:
-                if fn.annotations:
-                    self._annotated(out, None, fn.name, f, fn.annotations, fn.param_reads)
-
     def _annotated(
         self,
-        out: deps.Index[str, dict[str, list[Use]]],
+        out: Part,
         owner: ClassInfo | None,
         where: str,
         file: F.FileFacts,
@@ -408,10 +420,10 @@ class Analysis:
                 continue
             t = self.p.annotated_class(file, types[pr.param])
             if t is None or F.is_external(t.path):
-                self._untyped_holder_names[pr.chain[0]] = None  # `module: nn.Module`: any module
+                out.append(("untyped_names", pr.chain[0], None))  # `module: nn.Module`: any module
             else:
                 read = F.Read((pr.param, *pr.chain), where, pr.span, pr.kind)
-                out.setdefault(t.key, {}).setdefault(pr.chain[0], []).append(Use(owner or t, where, read))
+                out.append(("holders", t.key, (pr.chain[0], Use(owner or t, where, read))))
 
     def _position_reads(self) -> deps.Index[tuple[str, int], set[str]]:
         """Attributes any repo function reads through its n-th parameter (fallback targets)."""
@@ -426,7 +438,7 @@ class Analysis:
                     for m in c.methods:
                         self._add_param_reads(out, "method", m.params, m.param_reads)
         self._by_position = out
-        self.p.register(out)  # type: ignore[arg-type]
+        self.p.register(out)
         return out
 
     @staticmethod
@@ -708,7 +720,7 @@ class Analysis:
                         for pair in itertools.pairwise(key.split(".")):
                             pairs[pair] = None
             self._tied_pairs = pairs
-            self.p.register(pairs)  # type: ignore[arg-type]
+            self.p.register(pairs)
         return self._tied_pairs
 
     def moved_by_apply(self) -> deps.Index[str, None]:
@@ -733,7 +745,7 @@ class Analysis:
                             if isinstance(r, ClassInfo):
                                 held.setdefault(r.key, set()).add(wr.attr)
             self._held_as = held
-            self.p.register(held)  # type: ignore[arg-type]
+            self.p.register(held)
         return self._held_as
 
     def _is_tied(self, w: Weight) -> bool:

@@ -51,4 +51,11 @@ def describe_activity(activity: Activity, result: Result) -> list[str]:
     ]
     if not activity.run_cache:
         lines.append("; ".join(totals))
+        if activity.reused:
+            lines.append(
+                f"judged the classes of {plural(activity.judged, 'file')} again; "
+                f"{plural(activity.reused, 'file')} read nothing that changed: their findings were reused"
+            )
+        elif activity.judged_all_because:
+            lines.append(f"judged the classes of every file: {activity.judged_all_because}")
     return lines

@@ -15,6 +15,7 @@ from functools import cached_property
 from deadweight.extract.facts import FileFacts, MethodFacts
 from deadweight.findings import Finding, distinct_fingerprints
 from deadweight.model import deps
+from deadweight.model.contributed import Family
 from deadweight.model.dotted import Holders, weight_names
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
@@ -48,9 +49,14 @@ class Context:
         return [p for p, classes in self.project.by_file.items() if not classes[0].external]
 
     def build_indexes(self) -> None:
-        """Every project-wide index a unit may look up (see engine.incremental)."""
+        """Every project-wide index a unit may look up (see rules.incremental)."""
         self.reach.build_indexes()
         self._holders().edges()
+
+    def families(self) -> dict[str, Family]:
+        """The indexes kept per contributor (`model.contributed`), in the order an incremental
+        run compares them."""
+        return {"holders": self.reach.holder_family(), "held_by": self._holders().family()}
 
     def _holders(self) -> Holders:
         if self.holders is None:
