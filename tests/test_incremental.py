@@ -201,8 +201,8 @@ def test_incremental_equals_a_whole_run_after_random_edits(tmp_path: Path, seed:
 
 def test_an_edit_rejudges_the_files_that_read_it(tmp_path: Path) -> None:
     """Exact: editing the base re-judges the files whose classes read it (its own, the
-    subclass's, the holder's, whose child is the subclass), not the unrelated one; a
-    comment in the unrelated file re-judges that file alone."""
+    subclass's, the holder's, whose child is the subclass), not the unrelated one; a comment
+    at the end of the unrelated file re-judges nothing, one that moves its lines that file."""
     _write_package(tmp_path)
     cache = tmp_path / ".cache"
     first = _check(tmp_path, cache)
@@ -222,11 +222,16 @@ def test_an_edit_rejudges_the_files_that_read_it(tmp_path: Path) -> None:
         ("DW101", "Other", "spare", 8),
     ]
     other = tmp_path / "zoo" / "other.py"
-    other.write_text(other.read_text() + "# a comment\n")
+    other.write_text(other.read_text() + "# a comment\n")  # moves no line: nothing read changed
     activity = Activity()
     again = _check(tmp_path, cache, activity)
-    assert (activity.judged, activity.reused) == (1, 3)
+    assert (activity.judged, activity.reused) == (0, 4)
     assert _facts(again) == _facts(edited)
+    other.write_text("# a comment\n" + other.read_text())  # moves every line of Other
+    activity = Activity()
+    moved = _check(tmp_path, cache, activity)
+    assert (activity.judged, activity.reused) == (1, 3)
+    assert [(f.class_name, f.attribute, f.line) for f in moved.findings][-1] == ("Other", "spare", 9)
 
 
 def test_a_damaged_state_is_a_whole_run(tmp_path: Path) -> None:

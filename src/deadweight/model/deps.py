@@ -5,8 +5,10 @@ not written in the code: a verdict reads its class's file, the files of its base
 attributes other classes read on it (a project-wide index), the files its names resolve
 through. So the model records, while it judges, every input it reads, as plain strings:
 
-- a file's facts (`f:<path>`), touched where facts are read (a class's `facts`, a file's
-  imports while resolving a name);
+- a class's facts (`c:<key>`), touched where they are read, and a file's module-level facts
+  (`f:<path>`: imports, module aliases, functions), touched where a name is resolved in the
+  file or its functions are read; an incremental run compares digests of both, so an edit
+  that moves no line of a class leaves the class's readers alone;
 - a class's links (`l:<key>`: its bases, MRO, subclasses, module-ness), touched where they
   are read, because they are computed from other files than the class's own;
 - the existence of a class or function key (`k:<key>`), touched by a lookup that may miss;

@@ -81,7 +81,7 @@ def _known_non_module(base: str) -> bool:
 class ClassInfo:
     """A class of the project or of the environment, with what linking learnt about it.
 
-    Reading its facts touches its file, reading what linking computed touches its links
+    Reading its facts touches them, reading what linking computed touches its links
     (`model.deps`): an incremental run re-judges whatever read something that changed."""
 
     __slots__ = (
@@ -104,7 +104,7 @@ class ClassInfo:
         self.key = key  # "pkg.mod.Outer.Inner"
         self._facts = facts
         self._file = file
-        self.dep = deps.file_dep(file.path)
+        self.dep = "c:" + key  # its facts (its file's module-level facts are `f:<path>`)
         self.link_dep = "l:" + key
         self._bases: list[ClassInfo | str] = []  # repo class or external qualname
         self._unresolved_bases: list[str] = []
@@ -119,6 +119,7 @@ class ClassInfo:
 
     def rekey(self, key: str) -> None:
         self.key = key
+        self.dep = "c:" + key
         self.link_dep = "l:" + key
 
     @property
@@ -128,7 +129,7 @@ class ClassInfo:
 
     @property
     def file(self) -> F.FileFacts:
-        deps.frame.add(self.dep)
+        """Not an input by itself: what reads the file's facts (resolution) touches `f:`."""
         return self._file
 
     @property
@@ -206,11 +207,11 @@ class ClassInfo:
 
     @property
     def name(self) -> str:
-        return self.facts.qualname
+        return self._facts.qualname  # part of the key: no input of its own
 
     @property
     def path(self) -> str:
-        return self.file.path
+        return self._file.path
 
     @property
     def external(self) -> bool:

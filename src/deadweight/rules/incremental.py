@@ -62,6 +62,28 @@ def _index_value(project: Project, dep: str) -> bytes:
     return _digest(canonical(index.value(key)))
 
 
+def _facts_digests(project: Project, path: str) -> tuple[bytes, dict[str, bytes]]:
+    """What a unit can read of a file: its module-level facts (what names resolve to, its
+    functions, its calls), and each class's facts, apart. Not the line count or the
+    suppressions (the filter reads those in every run): a comment that moves no line changes
+    nothing a unit read."""
+    f = project.modules_by_path[path]
+    module = (
+        f.module,
+        f.imports,
+        f.assignments,
+        f.class_tables,
+        [c.qualname for c in f.classes],
+        f.functions,
+        sorted(f.external_reads),
+        sorted(f.external_calls),
+        f.external_grabs,
+        f.ctor_args,
+    )
+    classes = {info.key: _digest(info._facts) for info in project.by_file.get(path, ())}
+    return _digest(module), classes
+
+
 def _link_digests(project: Project) -> dict[str, bytes]:
     return {key: _digest(info.link_record()) for key, info in project.classes.items()}
 
@@ -115,6 +137,7 @@ class State:
     def __init__(self, data: dict[str, Any]) -> None:
         self.table = Table(data["strings"])
         self.files: dict[str, bytes] = data["files"]
+        self.facts: dict[str, tuple[bytes, dict[str, bytes]]] = data["facts"]
         self.links: dict[str, bytes] = data["links"]
         self.keys: list[str] = data["keys"]
         self.index: dict[str, bytes] = data["index"]
@@ -192,7 +215,15 @@ def changed_inputs(ctx: Context, state: State, now: Inputs) -> set[str] | None:
     if set(state.files) != set(now.files):
         return None
     project = ctx.project
-    changed = {deps.file_dep(p) for p, d in now.files.items() if state.files[p] != d}
+    changed: set[str] = set()
+    for path, content in now.files.items():
+        if state.files[path] == content:
+            continue
+        module, classes = _facts_digests(project, path)
+        old_module, old_classes = state.facts.get(path, (b"", {}))
+        if module != old_module:
+            changed.add(deps.file_dep(path))
+        changed.update("c:" + k for k in classes.keys() | old_classes.keys() if classes.get(k) != old_classes.get(k))
     links = _link_digests(project)
     for key in set(links) | set(state.links):
         if links.get(key) != state.links.get(key):
@@ -281,9 +312,16 @@ def _payload(
     for name, family in families.items():
         record = family.record(table.encode)
         records[name] = {"reads": record.reads, "puts": record.puts}
+    facts = {
+        path: state.facts[path]
+        if state is not None and state.files.get(path) == content and path in state.facts
+        else _facts_digests(project, path)
+        for path, content in now.files.items()
+    }
     return {
         "strings": table.strings,
         "files": now.files,
+        "facts": facts,
         "links": _link_digests(project),
         "keys": _keys(project),
         "index": index,
