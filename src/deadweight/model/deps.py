@@ -232,12 +232,13 @@ class Index(dict[K, V]):
     compares each looked-up key's value (`canonical`), so a unit is re-judged only when a key
     it read has a different answer, not whenever some file that fed the index changed."""
 
-    __slots__ = ("_deps", "name")
+    __slots__ = ("_deps", "_texts", "name")
 
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
         self._deps: dict[Any, str] = {}
+        self._texts: dict[str, Any] | None = None  # a recorded key's text -> the key
 
     def dep(self, key: object) -> str:
         d = self._deps.get(key)
@@ -265,17 +266,10 @@ class Index(dict[K, V]):
         """The answer behind a recorded `i:` key (for comparing runs)."""
         if key == NONEMPTY:
             return dict.__len__(self) > 0
-        return dict.get(self, cast(K, _lookup(self, key)))
-
-
-_texts: dict[int, dict[str, object]] = {}
-
-
-def _lookup(index: dict[Any, Any], text: str) -> object:
-    table = _texts.get(id(index))
-    if table is None or len(table) != len(index):
-        table = _texts[id(index)] = {str(k): k for k in index}
-    return table.get(text, text)
+        table = self._texts
+        if table is None or len(table) != dict.__len__(self):
+            table = self._texts = {str(k): k for k in dict.keys(self)}
+        return dict.get(self, cast(K, table.get(key, key)))
 
 
 class Keyed(dict[K, V]):

@@ -38,6 +38,7 @@ class Context:
 
     @classmethod
     def build(cls, facts: list[FileFacts], settings: Settings) -> Context:
+        deps.reset()  # what an earlier run in this process touched outside its units
         project = Project(facts, settings)
         return cls(project, Analysis(project), settings, holders=Holders(project))
 

@@ -156,7 +156,10 @@ def load(directory: Path, slot: str, context: str) -> State | None:
         raw = _entry(directory, slot).read_bytes()
         if not raw.startswith(_MAGIC):
             return None
-        data = marshal.loads(raw[len(_MAGIC) :])
+        check, body = raw[len(_MAGIC) : len(_MAGIC) + 16], raw[len(_MAGIC) + 16 :]
+        if hashlib.blake2b(body, digest_size=16).digest() != check:
+            return None  # truncated or damaged: never read half a state
+        data = marshal.loads(body)
         if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("context") != context:
             return None
         return State(data)
@@ -170,7 +173,8 @@ def store(directory: Path, slot: str, context: str, payload: dict[str, Any]) -> 
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         with os.fdopen(fd, "wb") as out:
-            out.write(_MAGIC + marshal.dumps({"format": FORMAT, "context": context, **payload}))
+            body = marshal.dumps({"format": FORMAT, "context": context, **payload})
+            out.write(_MAGIC + hashlib.blake2b(body, digest_size=16).digest() + body)
         os.replace(tmp, target)
     except (OSError, ValueError):
         return  # a read-only or full cache directory only costs speed
