@@ -47,16 +47,15 @@ class Family:
         order: list[str],
         compute: Callable[[str], Part],
         merges: dict[str, Merge],
-        canonical: Callable[[object], object],
     ) -> None:
         self.order = order
         self._position = {cid: i for i, cid in enumerate(order)}
         self._compute = compute
-        self._canonical = canonical
         self.indexes = {name: _LazyIndex(name, self) for name in merges}
         self._merges = merges
         self._parts: dict[str, Part] = {}
         self._reads: dict[str, list[str]] = {}
+        self._put_digests: dict[str, dict[str, bytes]] = {}
         self._contributors: dict[tuple[str, str], list[str]] | None = None
         self._old: Record | None = None
         self.changed: set[str] = set()  # `i:` inputs whose answer differs from the old run's
@@ -74,10 +73,15 @@ class Family:
         return hit
 
     def _puts(self, cid: str) -> dict[str, bytes]:
-        grouped: dict[str, list[Any]] = {}
-        for index, key, item in self._part(cid):
-            grouped.setdefault(f"{index}\0{key}", []).append(item)
-        return {k: digest(self._canonical(v)) for k, v in grouped.items()}
+        hit = self._put_digests.get(cid)
+        if hit is None:
+            grouped: dict[str, list[Any]] = {}
+            for index, key, item in self._part(cid):
+                grouped.setdefault(f"{index}\0{key}", []).append(item)
+            # Items are plain data whose repr says what they are (classes by `<ClassInfo key>`,
+            # facts by their fields, files by path): the repr is the canonical form.
+            hit = self._put_digests[cid] = {k: digest(v) for k, v in grouped.items()}
+        return hit
 
     def build(self) -> None:
         """Every contributor's part (a run with nothing to compare with)."""

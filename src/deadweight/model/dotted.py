@@ -14,7 +14,6 @@ from collections import deque
 from deadweight.conventions import CONTAINERS
 from deadweight.extract import facts as F
 from deadweight.model import deps
-from deadweight.model.canonical import canonical
 from deadweight.model.contributed import Family, Part, concat
 from deadweight.model.elements import element_keys
 from deadweight.model.project import ClassInfo, Project, Weight
@@ -37,7 +36,7 @@ class Holders:
         """The edges, kept per holder class (`model.contributed`)."""
         if self._family is None:
             order = ["d:" + c.key for c in self.project.module_classes()]
-            self._family = Family(order, self._part, {"held_by": concat}, canonical)
+            self._family = Family(order, self._part, {"held_by": concat})
             self.project.register(self._family.indexes["held_by"])
         return self._family
 

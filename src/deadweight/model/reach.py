@@ -25,7 +25,6 @@ from deadweight.conventions import (
 )
 from deadweight.extract import facts as F
 from deadweight.model import deps
-from deadweight.model.canonical import canonical
 from deadweight.model.construction import Construction
 from deadweight.model.contributed import Family, Merge, Part, concat_once, nested, present
 from deadweight.model.project import INDEXES, ClassInfo, Project, Weight
@@ -155,7 +154,9 @@ class Analysis:
         # Project-wide indexes, built on first use (`deps.Index`: a lookup is an input)
         self._holders: deps.Index[str, dict[str, list[Use]]] | None = None
         self._untyped_holder_names: deps.Index[str, None] = deps.Index("untyped_names")  # filled by `holders`
-        self._untyped_holder_reads: deps.Index[str, list[tuple[F.FileFacts, str]]] = deps.Index("untyped_reads")
+        self._untyped_holder_reads: deps.Index[str, list[tuple[str, str]]] = deps.Index(
+            "untyped_reads"
+        )  # (path, where)
         self._family: Family | None = None
         self._by_position: deps.Index[tuple[str, int], set[str]] | None = None
         self._live: dict[int, Liveness] = deps.Memo()
@@ -340,7 +341,7 @@ class Analysis:
             order = [*("h:" + k for k in classes), *("a:" + k for k in classes)]
             order += ["f:" + f.path for f in self.p.files if not F.is_external(f.path)]
             merges: dict[str, Merge] = {"holders": nested, "untyped_names": present, "untyped_reads": concat_once}
-            self._family = Family(order, self._holder_part, merges, canonical)
+            self._family = Family(order, self._holder_part, merges)
         return self._family
 
     def holders(self) -> dict[str, dict[str, list[Use]]]:
@@ -382,7 +383,7 @@ class Analysis:
                     if recorded:  # once per read, not once per subclass that inherits it
                         where = f"`{'.'.join(('self', *r.chain[:2]))}` in `{c.name}.{r.method}`"
                         token = (c.key, r.method, r.chain, r.span.line, r.span.column)
-                        out.append(("untyped_reads", r.chain[1], (token, (c.file, where))))
+                        out.append(("untyped_reads", r.chain[1], (token, (c.path, where))))
                     continue
                 out.append(("holders", child0.key, (r.chain[1], Use(c, r.method, r))))
                 # `self.transformer.decoder.query_embed.weight`: each typed step holds the next
@@ -689,13 +690,14 @@ class Analysis:
         """An untyped `self.encoder.ctc_proj` read in a module whose file defines or imports the
         weight's class (the model that builds its encoder with `cls.build_encoder(args)`): very
         likely this weight. A read of the same name in code that never names the class is not."""
-        reads: list[tuple[F.FileFacts, str]] | None = self._untyped_holder_reads.get(w.name)
+        reads: list[tuple[str, str]] | None = self._untyped_holder_reads.get(w.name)
         if not reads:
             return None
         names = self._family_names.get(w.cls.key)
         if names is None:
             names = self._family_names[w.cls.key] = frozenset(c.name for c in [w.cls, *self.p.descendants(w.cls)])
-        for file, where in reads:
+        for path, where in reads:
+            file = self.p.modules_by_path[path]
             if file is w.cls.file or not names.isdisjoint(self._imported_names(file)):
                 return where
         return None
