@@ -69,10 +69,7 @@ def key(
 ) -> tuple[str, str]:
     """(slot, key): the slot names the entry file, the key must match for a hit."""
     context = json.dumps([FORMAT, str(found.root), _settings_json(settings, only_files), [r.code for r in rules]])
-    slot = hashlib.sha256(context.encode()).hexdigest()[:20]
-    digest = hashlib.sha256(context.encode())
-    digest.update(_engine_digest(rules).encode())
-    digest.update(environment_fingerprint(settings.python).encode())
+    slot, digest = _keyed(context, settings, rules)
     for f in found.files:
         digest.update(f.path.encode() + b"\0" + f.module.encode() + b"\0")
         if hashes is not None:
@@ -92,11 +89,18 @@ def judging_context(found: Discovery, settings: Settings, rules: Sequence[type[R
     """(slot, key) of the incremental state: what the run cache's key holds but the files and
     the reported subset (judging is the same whatever is reported)."""
     context = json.dumps([FORMAT, "judged", str(found.root), _settings_json(settings, None), [r.code for r in rules]])
+    slot, digest = _keyed(context, settings, rules)
+    return slot, digest.hexdigest()
+
+
+def _keyed(context: str, settings: Settings, rules: Sequence[type[Rule]]) -> tuple[str, Any]:
+    """(slot, digest so far): the slot names the entry by its context; the digest adds the
+    engine's and the rules' source and the environment, which a hit must match as well."""
     slot = hashlib.sha256(context.encode()).hexdigest()[:20]
     digest = hashlib.sha256(context.encode())
     digest.update(_engine_digest(rules).encode())
     digest.update(environment_fingerprint(settings.python).encode())
-    return slot, digest.hexdigest()
+    return slot, digest
 
 
 def _entry(directory: Path, slot: str) -> Path:
@@ -108,7 +112,7 @@ def load(directory: Path, slot: str, run_key: str) -> Result | None:
         data = json.loads(_entry(directory, slot).read_text(encoding="utf-8"))
         if data.get("format") != FORMAT or data.get("key") != run_key:
             return None
-        findings = [_finding(f) for f in data["findings"]]
+        findings = [finding_from_dict(f) for f in data["findings"]]
         errors = [FileError(e["path"], e["reason"]) for e in data["errors"]]
         summary = Summary(**{k: v for k, v in data["summary"].items() if k in Summary.__dataclass_fields__})
         return Result(data["root"], findings, errors, summary, warnings=list(data.get("warnings", [])))
@@ -137,7 +141,8 @@ def store(directory: Path, slot: str, run_key: str, result: Result) -> None:
         return  # a read-only or full cache directory only costs speed
 
 
-def _finding(d: dict[str, Any]) -> Finding:
+def finding_from_dict(d: dict[str, Any]) -> Finding:
+    """The inverse of `Finding.to_dict` (the run cache's and the incremental state's entries)."""
     related = tuple(Related(r["path"], r["line"], r["column"], r["message"]) for r in d["related"])
     return Finding(
         code=d["code"],

@@ -24,12 +24,13 @@ import marshal
 import os
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from deadweight.engine.runcache import finding_from_dict
 from deadweight.extract.facts import FileFacts
-from deadweight.findings import Finding, Related
+from deadweight.findings import Finding
 from deadweight.model import deps
 from deadweight.model.canonical import canonical
 from deadweight.model.contributed import Record
@@ -37,7 +38,7 @@ from deadweight.model.project import Project
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context, UnitResult, judge_unit, merge
 
-FORMAT = 1
+FORMAT = 2  # 2: findings stored as `Finding.to_dict` gives them
 _MAGIC = b"deadweight-judged\n"
 
 
@@ -182,35 +183,14 @@ def store(directory: Path, slot: str, context: str, payload: dict[str, Any]) -> 
 
 def _finding_data(f: Finding) -> dict[str, Any]:
     d = f.to_dict()
-    d["confidence"] = str(f.confidence)
-    d["related"] = [[r.path, r.line, r.column, r.message] for r in f.related]
+    d["confidence"] = str(f.confidence)  # marshal stores exact str, not the enum
     d["claim"] = list(f.claim) if f.claim is not None else None
     return d
 
 
 def _finding(d: dict[str, Any]) -> Finding:
     claim = d.get("claim")
-    return Finding(
-        code=d["code"],
-        rule=d["rule"],
-        severity=d["severity"],
-        confidence=d["confidence"],
-        message=d["message"],
-        path=d["path"],
-        line=d["line"],
-        column=d["column"],
-        end_line=d["end_line"],
-        end_column=d["end_column"],
-        class_name=d["class"],
-        attribute=d["attribute"],
-        defined_in=d["defined_in"],
-        related=tuple(Related(*r) for r in d["related"]),
-        fingerprint=d["fingerprint"],
-        codes=tuple(d.get("codes", ())),
-        also_classes=tuple(d.get("also_classes", ())),
-        dotted_names=tuple(d.get("dotted_names", ())),
-        claim=(claim[0], claim[1], claim[2]) if claim else None,
-    )
+    return replace(finding_from_dict(d), claim=(claim[0], claim[1], claim[2]) if claim else None)
 
 
 def changed_inputs(ctx: Context, state: State, now: Inputs) -> set[str] | None:
