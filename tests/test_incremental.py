@@ -234,6 +234,46 @@ def test_an_edit_rejudges_the_files_that_read_it(tmp_path: Path) -> None:
     assert [(f.class_name, f.attribute, f.line) for f in moved.findings][-1] == ("Other", "spare", 9)
 
 
+def test_lines_moved_in_a_file_names_resolve_through_rejudge_none_of_its_readers(tmp_path: Path) -> None:
+    """Exact: `User` resolves `Part` through the package's `__init__`, which re-exports it.
+    Moving every line of `__init__` (its function's too) changes none of its names (`n:`),
+    so no unit is judged again; importing one more name there changes them, and re-judges the file that resolves
+    a name through it, not the one defining `Part`."""
+    files = {
+        "pkg/__init__.py": "from pkg.parts import Part\n\n\ndef build(m):\n    return m.fc(1)\n",
+        "pkg/parts.py": (
+            "import torch.nn as nn\n\n\nclass Part(nn.Module):\n    def __init__(self):\n"
+            "        super().__init__()\n        self.fc = nn.Linear(4, 4)\n        self.spare = nn.Linear(4, 4)\n\n"
+            "    def forward(self, x):\n        return self.fc(x)\n"
+        ),
+        "pkg/user.py": (
+            "import torch.nn as nn\n\nfrom pkg import Part\n\n\nclass User(nn.Module):\n"
+            "    def __init__(self):\n        super().__init__()\n        self.part = Part()\n"
+            "        self.idle = nn.Linear(4, 4)\n\n    def forward(self, x):\n        return self.part(x)\n"
+        ),
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    cache = tmp_path / ".cache"
+    first = _check(tmp_path, cache)
+    assert [(f.code, f.class_name, f.attribute, f.line) for f in first.findings] == [
+        ("DW101", "Part", "spare", 8),
+        ("DW101", "User", "idle", 10),
+    ]
+    init = tmp_path / "pkg" / "__init__.py"
+    init.write_text("# the package\n\n" + files["pkg/__init__.py"], encoding="utf-8")
+    activity = Activity()
+    moved = _check(tmp_path, cache, activity)
+    assert (activity.judged, activity.reused) == (0, 2)
+    assert _facts(moved) == _facts(first)
+    init.write_text(init.read_text(encoding="utf-8") + "from pkg.parts import Part as Piece\n", encoding="utf-8")
+    activity = Activity()
+    named = _check(tmp_path, cache, activity)
+    assert (activity.judged, activity.reused) == (1, 1)
+    assert _facts(named) == _facts(first)
+
+
 def test_a_damaged_state_is_a_whole_run(tmp_path: Path) -> None:
     _write_package(tmp_path)
     cache = tmp_path / ".cache"

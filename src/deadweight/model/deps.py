@@ -6,9 +6,12 @@ attributes other classes read on it (a project-wide index), the files its names 
 through. So the model records, while it judges, every input it reads, as plain strings:
 
 - a class's facts (`c:<key>`), touched where they are read, and a file's module-level facts
-  (`f:<path>`: imports, module aliases, functions), touched where a name is resolved in the
-  file or its functions are read; an incremental run compares digests of both, so an edit
-  that moves no line of a class leaves the class's readers alone;
+  (`f:<path>`: imports, module aliases, functions, with their lines), touched where its
+  functions are read; an incremental run compares digests of both, so an edit that moves no
+  line of a class leaves the class's readers alone;
+- a file's names (`n:<path>`: what its imports, aliases, tables, classes and functions are
+  called, without a line), touched where a name is resolved in the file: an edit that moves
+  every line of a file leaves alone the many files that only resolve a name through it;
 - a class's links (`l:<key>`: its bases, MRO, subclasses, module-ness), touched where they
   are read, because they are computed from other files than the class's own;
 - the existence of a class or function key (`k:<key>`), touched by a lookup that may miss;
@@ -69,6 +72,16 @@ def file_dep(path: str) -> str:
     d = _file_deps.get(path)
     if d is None:
         d = _file_deps[path] = intern("f:" + path)
+    return d
+
+
+_names_deps: dict[str, str] = {}
+
+
+def names_dep(path: str) -> str:
+    d = _names_deps.get(path)
+    if d is None:
+        d = _names_deps[path] = intern("n:" + path)
     return d
 
 

@@ -375,11 +375,11 @@ class Project:
 
     # -- names ---------------------------------------------------------------------------
     def find_module(self, name: str) -> F.FileFacts | None:
-        """The file of a module (its facts are an input of whoever asked: touched here; the
+        """The file of a module (its names are an input of whoever asked: touched here; the
         set of modules is the same in every run an incremental run reuses)."""
         hit = self._find_module(name)
         if hit is not None:
-            deps.frame.add(deps.file_dep(hit.path))
+            deps.frame.add(deps.names_dep(hit.path))
         return hit
 
     def _find_module(self, name: str) -> F.FileFacts | None:
@@ -413,7 +413,7 @@ class Project:
     def _resolve(self, f: F.FileFacts, dotted: str, _depth: int) -> str | ClassInfo | None:
         if _depth > 12 or not dotted:
             return None
-        deps.frame.add(deps.file_dep(f.path))
+        deps.frame.add(deps.names_dep(f.path))
         head, _, rest = dotted.partition(".")
         local = self._file_classes.get(f.path, {})
         if head in local and not rest:
@@ -449,7 +449,7 @@ class Project:
     def class_table(self, f: F.FileFacts, name: str) -> tuple[F.FileFacts, tuple[str, ...]] | None:
         """A module-level table of classes named `name` where `f` sees it (its own, or imported),
         with the file whose imports its entries resolve in."""
-        deps.frame.add(deps.file_dep(f.path))
+        deps.frame.add(deps.names_dep(f.path))
         for table, classes in f.class_tables:
             if table == name:
                 return f, classes
@@ -475,7 +475,7 @@ class Project:
     def _resolve_function_in(
         self, f: F.FileFacts, callee: str, depth: int = 0
     ) -> tuple[F.FileFacts, F.FunctionFacts] | None:
-        deps.frame.add(deps.file_dep(f.path))
+        deps.frame.add(deps.names_dep(f.path))  # the facts of the function found: its own file's
         local = f"{f.module}.{callee}"
         if local in self.functions:
             hit = self.functions[local]

@@ -376,13 +376,15 @@ class Analysis:
         # `self.net.fine_matcher(...)` is the holder's API, whether or not its forward runs it.
         recorded = h.is_module and not h.external
         for c in h.mro:
-            for r in self._holder_reads(c):
+            for ordinal, r in enumerate(self._holder_reads(c)):
                 child0 = self.p.attribute_type(h, r.chain[0])  # cached per (class, attribute)
                 if child0 is None:
                     out.append(("untyped_names", r.chain[1], None))
                     if recorded:  # once per read, not once per subclass that inherits it
                         where = f"`{'.'.join(('self', *r.chain[:2]))}` in `{c.name}.{r.method}`"
-                        token = (c.key, r.method, r.chain, r.span.line, r.span.column)
+                        # The read's place among its class's, not its line: a line inserted
+                        # above it must not change what every file reading this key sees.
+                        token = (c.key, ordinal)
                         out.append(("untyped_reads", r.chain[1], (token, (c.path, where))))
                     continue
                 out.append(("holders", child0.key, (r.chain[1], Use(c, r.method, r))))
@@ -703,7 +705,7 @@ class Analysis:
         return None
 
     def _imported_names(self, file: F.FileFacts) -> frozenset[str]:
-        deps.frame.add(deps.file_dep(file.path))
+        deps.frame.add(deps.names_dep(file.path))
         hit = self._imported.get(file.path)
         if hit is None:
             hit = self._imported[file.path] = frozenset(i.name or i.local for i in file.imports)

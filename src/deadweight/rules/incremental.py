@@ -38,7 +38,7 @@ from deadweight.model.project import Project
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context, UnitResult, judge_unit, merge
 
-FORMAT = 2  # 2: findings stored as `Finding.to_dict` gives them
+FORMAT = 3  # 2: findings stored as `Finding.to_dict` gives them; 3: a file's names apart
 _MAGIC = b"deadweight-judged\n"
 
 
@@ -63,11 +63,12 @@ def _index_value(project: Project, dep: str) -> bytes:
     return _digest(canonical(index.value(key)))
 
 
-def _facts_digests(project: Project, path: str) -> tuple[bytes, dict[str, bytes]]:
-    """What a unit can read of a file: its module-level facts (what names resolve to, its
-    functions, its calls), and each class's facts, apart. Not the line count or the
-    suppressions (the filter reads those in every run): a comment that moves no line changes
-    nothing a unit read."""
+def _facts_digests(project: Project, path: str) -> tuple[bytes, bytes, dict[str, bytes]]:
+    """What a unit can read of a file: its module-level facts (its functions, its calls,
+    with their lines), its names (what resolving a name in it reads: `deps.names_dep`), and
+    each class's facts, apart. Not the line count or the suppressions (the filter reads those
+    in every run): a comment that moves no line changes nothing a unit read, and one that
+    moves every line changes none of the file's names."""
     f = project.modules_by_path[path]
     module = (
         f.module,
@@ -81,8 +82,10 @@ def _facts_digests(project: Project, path: str) -> tuple[bytes, dict[str, bytes]
         f.external_grabs,
         f.ctor_args,
     )
+    functions = [fn.name for fn in f.functions]
+    names = (f.module, f.imports, f.assignments, f.class_tables, [c.qualname for c in f.classes], functions)
     classes = {info.key: _digest(info._facts) for info in project.by_file.get(path, ())}
-    return _digest(module), classes
+    return _digest(module), _digest(names), classes
 
 
 def _link_digests(project: Project) -> dict[str, bytes]:
@@ -138,7 +141,7 @@ class State:
     def __init__(self, data: dict[str, Any]) -> None:
         self.table = Table(data["strings"])
         self.files: dict[str, bytes] = data["files"]
-        self.facts: dict[str, tuple[bytes, dict[str, bytes]]] = data["facts"]
+        self.facts: dict[str, tuple[bytes, bytes, dict[str, bytes]]] = data["facts"]
         self.links: dict[str, bytes] = data["links"]
         self.keys: list[str] = data["keys"]
         self.index: dict[str, bytes] = data["index"]
@@ -203,10 +206,12 @@ def changed_inputs(ctx: Context, state: State, now: Inputs) -> set[str] | None:
     for path, content in now.files.items():
         if state.files[path] == content:
             continue
-        module, classes = _facts_digests(project, path)
-        old_module, old_classes = state.facts.get(path, (b"", {}))
+        module, names, classes = _facts_digests(project, path)
+        old_module, old_names, old_classes = state.facts.get(path, (b"", b"", {}))
         if module != old_module:
             changed.add(deps.file_dep(path))
+        if names != old_names:
+            changed.add(deps.names_dep(path))
         changed.update("c:" + k for k in classes.keys() | old_classes.keys() if classes.get(k) != old_classes.get(k))
     links = _link_digests(project)
     for key in set(links) | set(state.links):
