@@ -234,6 +234,31 @@ def test_an_edit_rejudges_the_files_that_read_it(tmp_path: Path) -> None:
     assert [(f.class_name, f.attribute, f.line) for f in moved.findings][-1] == ("Other", "spare", 9)
 
 
+def test_moving_every_line_of_a_base_rejudges_only_the_files_whose_findings_point_into_it(tmp_path: Path) -> None:
+    """Exact: a comment atop `base.py` moves every position of `Base` and changes nothing
+    else. The base's file is judged again (its findings point into it: the DW103 about
+    `Leaf` is judged with `Base`'s weights); the leaf and the holder read `Base`'s facts, but
+    report no place in it, and keep their verdicts; a change to what `Base` does re-judges
+    them too."""
+    _write_package(tmp_path)
+    cache = tmp_path / ".cache"
+    _check(tmp_path, cache)
+    base = tmp_path / "zoo" / "base.py"
+    base.write_text("# the base\n" + base.read_text(), encoding="utf-8")
+    activity = Activity()
+    moved = _check(tmp_path, cache, activity)
+    assert (activity.judged, activity.reused) == (1, 3)
+    assert [(f.code, f.class_name, f.attribute, f.path, f.line) for f in moved.findings] == [
+        ("DW103", "Leaf", "gate", "zoo/base.py", 10),
+        ("DW101", "Leaf", "unused", "zoo/leaf.py", 10),
+        ("DW101", "Other", "spare", "zoo/other.py", 8),
+    ]
+    base.write_text(base.read_text().replace(" * self.gate", ""), encoding="utf-8")
+    activity = Activity()
+    _check(tmp_path, cache, activity)
+    assert (activity.judged, activity.reused) == (3, 1)
+
+
 def test_lines_moved_in_a_file_names_resolve_through_rejudge_none_of_its_readers(tmp_path: Path) -> None:
     """Exact: `User` resolves `Part` through the package's `__init__`, which re-exports it.
     Moving every line of `__init__` (its function's too) changes none of its names (`n:`),

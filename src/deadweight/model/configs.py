@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 from deadweight.conventions import CONTAINERS, is_parameter_free
 from deadweight.extract import facts as F
+from deadweight.model import deps
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
 
@@ -89,6 +90,8 @@ def unused_settings(analysis: Analysis, w: Weight) -> list[Unused]:
     built_under = _builder_guards(w)
     guards = [u.read.guarded_by or "" for u in uses]
     named = {a for g in guards for a in _self_attrs(g)}
+    if uses:
+        deps.position(uses[0].cls.path)  # its line goes into a finding's message
     if not named or not named <= flags.keys():
         return []
     out = []

@@ -6,9 +6,12 @@ attributes other classes read on it (a project-wide index), the files its names 
 through. So the model records, while it judges, every input it reads, as plain strings:
 
 - a class's facts (`c:<key>`), touched where they are read, and a file's module-level facts
-  (`f:<path>`: imports, module aliases, functions, with their lines), touched where its
-  functions are read; an incremental run compares digests of both, so an edit that moves no
-  line of a class leaves the class's readers alone;
+  (`f:<path>`: imports, module aliases, functions), touched where its functions are read;
+  both without their positions, so an edit that only moves lines of a class leaves the
+  class's readers alone;
+- a file's positions (`p:<path>`: every line and column of its facts), touched for each file
+  a unit's findings point into, and where a position is read to choose among places in
+  several files or to be written into a message without its file (`position`);
 - a file's names (`n:<path>`: what its imports, aliases, tables, classes and functions are
   called, without a line), touched where a name is resolved in the file: an edit that moves
   every line of a file leaves alone the many files that only resolve a name through it;
@@ -76,6 +79,15 @@ def file_dep(path: str) -> str:
 
 
 _names_deps: dict[str, str] = {}
+_position_deps: dict[str, str] = {}
+
+
+def position(path: str) -> None:
+    """Touch a file's positions (`p:<path>`)."""
+    d = _position_deps.get(path)
+    if d is None:
+        d = _position_deps[path] = intern("p:" + path)
+    frame.add(d)
 
 
 def names_dep(path: str) -> str:

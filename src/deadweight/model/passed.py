@@ -16,6 +16,7 @@ import ast
 from dataclasses import dataclass
 
 from deadweight.extract import facts as F
+from deadweight.model import deps
 from deadweight.model.configs import UNKNOWN_SETTING, init_defaults
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis
@@ -65,6 +66,8 @@ def omitted_arguments(
             left_out.add(p)
     if not left_out:
         return None
+    for _, c in calls:  # the first call, by line, over files: their positions choose it
+        deps.position(c.path)
     first, home = min(calls, key=lambda rc: rc[0].span.line)
     return Omitted(frozenset(left_out), holder, first.span.line, home.path)
 

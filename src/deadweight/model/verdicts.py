@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from deadweight.conventions import CONTAINERS, torch_layer_keys
 from deadweight.extract import facts as F
 from deadweight.findings import Confidence, Related
+from deadweight.model import deps
 from deadweight.model.elements import describe_skipped, skipped_elements, written
 from deadweight.model.project import ClassInfo, Project, Weight
 from deadweight.model.reach import Analysis, Liveness, Use
@@ -100,6 +101,7 @@ def _commented_out(project: Project, w: Weight) -> tuple[ClassInfo, int, str] | 
     for c in (*w.cls.mro, *project.descendants(w.cls)):
         for attr, line, text in c.facts.commented:
             if attr == w.name:
+                deps.position(c.path)  # the line goes into the message
                 return c, line, text
     return None
 
@@ -271,6 +273,8 @@ def _elements_verdict(project: Project, lv: Liveness) -> Verdict | None:
         return None
     w = lv.weight
     one = len(s.head) + len(s.tail) == 1
+    for u in s.uses:  # their lines go into the message
+        deps.position(u.cls.path)
     reads = sorted({(u.cls.path, u.read.span.line, u.read.span.column, written(u.read.index or "")) for u in s.uses})
     shown = ", ".join(f"`self.{w.name}{text}` at line {line}" for _, line, _, text in reads[:3])
     whatever = "" if s.constant else f", whatever `{s.count}` is" if s.count else ", whatever its length"

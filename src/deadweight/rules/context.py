@@ -144,6 +144,12 @@ def judge_unit(ctx: Context, rules: list[type[Rule]]) -> UnitResult:
         for rule in rules:
             out.extend(rule().check(ctx))
         found = _with_dotted_names(ctx, _folded(set(out), rules))
+        for f in [*out, *found]:  # its places are read off the positions of the files it points into
+            deps.position(f.path)
+            for r in f.related:
+                deps.position(r.path)
+            if f.claim is not None:
+                deps.position(f.claim[0])
     return UnitResult(ctx.scope, found, frozenset(read))
 
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
+import re
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from deadweight.engine.runcache import finding_from_dict
-from deadweight.extract.facts import FileFacts
+from deadweight.extract.facts import ClassFacts, FileFacts
 from deadweight.findings import Finding
 from deadweight.model import deps
 from deadweight.model.canonical import canonical
@@ -38,7 +39,7 @@ from deadweight.model.project import Project
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context, UnitResult, judge_unit, merge
 
-FORMAT = 3  # 2: findings stored as `Finding.to_dict` gives them; 3: a file's names apart
+FORMAT = 4  # 2: findings stored as `Finding.to_dict` gives them; 3: a file's names apart; 4: positions
 _MAGIC = b"deadweight-judged\n"
 
 
@@ -55,6 +56,20 @@ def _digest(value: object) -> bytes:
     return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=12).digest()
 
 
+_SPAN = re.compile(r"Span\(line=\d+, column=\d+, end_line=\d+, end_column=\d+\)")
+
+
+def _shape(value: object) -> bytes:
+    """A digest of facts without their positions (`p:` holds those, `model.deps`)."""
+    return hashlib.blake2b(_SPAN.sub("", repr(value)).encode("utf-8", "surrogatepass"), digest_size=12).digest()
+
+
+def _class_shape(facts: ClassFacts) -> bytes:
+    if facts.commented:  # (attribute, line, code): the line is a position too
+        facts = replace(facts, commented=tuple((attr, 0, text) for attr, _, text in facts.commented))
+    return _shape(facts)
+
+
 def _index_value(project: Project, dep: str) -> bytes:
     name, _, key = dep[2:].partition(":")
     index = project.indexes.get(name)
@@ -63,12 +78,12 @@ def _index_value(project: Project, dep: str) -> bytes:
     return _digest(canonical(index.value(key)))
 
 
-def _facts_digests(project: Project, path: str) -> tuple[bytes, bytes, dict[str, bytes]]:
-    """What a unit can read of a file: its module-level facts (its functions, its calls,
-    with their lines), its names (what resolving a name in it reads: `deps.names_dep`), and
-    each class's facts, apart. Not the line count or the suppressions (the filter reads those
-    in every run): a comment that moves no line changes nothing a unit read, and one that
-    moves every line changes none of the file's names."""
+def _facts_digests(project: Project, path: str) -> tuple[bytes, bytes, dict[str, bytes], bytes]:
+    """What a unit can read of a file, each apart: its module-level facts (its functions, its
+    calls), its names (what resolving a name in it reads: `deps.names_dep`), each class's
+    facts, and the positions of them all. Not the line count or the suppressions (the filter
+    reads those in every run): a comment that moves no line changes nothing a unit read, and
+    one that moves every line changes only what was read of the file's positions."""
     f = project.modules_by_path[path]
     module = (
         f.module,
@@ -84,8 +99,10 @@ def _facts_digests(project: Project, path: str) -> tuple[bytes, bytes, dict[str,
     )
     functions = [fn.name for fn in f.functions]
     names = (f.module, f.imports, f.assignments, f.class_tables, [c.qualname for c in f.classes], functions)
-    classes = {info.key: _digest(info._facts) for info in project.by_file.get(path, ())}
-    return _digest(module), _digest(names), classes
+    infos = project.by_file.get(path, ())
+    classes = {info.key: _class_shape(info._facts) for info in infos}
+    positions = _digest((module, [info._facts for info in infos]))
+    return _shape(module), _digest(names), classes, positions
 
 
 def _link_digests(project: Project) -> dict[str, bytes]:
@@ -141,7 +158,7 @@ class State:
     def __init__(self, data: dict[str, Any]) -> None:
         self.table = Table(data["strings"])
         self.files: dict[str, bytes] = data["files"]
-        self.facts: dict[str, tuple[bytes, bytes, dict[str, bytes]]] = data["facts"]
+        self.facts: dict[str, tuple[bytes, bytes, dict[str, bytes], bytes]] = data["facts"]
         self.links: dict[str, bytes] = data["links"]
         self.keys: list[str] = data["keys"]
         self.index: dict[str, bytes] = data["index"]
@@ -206,12 +223,14 @@ def changed_inputs(ctx: Context, state: State, now: Inputs) -> set[str] | None:
     for path, content in now.files.items():
         if state.files[path] == content:
             continue
-        module, names, classes = _facts_digests(project, path)
-        old_module, old_names, old_classes = state.facts.get(path, (b"", b"", {}))
+        module, names, classes, positions = _facts_digests(project, path)
+        old_module, old_names, old_classes, old_positions = state.facts.get(path, (b"", b"", {}, b""))
         if module != old_module:
             changed.add(deps.file_dep(path))
         if names != old_names:
             changed.add(deps.names_dep(path))
+        if positions != old_positions:
+            changed.add("p:" + path)
         changed.update("c:" + k for k in classes.keys() | old_classes.keys() if classes.get(k) != old_classes.get(k))
     links = _link_digests(project)
     for key in set(links) | set(state.links):
