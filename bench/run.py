@@ -36,6 +36,9 @@ Measurements, in this order (wall = until the command's main process exits):
   (a typical leaf model), the largest modeling file, and the file of the project class with
   the most subclasses (a base class many models inherit from, found by linking the project
   from the cache the warm run left);
+* ``edit-base-body``: the same base class with a class attribute inserted before its first
+  statement, which changes what the class is (not only where it is): every file whose
+  classes read it is judged again;
 * ``--growth``: ``cold-N`` and ``warm`` on 1, 2 and 4 copies of the corpus under one root
   (real copies in the work directory: deadweight drops symlinked duplicates), so time and
   memory can be checked for linear growth;
@@ -234,7 +237,7 @@ def _largest_target(files: list[Path]) -> Path:
     return max(pool, key=lambda p: (p.stat().st_size, str(p)))
 
 
-def _base_target(corpus: Path, config: Path) -> Path | None:
+def _base_target(corpus: Path, config: Path) -> tuple[Path, str] | None:
     """The file of the repo module class with the most subclasses (PreTrainedModel's file in
     transformers), from a link of the project through the cache the warm run filled."""
     from deadweight.api import link
@@ -247,17 +250,34 @@ def _base_target(corpus: Path, config: Path) -> Path | None:
         key=lambda c: (len(project.descendants(c)), c.key),
         default=None,
     )
-    return None if best is None else corpus / best.path
+    return None if best is None else (corpus / best.path, best.name)
 
 
-def _edited(path: Path, name: str, run: Callable[[], dict[str, object]]) -> dict[str, object]:
-    """`run()` with one comment line naming the edit inserted as the first line of `path`,
-    restored byte-for-byte (mtime too) afterwards, even when interrupted. At the top, it moves
-    every line of the file, so every class in it has other facts (spans) and every reader of
-    them is judged again: the most a one-line edit of that file costs (a comment at the end
-    moves nothing and is judged again by nobody). The line differs per edit: two edits of the
-    same file (the largest file may also be the base class's) must not be one content, or the
-    second run is answered by the run cache."""
+def _body_line(path: Path, qualname: str) -> tuple[int, str]:
+    """Where a line goes that changes what the class does (its first body statement's line,
+    1-based) and that statement's indentation."""
+    import ast
+
+    tree = ast.parse(path.read_bytes())
+    body: list[ast.stmt] = tree.body
+    for part in qualname.split("."):
+        node = next(n for n in body if isinstance(n, ast.ClassDef) and n.name == part)
+        body = node.body
+    first = body[0]
+    return first.lineno, " " * first.col_offset
+
+
+def _edited(
+    path: Path, name: str, run: Callable[[], dict[str, object]], at: tuple[int, str] | None = None
+) -> dict[str, object]:
+    """`run()` with one line naming the edit inserted in `path`, restored byte-for-byte (mtime
+    too) afterwards, even when interrupted. By default a comment as the first line: it moves
+    every line of the file, so every class in it has other positions, and the files whose
+    findings point into it are judged again. `at` (line, indentation) inserts a class
+    attribute there instead, which changes what the class is: every reader of its facts is
+    judged again, the most a one-line edit of that file costs. The line differs per edit: two
+    edits of the same file (the largest file may also be the base class's) must not be one
+    content, or the second run is answered by the run cache."""
     original = path.read_bytes()
     stat = path.stat()
     previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
@@ -268,7 +288,12 @@ def _edited(path: Path, name: str, run: Callable[[], dict[str, object]]) -> dict
     for s in previous:
         signal.signal(s, _interrupted)
     try:
-        path.write_bytes(f"# deadweight bench: {name}\n".encode() + original)
+        if at is None:
+            path.write_bytes(f"# deadweight bench: {name}\n".encode() + original)
+        else:
+            lines = original.splitlines(keepends=True)
+            line = f"{at[1]}_deadweight_bench_{name.replace('-', '_')} = None\n".encode()
+            path.write_bytes(b"".join([*lines[: at[0] - 1], line, *lines[at[0] - 1 :]]))
         return run()
     finally:
         path.write_bytes(original)
@@ -311,18 +336,18 @@ def _strip_timing(doc: object) -> object:
     return doc
 
 
-def _shifted(doc: object, path: str) -> object:
-    """A report with every location in `path` one line lower: what a whole run reports after
-    the bench's edit (one line inserted at the top of that file)."""
+def _shifted(doc: object, path: str, after: int = 0) -> object:
+    """A report with every location in `path` below line `after` one line lower: what a whole
+    run reports after the bench's edit (one line inserted there)."""
     if isinstance(doc, dict):
-        out = {k: _shifted(v, path) for k, v in doc.items()}
+        out = {k: _shifted(v, path, after) for k, v in doc.items()}
         if doc.get("path") == path:
             for key in ("line", "end_line"):
-                if isinstance(out.get(key), int):
+                if isinstance(out.get(key), int) and out[key] > after:
                     out[key] += 1
         return out
     if isinstance(doc, list):
-        return [_shifted(v, path) for v in doc]
+        return [_shifted(v, path, after) for v in doc]
     return doc
 
 
@@ -433,12 +458,14 @@ def main(argv: list[str] | None = None) -> int:
 
     base = _base_target(corpus, config)
     edits = {"edit-leaf": touched, "edit-large": _largest_target(files)}
+    inserted: dict[str, tuple[int, str]] = {}  # edits that insert a class attribute, not a comment on top
     if base is not None:
-        edits["edit-base"] = base
+        edits["edit-base"] = edits["edit-base-body"] = base[0]
+        inserted["edit-base-body"] = _body_line(*base)
     for name, path in edits.items():
         # `-v` (not `-q`) for the line that says how many files' classes were judged again
         cmd = [c for c in dw(name, "--jobs", args.jobs, "-v") if c != "-q"]
-        row = _edited(path, name, lambda name=name, cmd=cmd: _run(name, cmd, workdir))
+        row = _edited(path, name, lambda name=name, cmd=cmd: _run(name, cmd, workdir), inserted.get(name))
         # Back to the unedited state before the next edit (not measured): otherwise an edit of
         # the same file (the largest file is often the base class's) would be compared with
         # the previous edit's state, which already moved the same lines.
@@ -462,7 +489,10 @@ def main(argv: list[str] | None = None) -> int:
     reference = docs["cold-1"]
     # an edit run is compared with cold-1 as a whole run would report the edited file
     expected = {
-        n: _shifted(reference, edits[n].relative_to(corpus).as_posix()) if n in edits else reference for n in docs
+        n: _shifted(reference, edits[n].relative_to(corpus).as_posix(), inserted[n][0] - 1 if n in inserted else 0)
+        if n in edits
+        else reference
+        for n in docs
     }
     identical = all(d == expected[n] for n, d in docs.items())
     differing = [n for n, d in docs.items() if d != expected[n]]
@@ -509,6 +539,13 @@ def main(argv: list[str] | None = None) -> int:
                 "one edited base class inherited by many <= 2.5 s",
                 f"{by['edit-base']['wall']:.2f} s ({by['edit-base']['judged']} files judged again)",
                 by["edit-base"]["wall"] <= 2.5,
+            )
+        )
+        targets.append(
+            (
+                "the same base class changed (a class attribute added; no target; reported)",
+                f"{by['edit-base-body']['wall']:.2f} s ({by['edit-base-body']['judged']} files judged again)",
+                None,
             )
         )
     targets += [
