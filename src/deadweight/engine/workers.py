@@ -30,14 +30,12 @@ from __future__ import annotations
 
 import collections
 import contextlib
-import errno
 import multiprocessing
 import multiprocessing.connection
 import multiprocessing.resource_tracker
 import os
 import queue
 import signal
-import stat
 import sys
 import threading
 import time
@@ -46,6 +44,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
+from deadweight.engine import edit_parser
 from deadweight.engine.cache import (
     Cache,
     decode_result,
@@ -53,21 +52,28 @@ from deadweight.engine.cache import (
     gc_paused,
     relabel,
 )
-from deadweight.extract.facts import ExtractResult, FileError
+from deadweight.engine.guard import (
+    Extractor,
+    _default_extractor,
+    _deterministic,
+    _error,
+    _guarded_extract,
+    _Item,
+    _start_deep_thread,
+    read_source,
+    too_large_reason,
+)
+from deadweight.extract.facts import ExtractResult
 
 if TYPE_CHECKING:
     from deadweight.engine.contenthash import ContentHashes
 
-Extractor = Callable[[str, bytes, str], ExtractResult]
 # Where a finished file's result came from: extracted now, the facts cache, the result of an
 # earlier file with the same bytes, or nowhere (unreadable, too large).
 Origin = Literal["parsed", "cache", "duplicate", "unread"]
 ProgressCallback = Callable[[list[tuple[int, Origin]]], None]  # (job index, origin) of newly finished files
 
 DEFAULT_MAX_FILE_SIZE = 4 * 1024 * 1024
-RECURSION_LIMIT = 10_000
-# Tried in order; a machine with a tight `ulimit -v` may refuse the first.
-_STACK_SIZES = (256 * 1024 * 1024, 64 * 1024 * 1024)
 _MAX_BATCH_FILES = 64
 _BATCHES_PER_WORKER = 8
 # A worker that has not acknowledged its batch within this (or the file timeout, if longer)
@@ -95,153 +101,11 @@ class Job:
     data: bytes | None = None
 
 
-class _Item(NamedTuple):
-    """A job as it travels to a worker (plain tuple on the wire)."""
-
-    slot: int  # position in the run's job list (`index` would shadow tuple.index)
-    path: str
-    module: str
-    abspath: str
-    data: bytes | None
-
-
 class _Outcome(NamedTuple):
     """One file's end: the result, and its encoded form if it may be cached."""
 
     result: ExtractResult
     payload: bytes | None
-
-
-def _error(path: str, reason: str) -> ExtractResult:
-    return ExtractResult(path=path, error=FileError(path=path, reason=reason))
-
-
-def _size_text(size: int) -> str:
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):.1f} MB"
-    if size >= 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size} bytes"
-
-
-def too_large_reason(size: int, limit: int) -> str:
-    """The message for a file over `max-file-size`, naming the setting that raises the limit."""
-    return f"file too large ({_size_text(size)} > {_size_text(limit)} limit; see max-file-size)"
-
-
-def read_source(abspath: str, max_file_size: int) -> bytes | str:
-    """The file's bytes, or the reason they cannot be had (a string).
-
-    Opened non-blocking so a FIFO that discovery let through cannot hang the run, and read at
-    most one byte past the limit so a huge (or growing) file is never loaded whole.
-    """
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(abspath, flags)
-    except OSError as exc:
-        return f"cannot read file: {exc.strerror or exc}"
-    try:
-        info = os.fstat(fd)
-        if stat.S_ISDIR(info.st_mode):
-            return f"cannot read file: {os.strerror(errno.EISDIR)}"
-        if not stat.S_ISREG(info.st_mode):
-            return "cannot read file: not a regular file"
-        if info.st_size > max_file_size:
-            return too_large_reason(info.st_size, max_file_size)
-        chunks = []
-        remaining = max_file_size + 1
-        while remaining > 0:
-            chunk = os.read(fd, min(remaining, 1024 * 1024))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        data = b"".join(chunks)
-    except OSError as exc:
-        return f"cannot read file: {exc.strerror or exc}"
-    finally:
-        os.close(fd)
-    if len(data) > max_file_size:
-        return too_large_reason(len(data), max_file_size)
-    return data
-
-
-def _deterministic(result: ExtractResult) -> bool:
-    """Whether this extractor result is a fact about the content, and so worth caching.
-
-    Facts always are, and so are the extractor's own error reports (syntax errors), except
-    that one about memory depends on the machine, not the file.
-    """
-    if result.error is None:
-        return True
-    reason = result.error.reason
-    return "MemoryError" not in reason and "out of memory" not in reason
-
-
-def _guarded_extract(extractor: Extractor, item: _Item, max_file_size: int) -> ExtractResult | str:
-    """Run the extractor on one file; a string return is the guard's error reason.
-
-    BaseException is caught on purpose: an extractor that calls sys.exit() must not end the
-    thread that serves the other files. (KeyboardInterrupt is only ever raised in the main
-    thread, which never runs this.)
-    """
-    data = item.data
-    if data is None:
-        read = read_source(item.abspath, max_file_size)
-        if isinstance(read, str):
-            return read
-        data = read
-    elif len(data) > max_file_size:
-        return too_large_reason(len(data), max_file_size)
-    try:
-        result = extractor(item.path, data, item.module)
-    except RecursionError:
-        return "too deeply nested"
-    except MemoryError:
-        return "out of memory"
-    except BaseException as exc:
-        return f"internal error: {type(exc).__name__}: {exc}"
-    if not isinstance(result, ExtractResult):
-        return f"internal error: extractor returned {type(result).__name__}, not ExtractResult"
-    return result
-
-
-def _default_extractor() -> Extractor:
-    """deadweight.extract.file.extract, imported late so this module works without it (and the
-    parent of a pool never has to import libcst)."""
-    from deadweight.extract.file import extract
-
-    return extract
-
-
-def _start_deep_thread(target: Callable[..., None], *args: Any) -> threading.Thread:
-    """Start `target` in a daemon thread with the largest stack the machine grants.
-
-    Only a thread that got a large stack raises the recursion limit (before running
-    `target`): on a default 8 MB stack a deep Python recursion would overflow the stack
-    instead of raising RecursionError.
-    """
-
-    def body(deep: bool) -> None:
-        if deep:
-            sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
-        target(*args)
-
-    previous = threading.stack_size()
-    try:
-        for size in (*_STACK_SIZES, 0):
-            try:
-                threading.stack_size(size)
-                thread = threading.Thread(target=body, args=(size != 0,), daemon=True, name="deadweight-extract")
-                thread.start()
-            except (ValueError, RuntimeError, MemoryError):
-                if size == 0:
-                    raise
-                continue
-            return thread
-    finally:
-        threading.stack_size(previous)
-    raise AssertionError("unreachable")
 
 
 # -- the worker process ---------------------------------------------------------------------
@@ -311,6 +175,9 @@ class _Run:
         self.on_progress = on_progress
         self.results: list[ExtractResult | None] = [None] * len(jobs)
         self.keys: dict[int, str] = {}
+        # Cache entries found by `prepare` and decoded by `load_deferred`, so that the few files
+        # an edit left to parse can be parsed meanwhile (`engine.edit_parser`).
+        self.deferred: list[tuple[int, str]] = []
         # Files with the same content as an earlier file (many empty __init__.py) wait for
         # its result instead of being extracted again. Only known when hashing for the cache.
         self.followers: dict[int, list[int]] = {}
@@ -353,7 +220,42 @@ class _Run:
             leaders[key] = index
             self.keys[index] = key
             todo.append(_Item(index, job.path, job.module, job.abspath, data))
-        # Followers of a hit are hits too.
+        self._follow_hits(finished)
+        if finished:
+            self._progress(finished)
+        return todo
+
+    def load_deferred(self, max_file_size: int) -> list[_Item]:
+        """Decode the entries `prepare` found; returns the files whose entry turned out
+        unusable, to extract after all."""
+        assert self.cache is not None or not self.deferred
+        finished: list[tuple[int, Origin]] = []
+        todo: list[_Item] = []
+        for index, key in self.deferred:
+            job = self.jobs[index]
+            hit = self.cache.load(key, job.path, job.module) if self.cache is not None else None
+            if hit is not None:
+                self.results[index] = hit
+                finished.append((index, "cache"))
+                continue
+            data = job.data
+            if data is None:
+                read = read_source(job.abspath, max_file_size)
+                if isinstance(read, str):
+                    self.results[index] = _error(job.path, read)
+                    finished.append((index, "unread"))
+                    continue
+                data = read
+            self.keys[index] = key
+            todo.append(_Item(index, job.path, job.module, job.abspath, data))
+        self.deferred = []
+        self._follow_hits(finished)
+        if finished:
+            self._progress(finished)
+        return todo
+
+    def _follow_hits(self, finished: list[tuple[int, Origin]]) -> None:
+        """Followers of a hit are hits too."""
         for leader, followers in list(self.followers.items()):
             result = self.results[leader]
             if result is not None:
@@ -361,9 +263,6 @@ class _Run:
                     self.results[index] = relabel(result, self.jobs[index].path, self.jobs[index].module)
                     finished.append((index, "duplicate"))
                 del self.followers[leader]
-        if finished:
-            self._progress(finished)
-        return todo
 
     def _settled(self, index: int, key: str, leaders: dict[str, int], finished: list[tuple[int, Origin]]) -> bool:
         """Whether the job at `index` needs no extraction: its content is an earlier job's
@@ -373,6 +272,10 @@ class _Run:
         leader = leaders.get(key)
         if leader is not None:
             self.followers.setdefault(leader, []).append(index)
+            return True
+        if self.cache.has(key):
+            self.deferred.append((index, key))
+            leaders[key] = index
             return True
         hit = self.cache.load(key, job.path, job.module)
         if hit is None:
@@ -808,6 +711,22 @@ def _small_edit(todo: Sequence[_Item]) -> bool:
     return len(todo) <= _INLINE_FILES and all(len(item.data or b"") <= _INLINE_BYTES for item in todo)
 
 
+def _answered(run: _Run, todo: list[_Item], replies: list[edit_parser.Reply]) -> list[_Item]:
+    """Record the edit parser's answers; returns the files it left unanswered."""
+    by_slot = {item.slot: item for item in todo}
+    for reply in replies:
+        item = by_slot.pop(reply[0], None) if reply and isinstance(reply[0], int) else None
+        if item is None:
+            continue
+        if reply[1] == "done" and len(reply) == 4 and isinstance(reply[2], bytes):
+            run.finish(item.slot, _outcome_from_worker(item, reply[2], bool(reply[3])))
+        elif reply[1] == "failed" and len(reply) == 3:
+            run.finish(item.slot, _Outcome(_error(item.path, str(reply[2])), None))
+        else:
+            by_slot[item.slot] = item
+    return list(by_slot.values())
+
+
 def run_jobs(
     jobs: Sequence[Job],
     *,
@@ -834,6 +753,13 @@ def run_jobs(
     # GC would rescan that growing heap over and over (it tripled the cost of a warm run).
     with gc_paused():
         todo = run.prepare(max_file_size)
+        child = None
+        if todo and _small_edit(todo) and extractor is None and workers > 1:
+            child = edit_parser.start(todo, max_file_size)  # parses while the cache is decoded
+        late = run.load_deferred(max_file_size)
+        if child is not None:
+            todo = _answered(run, todo, child.replies(timeout * len(todo)))
+        todo += late
         if todo:
             if _small_edit(todo):
                 workers = 1  # starting the pool would cost more than parsing them (see _small_edit)

@@ -119,6 +119,13 @@ class Inputs:
 
     files: dict[str, bytes]  # path -> content digest (project and environment files with facts)
     context: str  # everything that makes the state unusable when it differs
+    links: dict[str, bytes] | None = None  # class key -> digest of its link record, once computed
+
+    def link_digests(self, project: Project) -> dict[str, bytes]:
+        """Compared, then stored: computed once per run (11,000 records on transformers)."""
+        if self.links is None:
+            self.links = _link_digests(project)
+        return self.links
 
 
 def inputs(facts: Sequence[FileFacts], digests: dict[str, bytes | None], context: str) -> Inputs:
@@ -232,7 +239,7 @@ def changed_inputs(ctx: Context, state: State, now: Inputs) -> set[str] | None:
         if positions != old_positions:
             changed.add("p:" + path)
         changed.update("c:" + k for k in classes.keys() | old_classes.keys() if classes.get(k) != old_classes.get(k))
-    links = _link_digests(project)
+    links = now.link_digests(project)
     for key in set(links) | set(state.links):
         if links.get(key) != state.links.get(key):
             changed.add("l:" + key)
@@ -330,7 +337,7 @@ def _payload(
         "strings": table.strings,
         "files": now.files,
         "facts": facts,
-        "links": _link_digests(project),
+        "links": now.link_digests(project),
         "keys": _keys(project),
         "index": index,
         "families": records,
