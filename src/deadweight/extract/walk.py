@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
+from typing import Any
 
 import libcst as cst
 
@@ -67,14 +68,27 @@ def child_fields(t: type) -> tuple[str, ...]:
     return fields
 
 
+_IS_NODE: dict[type, bool] = {}
+
+
+def _is_node(t: type) -> bool:
+    """Whether values of type `t` are nodes, asked once per type: `CSTNode` is an ABC, so an
+    `isinstance` against it costs a metaclass hook, and a walk asks it a million times."""
+    hit = _IS_NODE.get(t)
+    if hit is None:
+        hit = _IS_NODE[t] = issubclass(t, cst.CSTNode)
+    return hit
+
+
 def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     out: list[cst.CSTNode] = []
     for name in child_fields(type(node)):
-        value = getattr(node, name, None)
-        if isinstance(value, cst.CSTNode):
+        value: Any = getattr(node, name, None)
+        t = type(value)
+        if t is tuple or t is list:
+            out.extend(v for v in value if _is_node(type(v)))
+        elif _is_node(t):
             out.append(value)
-        elif isinstance(value, (tuple, list)):
-            out.extend(v for v in value if isinstance(v, cst.CSTNode))
     return out
 
 

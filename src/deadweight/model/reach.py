@@ -35,6 +35,7 @@ USE_KINDS = frozenset({F.VALUE, F.PASSED})  # what consumes a weight outside ini
 Reached = dict[tuple[str, str], tuple[ClassInfo, F.MethodFacts]]
 
 
+@F.plain_repr
 @dataclass(frozen=True)
 class Use:
     """A mention of a weight somewhere, with where it is (for related notes)."""

@@ -22,15 +22,15 @@ from __future__ import annotations
 import hashlib
 import marshal
 import os
-import re
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from deadweight.engine.runcache import finding_from_dict
-from deadweight.extract.facts import ClassFacts, FileFacts
+from deadweight.extract.facts import FileFacts, Span
 from deadweight.findings import Finding
 from deadweight.model import deps
 from deadweight.model.canonical import canonical
@@ -56,18 +56,30 @@ def _digest(value: object) -> bytes:
     return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=12).digest()
 
 
-_SPAN = re.compile(r"Span\(line=\d+, column=\d+, end_line=\d+, end_column=\d+\)")
+def _text_digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest()
 
 
-def _shape(value: object) -> bytes:
-    """A digest of facts without their positions (`p:` holds those, `model.deps`)."""
-    return hashlib.blake2b(_SPAN.sub("", repr(value)).encode("utf-8", "surrogatepass"), digest_size=12).digest()
+def _shape(text: str) -> bytes:
+    """A digest of a repr made under `_marked_spans`, without its positions."""
+    return _text_digest("".join(text.split("\0")[::2]))
 
 
-def _class_shape(facts: ClassFacts) -> bytes:
-    if facts.commented:  # (attribute, line, code): the line is a position too
-        facts = replace(facts, commented=tuple((attr, 0, text) for attr, _, text in facts.commented))
-    return _shape(facts)
+def _marked_repr(span: Span) -> str:
+    return f"\0{span.line},{span.column},{span.end_line},{span.end_column}\0"
+
+
+@contextmanager
+def _marked_spans() -> Iterator[None]:
+    """Spans repr'd between NULs, which no repr of a string holds: one `repr` of a class's
+    facts then gives both its shape (the text between them) and its positions (a regular
+    expression over the usual reprs took as long as a second repr)."""
+    original = Span.__repr__
+    Span.__repr__ = _marked_repr  # type: ignore[method-assign,assignment]
+    try:
+        yield
+    finally:
+        Span.__repr__ = original  # type: ignore[method-assign]
 
 
 def _index_value(project: Project, dep: str) -> bytes:
@@ -100,9 +112,19 @@ def _facts_digests(project: Project, path: str) -> tuple[bytes, bytes, dict[str,
     functions = [fn.name for fn in f.functions]
     names = (f.module, f.imports, f.assignments, f.class_tables, [c.qualname for c in f.classes], functions)
     infos = project.by_file.get(path, ())
-    classes = {info.key: _class_shape(info._facts) for info in infos}
-    positions = _digest((module, [info._facts for info in infos]))
-    return _shape(module), _digest(names), classes, positions
+    with _marked_spans():
+        module_text = repr(module)
+        texts = {}
+        commented_lines = []
+        for info in infos:
+            facts = info._facts
+            if facts.commented:  # (attribute, line, code): the line is a position too
+                commented_lines.append([line for _, line, _ in facts.commented])
+                facts = replace(facts, commented=tuple((attr, 0, text) for attr, _, text in facts.commented))
+            texts[info.key] = repr(facts)
+    classes = {key: _shape(text) for key, text in texts.items()}
+    positions = _text_digest("\0".join([module_text, *texts.values(), repr(commented_lines)]))
+    return _shape(module_text), _digest(names), classes, positions
 
 
 def _link_digests(project: Project) -> dict[str, bytes]:
