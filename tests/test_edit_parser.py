@@ -37,7 +37,22 @@ def _classes(results: list) -> list[list[str]]:  # type: ignore[type-arg]
 
 
 @pytest.fixture
-def started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+def answered(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many files each child answered (its replies, not this process's fallback)."""
+    counts: list[int] = []
+    real = edit_parser.EditParser.replies
+
+    def spy(self, timeout):  # type: ignore[no-untyped-def]
+        replies = real(self, timeout)
+        counts.append(len(replies))
+        return replies
+
+    monkeypatch.setattr(edit_parser.EditParser, "replies", spy)
+    return counts
+
+
+@pytest.fixture
+def started(monkeypatch: pytest.MonkeyPatch, answered: list[int]) -> list[int]:
     """How many files each child was started on."""
     calls: list[int] = []
     real = edit_parser.start
@@ -51,7 +66,7 @@ def started(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 
 def test_an_edited_file_is_parsed_by_the_child_and_the_rest_comes_from_the_cache(
-    tmp_path: Path, started: list[int]
+    tmp_path: Path, started: list[int], answered: list[int]
 ) -> None:
     jobs = _jobs(tmp_path / "src")
     cache = Cache(tmp_path / "cache", salt="t")
@@ -60,7 +75,7 @@ def test_an_edited_file_is_parsed_by_the_child_and_the_rest_comes_from_the_cache
     (tmp_path / "src" / "pkg" / "b.py").write_text("class B2:\n    pass\n", encoding="utf-8")
     cache = Cache(tmp_path / "cache", salt="t")
     results = run_jobs(jobs, workers=2, cache=cache)
-    assert started == [1]
+    assert started == [1] and answered == [1]
     assert (cache.hits, cache.misses, cache.writes) == (2, 1, 1)
     assert _classes(results) == [["A"], ["B2"], []]
     direct = extract("pkg/a.py", SOURCES["pkg/a.py"].encode(), "pkg.a")
@@ -78,12 +93,29 @@ def test_one_job_and_in_process_runs_start_no_child(tmp_path: Path, started: lis
     assert started == [2]
 
 
+def test_a_module_of_the_scanned_project_cannot_stand_in_for_the_child(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[int], answered: list[int]
+) -> None:
+    """The working directory is often the scanned project: a `deadweight` package there is
+    never imported by the child (which runs isolated, with our own package on its path)."""
+    marker = tmp_path / "ran"
+    fake = tmp_path / "deadweight"
+    fake.mkdir()
+    (fake / "__init__.py").write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    results = run_jobs(_jobs(tmp_path / "src")[:2], workers=2)
+    assert started == [2] and answered == [2]
+    assert _classes(results) == [["A"], ["B"]]
+    assert not marker.exists()
+
+
 def test_a_child_that_fails_leaves_its_files_to_this_process(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[int]
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[int], answered: list[int]
 ) -> None:
     monkeypatch.setattr(edit_parser, "_CHILD", "deadweight.engine.no_such_module")
     results = run_jobs(_jobs(tmp_path / "src")[:2], workers=2)
-    assert started == [2]
+    assert started == [2] and answered == [0]
     assert _classes(results) == [["A"], ["B"]]
 
 

@@ -6,9 +6,10 @@ for one file costs more than parsing it (`workers._small_edit`), but a plain int
 started first, while this process decodes, does the parse on the other core: the run waits for
 the longer of the two, not their sum.
 
-The child reads its files from stdin before it imports anything heavy (so the parent's write
-never waits on the child's start-up), extracts them exactly as a pool worker does, and writes
-one marshalled reply. Anything that goes wrong (no interpreter, a crash, a reply that does not
+The child runs isolated (`-I`, our own package put first on its path: the working directory
+is often the scanned project, whose modules must never run), reads its files from stdin before
+it imports anything heavy (so the parent's write never waits on the child's start-up),
+extracts them exactly as a pool worker does, and writes one marshalled reply. Anything that goes wrong (no interpreter, a crash, a reply that does not
 read back) leaves the files unanswered; the caller parses them in-process as before, so the
 child can only make a run faster, never change what it finds.
 """
@@ -63,16 +64,16 @@ def start(items: Sequence[tuple[Any, ...]], max_file_size: int) -> EditParser | 
     if not sys.executable:
         return None
     package_root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ)
-    # The same deadweight as this process, wherever it was imported from.
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    # Isolated (`-I`): neither the working directory, which is often the scanned project, nor
+    # PYTHONPATH goes on the child's path, so no module of the project can stand in for ours;
+    # the same deadweight as this process is imported from where this one was.
+    boot = f"import sys; sys.path.insert(0, {package_root!r}); from {_CHILD} import _main; _main()"
     try:
         process = subprocess.Popen(
-            [sys.executable, "-m", _CHILD],
+            [sys.executable, "-I", "-c", boot],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
-            env=env,
         )
     except OSError:
         return None
@@ -112,7 +113,3 @@ def _main() -> None:
     _start_deep_thread(work).join()
     sys.stdout.buffer.write(_MAGIC + marshal.dumps(replies))
     sys.stdout.buffer.flush()
-
-
-if __name__ == "__main__":
-    _main()
