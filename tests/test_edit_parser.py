@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from deadweight.engine import edit_parser
+from deadweight.engine import workers as workers_module
 from deadweight.engine.cache import Cache
 from deadweight.engine.workers import Job, run_jobs
 from deadweight.extract.file import extract
@@ -115,7 +116,7 @@ def test_a_child_that_fails_leaves_its_files_to_this_process(
 ) -> None:
     monkeypatch.setattr(edit_parser, "_CHILD", "deadweight.engine.no_such_module")
     results = run_jobs(_jobs(tmp_path / "src")[:2], workers=2)
-    assert started == [2] and answered == [0]
+    assert started == [2] and sum(answered) == 0  # it answered nothing, or died before reading them
     assert _classes(results) == [["A"], ["B"]]
 
 
@@ -138,3 +139,31 @@ def test_a_damaged_entry_found_before_decoding_is_parsed_again(tmp_path: Path, s
     results = run_jobs(jobs, workers=2, cache=cache)
     assert _classes(results) == [["A"], ["B"], []]
     assert (cache.hits, cache.writes) == (0, 3)
+
+
+def test_a_large_edited_file_goes_to_the_child_and_to_the_pool_if_the_child_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, started: list[int], answered: list[int]
+) -> None:
+    """Over the in-process size (256 KB) the child still takes it (it enforces the time
+    limit); when the child fails, the pool parses it, not this process (a crash of the parser
+    on a large file must not end the run)."""
+    big = tmp_path / "src" / "big.py"
+    big.parent.mkdir(parents=True)
+    big.write_text("class Big:\n    pass\n\n\nTEXT = '" + "x" * 300_000 + "'\n", encoding="utf-8")
+    jobs = [Job(path="big.py", abspath=str(big), module="big")]
+    first = run_jobs(jobs, workers=2, cache=Cache(tmp_path / "cache", salt="t"))
+    assert [r.facts.classes[0].name for r in first if r.facts] == ["Big"]
+    assert started == [1] and answered == [1]
+    monkeypatch.setattr(edit_parser, "_CHILD", "deadweight.engine.no_such_module")
+    pooled: list[int] = []
+    real_pool = workers_module._Pool
+
+    def spy_pool(run, todo, **kwargs):  # type: ignore[no-untyped-def]
+        pooled.append(len(todo))
+        return real_pool(run, todo, **kwargs)
+
+    monkeypatch.setattr(workers_module, "_Pool", spy_pool)
+    again = run_jobs(jobs, workers=2, cache=Cache(tmp_path / "other-cache", salt="t"))
+    assert [r.facts.classes[0].name for r in again if r.facts] == ["Big"]
+    # the failing child answers nothing (or dies before it reads its files: not started)
+    assert started == [1, 1] and answered[0] == 1 and sum(answered[1:]) == 0 and pooled == [1]

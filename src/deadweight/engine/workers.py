@@ -701,8 +701,10 @@ def _batches(todo: list[_Item], workers: int) -> list[list[_Item]]:
 
 # An edit leaves a file or two to parse while the rest comes from the cache: starting the pool
 # (a fork server that imports the extractor) took 0.5-1 s of a one-file edit run on
-# transformers, parsing the file a tenth of that. Such small sets are parsed in this process;
-# files this small do not hang the parser, and a crash is still an error, not a lost run.
+# transformers, parsing the file a tenth of that. Such sets go to one child interpreter
+# (`engine.edit_parser`, which enforces the time limit); what it leaves unanswered is parsed
+# in this process if small (files this small do not hang the parser), else by the pool, which
+# survives a crash.
 _INLINE_FILES = 2
 _INLINE_BYTES = 256 * 1024
 
@@ -754,7 +756,7 @@ def run_jobs(
     with gc_paused():
         todo = run.prepare(max_file_size)
         child = None
-        if todo and _small_edit(todo) and extractor is None and workers > 1:
+        if todo and len(todo) <= _INLINE_FILES and extractor is None and workers > 1:
             child = edit_parser.start(todo, max_file_size)  # parses while the cache is decoded
         late = run.load_deferred(max_file_size)
         if child is not None:
