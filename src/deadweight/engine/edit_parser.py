@@ -16,6 +16,7 @@ child can only make a run faster, never change what it finds.
 
 from __future__ import annotations
 
+import contextlib
 import marshal
 import os
 import subprocess
@@ -43,12 +44,10 @@ class EditParser:
         try:
             out, _ = self.process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            _reap(self.process)
             return [(slot, "failed", f"timed out after {timeout:g} s") for slot in self.slots]
         except (OSError, ValueError):
-            self.process.kill()
-            self.process.wait()
+            _reap(self.process)
             return []
         if self.process.returncode != 0 or not out.startswith(_MAGIC):
             return []
@@ -57,6 +56,15 @@ class EditParser:
         except (EOFError, ValueError, TypeError):
             return []
         return replies if isinstance(replies, list) else []
+
+
+def _reap(process: subprocess.Popen[bytes]) -> None:
+    process.kill()
+    process.wait()
+    for pipe in (process.stdin, process.stdout):
+        if pipe is not None:
+            with contextlib.suppress(OSError):
+                pipe.close()
 
 
 def start(items: Sequence[tuple[Any, ...]], max_file_size: int) -> EditParser | None:
@@ -81,9 +89,8 @@ def start(items: Sequence[tuple[Any, ...]], max_file_size: int) -> EditParser | 
     try:
         process.stdin.write(marshal.dumps((max_file_size, [tuple(item) for item in items])))
         process.stdin.close()
-    except OSError:
-        process.kill()
-        process.wait()
+    except OSError:  # it died before reading them
+        _reap(process)
         return None
     process.stdin = None  # closed: `communicate` must not write to it again
     return EditParser(process, [item[0] for item in items])
