@@ -243,8 +243,14 @@ class Cache:
         return os.path.join(self._entries, key[:2], key[2:])
 
     def has(self, key: str) -> bool:
-        """Whether an entry for `key` exists (it may still be unusable: `load` says)."""
-        return self.disabled_reason is None and os.path.isfile(self._entry_path(key))
+        """Whether an entry for `key` exists (it may still be unusable: `load` says). None is
+        a miss, counted as `load` counts one."""
+        if self.disabled_reason is not None:
+            return False
+        if os.path.isfile(self._entry_path(key)):
+            return True
+        self.misses += 1
+        return False
 
     def load(self, key: str, path: str, module: str | None = None) -> ExtractResult | None:
         """The stored result for `key`, labelled with `path`, or None for a miss or a bad entry."""

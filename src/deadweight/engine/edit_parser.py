@@ -9,9 +9,10 @@ the longer of the two, not their sum.
 The child runs isolated (`-I`, our own package put first on its path: the working directory
 is often the scanned project, whose modules must never run), reads its files from stdin before
 it imports anything heavy (so the parent's write never waits on the child's start-up),
-extracts them exactly as a pool worker does, and writes one marshalled reply. Anything that goes wrong (no interpreter, a crash, a reply that does not
-read back) leaves the files unanswered; the caller parses them in-process as before, so the
-child can only make a run faster, never change what it finds.
+extracts them exactly as a pool worker does, and writes one marshalled reply. Anything that
+goes wrong (no interpreter, a crash, a reply that does not read back) leaves the files
+unanswered; the caller parses them as it would have without the child (in-process, or by the
+pool when large), so the child can only make a run faster, never change what it finds.
 """
 
 from __future__ import annotations

@@ -199,15 +199,12 @@ class _Run:
                 known = self.hashes.remembered(job.abspath)
                 if known is not None:
                     key = cache.key_of(known)
-                    if self._settled(index, key, leaders, finished):
+                    if self._settled(index, key, leaders):
                         continue
             if data is None:
-                read = read_source(job.abspath, max_file_size)
-                if isinstance(read, str):
-                    self.results[index] = _error(job.path, read)
-                    finished.append((index, "unread"))
+                data = self._read(index, max_file_size, finished)
+                if data is None:
                     continue
-                data = read
             elif len(data) > max_file_size:
                 self.results[index] = _error(job.path, too_large_reason(len(data), max_file_size))
                 finished.append((index, "unread"))
@@ -215,7 +212,7 @@ class _Run:
             if key is None:
                 digest = self.hashes.record(job.abspath, data) if self.hashes is not None and job.data is None else None
                 key = cache.key(data) if digest is None else cache.key_of(digest)
-                if self._settled(index, key, leaders, finished):
+                if self._settled(index, key, leaders):
                     continue
             leaders[key] = index
             self.keys[index] = key
@@ -238,14 +235,9 @@ class _Run:
                 self.results[index] = hit
                 finished.append((index, "cache"))
                 continue
-            data = job.data
+            data = job.data if job.data is not None else self._read(index, max_file_size, finished)
             if data is None:
-                read = read_source(job.abspath, max_file_size)
-                if isinstance(read, str):
-                    self.results[index] = _error(job.path, read)
-                    finished.append((index, "unread"))
-                    continue
-                data = read
+                continue
             self.keys[index] = key
             todo.append(_Item(index, job.path, job.module, job.abspath, data))
         self.deferred = []
@@ -253,6 +245,16 @@ class _Run:
         if finished:
             self._progress(finished)
         return todo
+
+    def _read(self, index: int, max_file_size: int, finished: list[tuple[int, Origin]]) -> bytes | None:
+        """The job's bytes from its file, or None with its error recorded as its result."""
+        job = self.jobs[index]
+        read = read_source(job.abspath, max_file_size)
+        if isinstance(read, str):
+            self.results[index] = _error(job.path, read)
+            finished.append((index, "unread"))
+            return None
+        return read
 
     def _follow_hits(self, finished: list[tuple[int, Origin]]) -> None:
         """Followers of a hit are hits too."""
@@ -264,24 +266,17 @@ class _Run:
                     finished.append((index, "duplicate"))
                 del self.followers[leader]
 
-    def _settled(self, index: int, key: str, leaders: dict[str, int], finished: list[tuple[int, Origin]]) -> bool:
+    def _settled(self, index: int, key: str, leaders: dict[str, int]) -> bool:
         """Whether the job at `index` needs no extraction: its content is an earlier job's
-        (it waits for that result) or the cache holds it."""
+        (it waits for that result) or the cache holds it (decoded by `load_deferred`)."""
         assert self.cache is not None
-        job = self.jobs[index]
         leader = leaders.get(key)
         if leader is not None:
             self.followers.setdefault(leader, []).append(index)
             return True
-        if self.cache.has(key):
-            self.deferred.append((index, key))
-            leaders[key] = index
-            return True
-        hit = self.cache.load(key, job.path, job.module)
-        if hit is None:
+        if not self.cache.has(key):
             return False
-        self.results[index] = hit
-        finished.append((index, "cache"))
+        self.deferred.append((index, key))
         leaders[key] = index
         return True
 

@@ -26,8 +26,13 @@ Part = list[tuple[str, str, Any]]
 Merge = Callable[[Any, Iterable[Any]], Any]  # (empty value or None, items in order) -> value
 
 
+def text_digest(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest()
+
+
 def digest(value: object) -> bytes:
-    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=12).digest()
+    """What two runs compare of a value: a digest of its repr."""
+    return text_digest(repr(value))
 
 
 @dataclass

@@ -68,33 +68,32 @@ frame: set[str] = _root
 kids: set[Node] = _root_kids
 _UNKNOWN = Node((EVERYTHING,), ())
 _EMPTY = Node((), ())
-_file_deps: dict[str, str] = {}
+_file_inputs: dict[tuple[str, str], str] = {}
 
 
-def file_dep(path: str) -> str:
-    d = _file_deps.get(path)
+def _file_input(kind: str, path: str) -> str:
+    """`<kind>:<path>`, built and interned once per file (touched on every resolution)."""
+    d = _file_inputs.get((kind, path))
     if d is None:
-        d = _file_deps[path] = intern("f:" + path)
+        d = _file_inputs[kind, path] = intern(f"{kind}:{path}")
     return d
 
 
-_names_deps: dict[str, str] = {}
-_position_deps: dict[str, str] = {}
+def file_dep(path: str) -> str:
+    return _file_input("f", path)
+
+
+def names_dep(path: str) -> str:
+    return _file_input("n", path)
+
+
+def position_dep(path: str) -> str:
+    return _file_input("p", path)
 
 
 def position(path: str) -> None:
     """Touch a file's positions (`p:<path>`)."""
-    d = _position_deps.get(path)
-    if d is None:
-        d = _position_deps[path] = intern("p:" + path)
-    frame.add(d)
-
-
-def names_dep(path: str) -> str:
-    d = _names_deps.get(path)
-    if d is None:
-        d = _names_deps[path] = intern("n:" + path)
-    return d
+    frame.add(_file_input("p", path))
 
 
 def touch(dep: str) -> None:

@@ -34,7 +34,7 @@ from deadweight.extract.facts import FileFacts, Span
 from deadweight.findings import Finding
 from deadweight.model import deps
 from deadweight.model.canonical import canonical
-from deadweight.model.contributed import Record
+from deadweight.model.contributed import Record, digest, text_digest
 from deadweight.model.project import Project
 from deadweight.rules.base import Rule
 from deadweight.rules.context import Context, UnitResult, judge_unit, merge
@@ -52,17 +52,9 @@ class Outcome:
     whole: str | None = None  # why every unit was judged, when it was
 
 
-def _digest(value: object) -> bytes:
-    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=12).digest()
-
-
-def _text_digest(text: str) -> bytes:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=12).digest()
-
-
 def _shape(text: str) -> bytes:
     """A digest of a repr made under `_marked_spans`, without its positions."""
-    return _text_digest("".join(text.split("\0")[::2]))
+    return text_digest("".join(text.split("\0")[::2]))
 
 
 def _marked_repr(span: Span) -> str:
@@ -87,7 +79,7 @@ def _index_value(project: Project, dep: str) -> bytes:
     index = project.indexes.get(name)
     if index is None:
         return b"<no index>"
-    return _digest(canonical(index.value(key)))
+    return digest(canonical(index.value(key)))
 
 
 def _facts_digests(project: Project, path: str) -> tuple[bytes, bytes, dict[str, bytes], bytes]:
@@ -123,12 +115,12 @@ def _facts_digests(project: Project, path: str) -> tuple[bytes, bytes, dict[str,
                 facts = replace(facts, commented=tuple((attr, 0, text) for attr, _, text in facts.commented))
             texts[info.key] = repr(facts)
     classes = {key: _shape(text) for key, text in texts.items()}
-    positions = _text_digest("\0".join([module_text, *texts.values(), repr(commented_lines)]))
-    return _shape(module_text), _digest(names), classes, positions
+    positions = text_digest("\0".join([module_text, *texts.values(), repr(commented_lines)]))
+    return _shape(module_text), digest(names), classes, positions
 
 
 def _link_digests(project: Project) -> dict[str, bytes]:
-    return {key: _digest(info.link_record()) for key, info in project.classes.items()}
+    return {key: digest(info.link_record()) for key, info in project.classes.items()}
 
 
 def _keys(project: Project) -> list[str]:
@@ -259,7 +251,7 @@ def changed_inputs(ctx: Context, state: State, now: Inputs) -> set[str] | None:
         if names != old_names:
             changed.add(deps.names_dep(path))
         if positions != old_positions:
-            changed.add("p:" + path)
+            changed.add(deps.position_dep(path))
         changed.update("c:" + k for k in classes.keys() | old_classes.keys() if classes.get(k) != old_classes.get(k))
     links = now.link_digests(project)
     for key in set(links) | set(state.links):
@@ -271,8 +263,8 @@ def changed_inputs(ctx: Context, state: State, now: Inputs) -> set[str] | None:
     kept = {name for family in families.values() for name in family.indexes}
     if changed:
         ctx.build_indexes()
-        for dep, digest in state.index.items():
-            if dep[2:].partition(":")[0] not in kept and _index_value(project, dep) != digest:
+        for dep, stored in state.index.items():
+            if dep[2:].partition(":")[0] not in kept and _index_value(project, dep) != stored:
                 changed.add(dep)
     # Contributors read the simple indexes (a constructor call's argument types), never the
     # other way round: the families are compared after them, in their order.
